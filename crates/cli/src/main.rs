@@ -1,0 +1,479 @@
+//! `zhihui`: the command center server, the demo, and administration tools.
+
+mod city;
+mod roads_cmd;
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use zhihui_core::{Org, OrgKind, OrgTree, Role};
+use zhihui_server::{AppState, Clock};
+use zhihui_store::commands::{self, Actor};
+use zhihui_store::projections::{self, UserRecord};
+use zhihui_store::{verify_audit_chain, AuditVerdict, Store, StoreOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "zhihui",
+    version,
+    about = "智慧指挥平台 Zhihui: integrated command platform for a city police command center"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the server (API, live feed and web console) on a data directory.
+    Serve(ServeArgs),
+    /// Run the server on a fresh data directory with demo accounts and a simulated city.
+    Demo(DemoArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Manage the organisation tree.
+    #[command(subcommand)]
+    Org(OrgCmd),
+    /// Check the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Import and inspect road networks.
+    #[command(subcommand)]
+    Roads(roads_cmd::RoadsCmd),
+    /// Travel-time queries on a road network, for scripts (JSON on standard output).
+    #[command(subcommand)]
+    Route(roads_cmd::RouteCmd),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Directory holding the database (created if missing).
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port (the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The city's road network: .osm.pbf, .geojson or .zroads.
+    #[arg(long)]
+    roads: Option<PathBuf>,
+    /// Commit every request on its own (the benchmark's baseline) instead of group commit.
+    #[arg(long)]
+    no_group_commit: bool,
+    /// For tests only: lets an administrator move the server's clock forward
+    /// (POST /api/v1/test/clock) to exercise timers.
+    #[arg(long, hide = true)]
+    test_clock: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Data directory; a fresh temporary one when omitted.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Road network (.osm.pbf, .geojson, .zroads). Default: the shared Liechtenstein extract when
+    /// present, otherwise a generated city.
+    #[arg(long)]
+    roads: Option<PathBuf>,
+    /// Seed accounts and units but do not simulate calls and patrols.
+    #[arg(long)]
+    no_sim: bool,
+    /// Simulated seconds per real second.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user; the password is read from standard input (one line, at least 10 characters).
+    Add {
+        /// Login name.
+        name: String,
+        /// admin, leader, dispatcher, analyst, supervisor, unit or grid.
+        #[arg(long)]
+        role: String,
+        /// Organisation id; defaults to the root organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// For unit terminals: the unit id it speaks for.
+        #[arg(long)]
+        unit_id: Option<i64>,
+        /// Name shown in the console.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Data directory.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCmd {
+    /// Add an organisation; the first one added (without --parent) is the root.
+    Add {
+        /// Stable id, e.g. jz-shashi.
+        id: String,
+        /// Chinese name.
+        #[arg(long)]
+        name: String,
+        /// English name.
+        #[arg(long)]
+        name_en: Option<String>,
+        /// Parent organisation id.
+        #[arg(long)]
+        parent: Option<String>,
+        /// city, district, station or unit.
+        #[arg(long)]
+        kind: String,
+        /// Data directory.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Exit 0 when the chain is intact; otherwise name the first broken entry and exit 1.
+    Verify {
+        /// Data directory.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+}
+
+/// Input the user can fix: reported plainly with exit code 2.
+#[derive(Debug)]
+struct BadInput(String);
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for BadInput {}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadInput(msg.into()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<BadInput>().is_some()
+                || e.downcast_ref::<zhihui_roads::RoadsError>().is_some()
+            {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.cmd {
+        Cmd::Serve(a) => serve(a),
+        Cmd::Demo(a) => demo(a),
+        Cmd::User(UserCmd::Add {
+            name,
+            role,
+            org,
+            unit_id,
+            display_name,
+            data_dir,
+        }) => user_add(&data_dir, name, &role, org, unit_id, display_name),
+        Cmd::Org(OrgCmd::Add {
+            id,
+            name,
+            name_en,
+            parent,
+            kind,
+            data_dir,
+        }) => org_add(&data_dir, id, name, name_en, parent, &kind),
+        Cmd::Audit(AuditCmd::Verify { data_dir }) => audit_verify(&data_dir),
+        Cmd::Roads(c) => roads_cmd::roads(c),
+        Cmd::Route(c) => roads_cmd::route(c),
+    }
+}
+
+fn open_store(dir: &Path, group_commit: bool) -> anyhow::Result<Store> {
+    let opts = StoreOptions {
+        max_batch: if group_commit {
+            StoreOptions::default().max_batch
+        } else {
+            1
+        },
+    };
+    Store::open(dir, opts).with_context(|| format!("opening data directory {}", dir.display()))
+}
+
+fn existing_store(dir: &Path) -> anyhow::Result<Store> {
+    if !dir.join(zhihui_store::DB_FILE).exists() {
+        return Err(bad(format!("{} holds no Zhihui database", dir.display())));
+    }
+    open_store(dir, true)
+}
+
+fn cli_actor() -> Actor {
+    // Local administration runs with the operator's shell access, recorded as such in the audit log.
+    Actor {
+        username: format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "root".into())
+        ),
+        role: Role::Admin,
+        org_id: String::new(),
+        unit_id: None,
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn announce(addr: SocketAddr) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "zhihui listening on http://{addr}");
+    let _ = out.flush();
+}
+
+fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    let map = match &a.roads {
+        Some(p) => city::load(p)?.map,
+        None => zhihui_server::MapData::empty(),
+    };
+    let store = open_store(&a.data_dir, !a.no_group_commit)?;
+    rt.block_on(async move {
+        let mut state = AppState::new(store, map, Clock::system())?;
+        if a.test_clock {
+            tracing::warn!("test clock enabled: administrators can move this server's time");
+            state.enable_test_clock();
+        }
+        state.start_timers();
+        zhihui_server::serve(state, a.listen, announce).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
+    let data_dir = match a.data_dir {
+        Some(d) => d,
+        None => {
+            let d = std::env::temp_dir().join(format!(
+                "zhihui-demo-{}",
+                chrono::Utc::now().format("%Y%m%d-%H%M%S")
+            ));
+            std::fs::create_dir_all(&d)?;
+            d
+        }
+    };
+    let loaded = match a.roads {
+        Some(p) => city::load(&p)?,
+        None => city::default_demo_city()?,
+    };
+    eprintln!("{}", loaded.note);
+    let store = open_store(&data_dir, true)?;
+    let hash = zhihui_server::hash_password(zhihui_sim::seed::DEMO_PASSWORD)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let seeded = zhihui_sim::seed::seed(&store, loaded.city.as_ref(), &hash)?;
+    let rt = runtime()?;
+    let city = loaded.city.clone();
+    let no_sim = a.no_sim;
+    let speed = a.speed;
+    rt.block_on(async move {
+        let state = AppState::new(store.clone(), loaded.map, Clock::system())?;
+        state.start_timers();
+        if !no_sim {
+            tokio::spawn(zhihui_sim::run(
+                store,
+                city,
+                zhihui_sim::SimOptions {
+                    speed,
+                    ..Default::default()
+                },
+            ));
+        }
+        zhihui_server::serve(state, a.listen, |addr| {
+            announce(addr);
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "data directory: {}{}",
+                data_dir.display(),
+                if seeded { "" } else { " (existing data kept)" }
+            );
+            let _ = writeln!(
+                out,
+                "demo accounts (password: {}):",
+                zhihui_sim::seed::DEMO_PASSWORD
+            );
+            for acc in zhihui_sim::seed::ACCOUNTS {
+                let _ = writeln!(
+                    out,
+                    "  {:<11} {:<10} {:<22} {}",
+                    acc.username,
+                    acc.role.as_str(),
+                    acc.org_id,
+                    acc.note
+                );
+            }
+            let _ = writeln!(out, "open http://{addr}/ in a browser");
+            let _ = out.flush();
+        })
+        .await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+    if pw.chars().count() < zhihui_server::MIN_PASSWORD_CHARS {
+        return Err(bad(format!(
+            "password must be at least {} characters (read one line from standard input)",
+            zhihui_server::MIN_PASSWORD_CHARS
+        )));
+    }
+    Ok(pw)
+}
+
+fn user_add(
+    dir: &Path,
+    name: String,
+    role: &str,
+    org: Option<String>,
+    unit_id: Option<i64>,
+    display_name: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let role = Role::parse(role).ok_or_else(|| {
+        bad(format!(
+            "unknown role `{role}`; one of: {}",
+            Role::ALL.map(|r| r.as_str()).join(", ")
+        ))
+    })?;
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-".contains(c))
+    {
+        return Err(bad("user name: 1 to 64 letters, digits, '.', '_' or '-'"));
+    }
+    let store = existing_store(dir)?;
+    let orgs = OrgTree::new(store.read(projections::orgs)?);
+    let org_id = match org {
+        Some(o) => o,
+        None => orgs
+            .iter()
+            .find(|o| o.parent_id.is_none())
+            .map(|o| o.id.clone())
+            .ok_or_else(|| bad("no organisation yet: add one with `zhihui org add`"))?,
+    };
+    if orgs.get(&org_id).is_none() {
+        return Err(bad(format!("unknown organisation `{org_id}`")));
+    }
+    let password = read_password()?;
+    let hash = zhihui_server::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+    let user = UserRecord {
+        display_name: display_name.unwrap_or_else(|| name.clone()),
+        username: name.clone(),
+        role,
+        org_id,
+        unit_id,
+        disabled: false,
+        password_hash: hash,
+    };
+    store
+        .write_blocking(move |tx| commands::create_user(tx, &cli_actor(), user, chrono::Utc::now()))
+        .map_err(|e| match e {
+            zhihui_store::StoreError::Conflict { message, .. } => bad(message),
+            other => other.into(),
+        })?;
+    println!("user {name} added ({})", role.as_str());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn org_add(
+    dir: &Path,
+    id: String,
+    name: String,
+    name_en: Option<String>,
+    parent: Option<String>,
+    kind: &str,
+) -> anyhow::Result<ExitCode> {
+    let kind =
+        OrgKind::parse(kind).ok_or_else(|| bad("kind must be city, district, station or unit"))?;
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(bad(
+            "organisation id: 1 to 64 ASCII letters, digits, '-' or '_'",
+        ));
+    }
+    let store = open_store(dir, true)?;
+    let orgs = OrgTree::new(store.read(projections::orgs)?);
+    if let Some(p) = &parent {
+        if orgs.get(p).is_none() {
+            return Err(bad(format!("unknown parent organisation `{p}`")));
+        }
+    }
+    let org = Org {
+        id: id.clone(),
+        parent_id: parent,
+        name_en: name_en.unwrap_or_else(|| name.clone()),
+        name,
+        kind,
+    };
+    let mut actor = cli_actor();
+    // The command checks jurisdiction against the actor's organisation: the CLI acts at the root.
+    actor.org_id = orgs
+        .iter()
+        .find(|o| o.parent_id.is_none())
+        .map(|o| o.id.clone())
+        .unwrap_or_else(|| id.clone());
+    store
+        .write_blocking(move |tx| commands::create_org(tx, &orgs, &actor, org, chrono::Utc::now()))
+        .map_err(|e| match e {
+            zhihui_store::StoreError::Conflict { message, .. } => bad(message),
+            other => other.into(),
+        })?;
+    println!("organisation {id} added");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn audit_verify(dir: &Path) -> anyhow::Result<ExitCode> {
+    let store = existing_store(dir)?;
+    match store.read(verify_audit_chain)? {
+        AuditVerdict::Intact { entries } => {
+            println!("audit chain intact: {entries} entries");
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditVerdict::Broken { seq, reason } => {
+            println!("audit chain BROKEN at entry {seq}: {reason}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,1446 @@
+//! End-to-end behaviour of the API against the real binary.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+
+fn city() -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let s = Server::start(dir.path(), &[]);
+    (dir, s)
+}
+
+#[test]
+fn incident_lifecycle_with_a_timeline_naming_every_actor() {
+    let (_d, s) = city();
+    let boss = s.login("boss");
+    let other = s.login("disp2");
+    let (st, inc) = s.post(&boss, "/api/v1/incidents", &incident_body("电动车被盗"));
+    assert_eq!(st, 201, "{inc}");
+    let id = inc["id"].as_i64().unwrap();
+    assert_eq!(inc["status"], "new");
+    assert_eq!(inc["org_id"], "city");
+    assert_eq!(inc["caller"]["phone"], "13800138000");
+
+    let path = format!("/api/v1/incidents/{id}");
+    let (st, v) = s.patch(&other, &path, &json!({"status": "dispatched"}));
+    assert_eq!((st, v["status"].as_str()), (200, Some("dispatched")));
+    let (st, _) = s.patch(&boss, &path, &json!({"status": "on_scene", "priority": 1}));
+    assert_eq!(st, 200);
+    // Closing needs a disposition code.
+    let (st, e) = s.patch(&boss, &path, &json!({"status": "closed"}));
+    assert_eq!(st, 422);
+    assert_eq!(e["error"]["field"], "disposition");
+    let (st, e) = s.patch(
+        &boss,
+        &path,
+        &json!({"status": "closed", "disposition": "no_such_code"}),
+    );
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (422, Some("disposition"))
+    );
+    let (st, v) = s.patch(
+        &boss,
+        &path,
+        &json!({"status": "closed", "disposition": "resolved_on_scene", "summary": "已追回"}),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["status"], "closed");
+    // Closed is final, and status never moves back.
+    let (st, e) = s.patch(&boss, &path, &json!({"status": "dispatched"}));
+    assert_eq!((st, e["error"]["code"].as_str()), (409, Some("conflict")));
+
+    let (st, tl) = s.get(&boss, &format!("{path}/timeline"));
+    assert_eq!(st, 200);
+    let items = tl["items"].as_array().unwrap();
+    let kinds: Vec<&str> = items.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "incident.created",
+            "incident.updated",
+            "incident.updated",
+            "incident.updated"
+        ]
+    );
+    let actors: Vec<&str> = items.iter().map(|e| e["actor"].as_str().unwrap()).collect();
+    assert_eq!(actors, ["boss", "disp2", "boss", "boss"]);
+    assert_eq!(
+        items[1]["data"]["changes"]["status"],
+        json!(["new", "dispatched"])
+    );
+    assert_eq!(items[2]["data"]["changes"]["priority"], json!([2, 1]));
+    assert_eq!(
+        items[3]["data"]["changes"]["disposition"],
+        json!([null, "resolved_on_scene"])
+    );
+    // Sequence numbers increase along the timeline.
+    let seqs: Vec<i64> = items.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+
+    // Lists mask the caller; the full read is audited.
+    let (_, list) = s.get(&boss, "/api/v1/incidents?status=closed");
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["caller"]["phone"], "138****8000");
+    let audit = audit_rows(&s.dir);
+    assert!(
+        audit.iter().any(|(a, act, t, o)| a == "boss"
+            && act == "incident.read"
+            && *t == format!("incident:{id}")
+            && o == "ok")
+            || audit
+                .iter()
+                .any(|(a, act, _, _)| a == "boss" && act == "incident.timeline")
+    );
+    let (_, _) = s.get(&boss, &path);
+    let audit = audit_rows(&s.dir);
+    assert!(audit.iter().any(|(a, act, t, o)| a == "boss"
+        && act == "incident.read"
+        && *t == format!("incident:{id}")
+        && o == "ok"));
+}
+
+#[test]
+fn filters_and_pagination() {
+    let (_d, s) = city();
+    let t = s.login("boss");
+    for i in 0..7 {
+        let mut b = incident_body(&format!("#{i}"));
+        if i % 2 == 0 {
+            b["type"] = json!("fire");
+            b["subtype"] = json!("building_fire");
+        }
+        assert_eq!(s.post(&t, "/api/v1/incidents", &b).0, 201);
+    }
+    let (_, v) = s.get(&t, "/api/v1/incidents?type=fire&limit=2&offset=0");
+    assert_eq!(v["total"], 4);
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    // Newest first.
+    assert_eq!(v["items"][0]["description"], "#6");
+    let (_, v) = s.get(&t, "/api/v1/incidents?type=fire&limit=2&offset=2");
+    assert_eq!(v["items"][1]["description"], "#0");
+    let (st, e) = s.get(&t, "/api/v1/incidents?status=bogus");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("status")));
+    let (st, e) = s.get(&t, "/api/v1/incidents?colour=red");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("colour")));
+    let (_, v) = s.get(&t, "/api/v1/incidents?from=2999-01-01T00:00:00Z");
+    assert_eq!(v["total"], 0);
+    let (_, v) = s.get(&t, "/api/v1/incidents?org_id=s1");
+    assert_eq!(v["total"], 0);
+}
+
+#[test]
+fn a_station_cannot_read_or_change_another_stations_incident_and_the_attempt_is_audited() {
+    let (_d, s) = city();
+    let s1 = s.login("s1disp");
+    let s2 = s.login("s2disp");
+    let boss = s.login("boss");
+    let (st, inc) = s.post(&s1, "/api/v1/incidents", &incident_body("一所的警情"));
+    assert_eq!(st, 201);
+    assert_eq!(inc["org_id"], "s1");
+    let id = inc["id"].as_i64().unwrap();
+    let path = format!("/api/v1/incidents/{id}");
+
+    let (st, e) = s.get(&s2, &path);
+    assert_eq!(st, 403, "{e}");
+    assert_eq!(e["error"]["code"], "forbidden");
+    assert_eq!(s.patch(&s2, &path, &json!({"priority": 1})).0, 403);
+    assert_eq!(s.get(&s2, &format!("{path}/timeline")).0, 403);
+    // Not even in its lists, nor creatable in the other station's name.
+    let (_, list) = s.get(&s2, "/api/v1/incidents");
+    assert_eq!(list["total"], 0);
+    let mut b = incident_body("冒名");
+    b["org_id"] = json!("s1");
+    assert_eq!(s.post(&s2, "/api/v1/incidents", &b).0, 403);
+    assert_eq!(s.get(&s2, "/api/v1/incidents?org_id=s1").0, 403);
+    // The city sees both; the record was not changed by the refused patch.
+    let (st, v) = s.get(&boss, &path);
+    assert_eq!((st, v["priority"].as_i64()), (200, Some(2)));
+    assert_eq!(v["version"], 1);
+
+    let audit = audit_rows(&s.dir);
+    let denied: Vec<_> = audit
+        .iter()
+        .filter(|(a, _, _, o)| a == "s2disp" && o == "denied")
+        .collect();
+    assert!(
+        denied
+            .iter()
+            .any(|(_, act, t, _)| act == "incident.read" && *t == format!("incident:{id}")),
+        "{denied:?}"
+    );
+    assert!(denied.iter().any(|(_, act, _, _)| act == "incident.update"));
+    assert!(denied.iter().any(|(_, act, _, _)| act == "incident.create"));
+    // Roles: an analyst reads but does not write.
+    let ana = s.login("ana");
+    assert_eq!(s.get(&ana, &path).0, 200);
+    assert_eq!(s.patch(&ana, &path, &json!({"priority": 1})).0, 403);
+
+    let out = zhihui(&["audit", "verify", "--data-dir", s.dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_the_field_named_and_nothing_stored() {
+    let (_d, s) = city();
+    let t = s.login("boss");
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            {
+                let mut b = incident_body("x");
+                b["location"]["lon"] = json!(200.0);
+                b
+            },
+            422,
+            "location.lon",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b["location"]["lat"] = json!(-91);
+                b
+            },
+            422,
+            "location.lat",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b["priority"] = json!(0);
+                b
+            },
+            422,
+            "priority",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b["priority"] = json!("high");
+                b
+            },
+            422,
+            "priority",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b["colour"] = json!("red");
+                b
+            },
+            422,
+            "colour",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b["caller"]["age"] = json!(3);
+                b
+            },
+            422,
+            "caller.age",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b["type"] = json!("alien");
+                b
+            },
+            422,
+            "type",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b["subtype"] = json!("wildfire");
+                b
+            },
+            422,
+            "subtype",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b["caller"]["phone"] = json!("hello");
+                b
+            },
+            422,
+            "caller.phone",
+        ),
+        (
+            {
+                let mut b = incident_body("x");
+                b.as_object_mut().unwrap().remove("location");
+                b
+            },
+            422,
+            "location",
+        ),
+    ];
+    for (body, status, field) in cases {
+        let (st, e) = s.post(&t, "/api/v1/incidents", &body);
+        assert_eq!(st, status, "{body} -> {e}");
+        assert_eq!(e["error"]["field"], field, "{e}");
+        assert!(e["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    let (st, e) = s.raw_post(
+        &t,
+        "/api/v1/incidents",
+        "application/json",
+        b"{\"caller\": ".to_vec(),
+    );
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (400, Some("malformed_json"))
+    );
+    let (st, _) = s.raw_post(&t, "/api/v1/incidents", "text/plain", b"{}".to_vec());
+    assert_eq!(st, 415);
+    let mut big = incident_body(&"长".repeat(40_000));
+    big["address"] = json!("x");
+    let (st, e) = s.raw_post(
+        &t,
+        "/api/v1/incidents",
+        "application/json",
+        serde_json::to_vec(&big).unwrap(),
+    );
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+    let (st, e) = s.get(&t, "/api/v1/incidents/abc");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("id")));
+    assert_eq!(s.get(&t, "/api/v1/incidents/999").0, 404);
+    // Unauthenticated: refused and audited.
+    let r = s.http.get(s.url("/api/v1/incidents")).send().unwrap();
+    assert_eq!(r.status(), 401);
+    let (st, _) = s.get("not-a-token", "/api/v1/incidents");
+    assert_eq!(st, 401);
+    assert!(audit_rows(&s.dir)
+        .iter()
+        .any(|(a, _, _, o)| a == "anonymous" && o == "unauthenticated"));
+    let r = s
+        .http
+        .post(s.url("/api/v1/session"))
+        .json(&json!({"username": "boss", "password": "wrong-password"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Nothing was stored by any refused request.
+    let (_, list) = s.get(&t, "/api/v1/incidents");
+    assert_eq!(list["total"], 0);
+    let c = rusqlite::Connection::open(s.dir.join("zhihui.db")).unwrap();
+    let n: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE record_type = 'incident'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn units_register_move_and_report_status() {
+    let (_d, s) = city();
+    let t = s.login("s1disp");
+    let (st, u) = s.post(&t, "/api/v1/units", &json!({"call_sign": "一所巡01", "kind": "patrol_car", "status": "available", "position": {"lon": 112.2, "lat": 30.3}}));
+    assert_eq!(st, 201, "{u}");
+    assert_eq!(u["org_id"], "s1");
+    let (st, e) = s.post(
+        &t,
+        "/api/v1/units",
+        &json!({"call_sign": "一所巡01", "kind": "patrol_car", "status": "available"}),
+    );
+    assert_eq!((st, e["error"]["field"].as_str()), (409, Some("call_sign")));
+    let (st, e) = s.post(
+        &t,
+        "/api/v1/units",
+        &json!({"call_sign": "x", "kind": "tank", "status": "available"}),
+    );
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("kind")));
+    let id = u["id"].as_i64().unwrap();
+    let (st, v) = s.patch(
+        &t,
+        &format!("/api/v1/units/{id}"),
+        &json!({"status": "en_route", "position": {"lon": 112.21, "lat": 30.31}}),
+    );
+    assert_eq!(st, 200);
+    assert_eq!(v["status"], "en_route");
+    assert_eq!(v["position"]["lon"], 112.21);
+    assert!(v["position_at"].is_string());
+    let (_, list) = s.get(&t, "/api/v1/units?status=en_route");
+    assert_eq!(list["total"], 1);
+    let s2 = s.login("s2disp");
+    assert_eq!(s.get(&s2, &format!("/api/v1/units/{id}")).0, 403);
+}
+
+#[test]
+fn the_live_feed_resumes_without_missing_or_repeating_anything() {
+    let (_d, s) = city();
+    let boss = s.login("boss");
+    let s2 = s.login("s2disp");
+    let s1 = s.login("s1disp");
+
+    let mut a = s.ws(&boss, None);
+    let mut other = s.ws(&s2, None);
+    let hello = a.drain(Duration::from_millis(300));
+    assert_eq!(hello[0]["type"], "hello");
+
+    let (_, first) = s.post(&s1, "/api/v1/incidents", &incident_body("first"));
+    let got = a.drain(Duration::from_millis(800));
+    let ev: Vec<&Value> = got.iter().filter(|m| m["type"] == "event").collect();
+    assert_eq!(ev.len(), 1, "{got:?}");
+    assert_eq!(ev[0]["record_id"], first["id"]);
+    assert_eq!(ev[0]["kind"], "incident.created");
+    // Personal data stays masked on the feed.
+    assert_eq!(ev[0]["data"]["caller"]["phone"], "138****8000");
+    let last_seq = ev[0]["seq"].as_i64().unwrap();
+    drop(a);
+
+    // While disconnected: three more changes.
+    let (_, second) = s.post(&s1, "/api/v1/incidents", &incident_body("second"));
+    s.patch(
+        &s1,
+        &format!("/api/v1/incidents/{}", second["id"]),
+        &json!({"status": "dispatched"}),
+    );
+    let (_, third) = s.post(&boss, "/api/v1/incidents", &incident_body("third"));
+
+    let mut b = s.ws(&boss, Some(last_seq));
+    let got = b.drain(Duration::from_millis(800));
+    let ev: Vec<(i64, String)> = got
+        .iter()
+        .filter(|m| m["type"] == "event")
+        .map(|m| {
+            (
+                m["record_id"].as_i64().unwrap(),
+                m["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ev,
+        vec![
+            (
+                second["id"].as_i64().unwrap(),
+                "incident.created".to_owned()
+            ),
+            (
+                second["id"].as_i64().unwrap(),
+                "incident.updated".to_owned()
+            ),
+            (third["id"].as_i64().unwrap(), "incident.created".to_owned()),
+        ]
+    );
+    // New events keep flowing after the catch-up.
+    s.post(&boss, "/api/v1/incidents", &incident_body("fourth"));
+    let more = b.drain(Duration::from_millis(800));
+    assert_eq!(more.iter().filter(|m| m["type"] == "event").count(), 1);
+
+    // Station 2 saw none of station 1's or the city's incidents.
+    let seen = other.drain(Duration::from_millis(300));
+    assert!(seen.iter().all(|m| m["type"] != "event"), "{seen:?}");
+    // A feed without a valid token is refused.
+    let url = format!(
+        "{}/api/v1/live?token=nope",
+        s.base.replace("http://", "ws://")
+    );
+    assert!(tungstenite::connect(url).is_err());
+}
+
+#[test]
+fn openapi_document_is_public_and_describes_the_api() {
+    let (_d, s) = city();
+    let r = s.http.get(s.url("/api/v1/openapi.json")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for p in [
+        "/api/v1/incidents",
+        "/api/v1/incidents/{id}",
+        "/api/v1/incidents/{id}/timeline",
+        "/api/v1/units",
+        "/api/v1/session",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "missing {p}");
+    }
+    assert!(doc["components"]["schemas"].get("Incident").is_some());
+}
+
+#[test]
+fn routing_endpoints_answer_by_road_travel_time() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    // A 2 km straight road at 36 km/h (10 m/s) with a one-way spur.
+    let roads = dir.path().join("city.geojson");
+    std::fs::write(
+        &roads,
+        r#"{"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"人民路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.21,30.30],[112.22,30.30]]}},
+         {"type":"Feature","properties":{"name":"单行街","speed_kmh":36,"oneway":"yes"},"geometry":{"type":"LineString","coordinates":[[112.21,30.30],[112.21,30.31]]}}]}"#,
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+    let t = s.login("ana");
+    let (st, r) = s.get(&t, "/api/v1/roads/route?from=112.20,30.30&to=112.22,30.30");
+    assert_eq!(st, 200, "{r}");
+    let (secs, m) = (
+        r["seconds"].as_f64().unwrap(),
+        r["meters"].as_f64().unwrap(),
+    );
+    assert!((m - 1924.0).abs() < 10.0, "{m}");
+    assert!((secs - m / 10.0).abs() < 0.5);
+    assert!(r["geometry"].as_array().unwrap().len() >= 3);
+    // Against the one-way spur there is no route.
+    let (st, _) = s.get(&t, "/api/v1/roads/route?from=112.21,30.31&to=112.20,30.30");
+    assert_eq!(st, 404);
+
+    let (st, m) = s.post(
+        &t,
+        "/api/v1/roads/matrix",
+        &json!({"from": [[112.20, 30.30], [112.21, 30.31]], "to": [[112.22, 30.30], [112.21, 30.31]]}),
+    );
+    assert_eq!(st, 200, "{m}");
+    assert!(m["seconds"][0][0].as_f64().unwrap() > 190.0);
+    assert_eq!(m["seconds"][1][0], Value::Null);
+    assert_eq!(m["seconds"][1][1], json!(0.0));
+
+    let (st, n) = s.post(
+        &t,
+        "/api/v1/roads/nearest",
+        &json!({"at": [112.22, 30.30], "points": [[112.20, 30.30], [112.215, 30.30], [112.21, 30.31]], "k": 5}),
+    );
+    assert_eq!(st, 200, "{n}");
+    let order: Vec<i64> = n
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["index"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [1, 0], "unreachable point left out, nearest first");
+
+    let (st, e) = s.post(
+        &t,
+        "/api/v1/roads/matrix",
+        &json!({"from": [[500.0, 1.0]], "to": [[112.2, 30.3]]}),
+    );
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("from[0]")));
+    let (st, e) = s.get(&t, "/api/v1/roads/route?from=112.2&to=112.22,30.30");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("from")));
+    let (st, e) = s.get(
+        &t,
+        "/api/v1/roads/route?from=112.2,30.3&to=112.22,30.30&profile=tank",
+    );
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("profile")));
+    let (st, hits) = s.get(&t, "/api/v1/roads/search?q=人民");
+    assert_eq!(st, 200);
+    assert_eq!(hits[0]["name"], "人民路");
+    let (st, iso) = s.get(&t, "/api/v1/roads/isochrone?at=112.20,30.30&seconds=100");
+    assert_eq!(st, 200);
+    assert!(iso["nodes"].as_u64().unwrap() >= 1);
+    // Without a road network the routing API says so instead of guessing.
+    let (_d2, plain) = city();
+    let t2 = plain.login("ana");
+    let (st, e) = plain.get(&t2, "/api/v1/roads/route?from=112.20,30.30&to=112.22,30.30");
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (503, Some("no_road_network"))
+    );
+}
+
+#[test]
+fn logging_out_ends_the_session_and_its_live_feed() {
+    let (_d, s) = city();
+    let t = s.login("boss");
+    let mut feed = s.ws(&t, None);
+    assert_eq!(feed.drain(Duration::from_millis(300))[0]["type"], "hello");
+    let r = s
+        .http
+        .delete(s.url("/api/v1/session"))
+        .bearer_auth(&t)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(s.get(&t, "/api/v1/me").0, 401);
+    // The open feed notices within its re-check period and closes.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let mut closed = false;
+    while std::time::Instant::now() < deadline && !closed {
+        match feed.sock.read() {
+            Ok(tungstenite::Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed) => {
+                closed = true
+            }
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => closed = true,
+            Ok(_) => {}
+        }
+    }
+    assert!(closed, "live feed still open after logout");
+}
+
+#[test]
+fn a_unit_terminal_reports_only_for_its_own_unit() {
+    let (_d, s) = city();
+    let disp = s.login("s1disp");
+    let (_, mine) = s.post(
+        &disp,
+        "/api/v1/units",
+        &json!({"call_sign": "一所巡01", "kind": "patrol_car"}),
+    );
+    let (_, other) = s.post(
+        &disp,
+        "/api/v1/units",
+        &json!({"call_sign": "一所巡02", "kind": "patrol_car"}),
+    );
+    let id = mine["id"].as_i64().unwrap().to_string();
+    let out = zhihui_stdin(
+        &[
+            "user",
+            "add",
+            "car1",
+            "--role",
+            "unit",
+            "--org",
+            "s1",
+            "--unit-id",
+            &id,
+            "--data-dir",
+            s.dir.to_str().unwrap(),
+        ],
+        &format!("{PW}\n"),
+    );
+    assert!(out.status.success());
+    let t = s.login("car1");
+    let (st, v) = s.patch(
+        &t,
+        &format!("/api/v1/units/{id}"),
+        &json!({"status": "on_scene", "position": {"lon": 112.3, "lat": 30.3}}),
+    );
+    assert_eq!((st, v["status"].as_str()), (200, Some("on_scene")));
+    assert_eq!(
+        s.patch(
+            &t,
+            &format!("/api/v1/units/{}", other["id"]),
+            &json!({"status": "off_duty"})
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        s.patch(
+            &t,
+            &format!("/api/v1/units/{id}"),
+            &json!({"call_sign": "改名"})
+        )
+        .0,
+        403
+    );
+    assert_eq!(s.post(&t, "/api/v1/incidents", &incident_body("x")).0, 403);
+}
+
+#[test]
+fn recommendations_rank_free_units_of_the_right_kinds_by_road_time_not_straight_line() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    // Main road along lat 30.30; a northern road reachable only via its east end: a unit up
+    // there is close as the crow flies but far by road. 36 km/h everywhere (10 m/s).
+    let roads = dir.path().join("city.geojson");
+    std::fs::write(
+        &roads,
+        r#"{"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.22,30.30],[112.24,30.30]]}},
+         {"type":"Feature","properties":{"name":"北岸路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.22,30.305],[112.24,30.305],[112.24,30.30]]}}]}"#,
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+    let t = s.login("boss");
+    let unit = |cs: &str, kind: &str, status: &str, lon: f64, lat: f64| {
+        let (st, u) = s.post(&t, "/api/v1/units", &json!({"call_sign": cs, "kind": kind, "status": status, "position": {"lon": lon, "lat": lat}}));
+        assert_eq!(st, 201, "{u}");
+        u["id"].as_i64().unwrap()
+    };
+    let west = unit("西01", "patrol_car", "available", 112.205, 30.30);
+    let north = unit("北01", "patrol_car", "available", 112.22, 30.305);
+    let walker = unit("步01", "foot_patrol", "available", 112.215, 30.30);
+    unit("交01", "traffic", "available", 112.221, 30.30);
+    unit("休01", "patrol_car", "off_duty", 112.2201, 30.30);
+    let mut b = incident_body("盗窃");
+    b["location"] = json!({"lon": 112.22, "lat": 30.30});
+    let (_, inc) = s.post(&t, "/api/v1/incidents", &b);
+    let (st, recs) = s.get(
+        &t,
+        &format!("/api/v1/incidents/{}/recommendations?k=5", inc["id"]),
+    );
+    assert_eq!(st, 200, "{recs}");
+    let ids: Vec<i64> = recs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unit_id"].as_i64().unwrap())
+        .collect();
+    // Traffic units are not on a theft's run-card; off-duty units are not offered.
+    // The northern car is 556 m away in a straight line but 4.4 km by road: behind the walker.
+    assert_eq!(ids, [west, walker, north], "{recs}");
+    let d = |lon1: f64, lon2: f64, lat: f64| {
+        let x = (lon2 - lon1).to_radians() * lat.to_radians().cos();
+        x.abs() * 6_371_008.8
+    };
+    let west_m = d(112.205, 112.22, 30.30);
+    assert!(
+        (recs[0]["distance_m"].as_f64().unwrap() - west_m).abs() < 5.0,
+        "{recs}"
+    );
+    assert!((recs[0]["eta_s"].as_f64().unwrap() - west_m / 10.0).abs() < 1.0);
+    let north_m = d(112.22, 112.24, 30.305) + 556.0 + d(112.22, 112.24, 30.30);
+    assert!(
+        (recs[2]["distance_m"].as_f64().unwrap() - north_m).abs() < 15.0,
+        "{recs}"
+    );
+    // The walker goes at 5 km/h.
+    let walk_m = d(112.215, 112.22, 30.30);
+    assert!(
+        (recs[1]["eta_s"].as_f64().unwrap() - walk_m / (5.0 / 3.6)).abs() < 2.0,
+        "{recs}"
+    );
+    let (st, recs) = s.get(
+        &t,
+        &format!("/api/v1/incidents/{}/recommendations?k=1", inc["id"]),
+    );
+    assert_eq!((st, recs.as_array().unwrap().len()), (200, 1));
+    let (st, e) = s.get(
+        &t,
+        &format!("/api/v1/incidents/{}/recommendations?k=0", inc["id"]),
+    );
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("k")));
+    let s2 = s.login("s2disp");
+    assert_eq!(
+        s.get(
+            &s2,
+            &format!("/api/v1/incidents/{}/recommendations", inc["id"])
+        )
+        .0,
+        403
+    );
+}
+
+#[test]
+fn the_dispatch_loop_from_assignment_to_clearance_with_an_audited_override() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let roads = dir.path().join("city.geojson");
+    std::fs::write(
+        &roads,
+        r#"{"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.22,30.30],[112.24,30.30]]}}]}"#,
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+    let t = s.login("boss");
+    let unit = |cs: &str, lon: f64| {
+        let (_, u) = s.post(
+            &t,
+            "/api/v1/units",
+            &json!({"call_sign": cs, "kind": "patrol_car", "position": {"lon": lon, "lat": 30.30}}),
+        );
+        u["id"].as_i64().unwrap()
+    };
+    let near = unit("近01", 112.215);
+    let far = unit("远01", 112.235 + 0.004);
+    let out = zhihui_stdin(
+        &[
+            "user",
+            "add",
+            "far1",
+            "--role",
+            "unit",
+            "--org",
+            "city",
+            "--unit-id",
+            &far.to_string(),
+            "--data-dir",
+            s.dir.to_str().unwrap(),
+        ],
+        &format!("{PW}\n"),
+    );
+    assert!(out.status.success());
+    let mut b = incident_body("抢劫");
+    b["location"] = json!({"lon": 112.22, "lat": 30.30});
+    let (_, inc) = s.post(&t, "/api/v1/incidents", &b);
+    let iid = inc["id"].as_i64().unwrap();
+    let path = format!("/api/v1/incidents/{iid}/assignments");
+
+    // Not the first recommendation: a reason is required, and then recorded.
+    let (st, e) = s.post(&t, &path, &json!({"unit_id": far}));
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (422, Some("reason")),
+        "{e}"
+    );
+    assert!(e["error"]["message"].as_str().unwrap().contains("近01"));
+    let (st, a) = s.post(
+        &t,
+        &path,
+        &json!({"unit_id": far, "reason": "近01 正在加油"}),
+    );
+    assert_eq!(st, 201, "{a}");
+    assert_eq!(a["status"], "assigned");
+    assert_eq!(a["override_reason"], "近01 正在加油");
+    assert!(a["eta_s"].as_f64().unwrap() > 0.0);
+    let aid = a["id"].as_i64().unwrap();
+    // The same unit cannot be sent twice; the incident and the unit moved on.
+    let (st, _) = s.post(&t, &path, &json!({"unit_id": far, "reason": "x"}));
+    assert_eq!(st, 409);
+    assert_eq!(
+        s.get(&t, &format!("/api/v1/incidents/{iid}")).1["status"],
+        "dispatched"
+    );
+    assert_eq!(
+        s.get(&t, &format!("/api/v1/units/{far}")).1["status"],
+        "dispatched"
+    );
+    let c = rusqlite::Connection::open(s.dir.join("zhihui.db")).unwrap();
+    let detail: String = c
+        .query_row(
+            "SELECT detail FROM audit WHERE action = 'assignment.create' AND actor = 'boss'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("近01 正在加油"), "{detail}");
+
+    // The unit terminal works its order; another unit's terminal may not.
+    let u = s.login("far1");
+    let (_, mine) = s.get(&u, &format!("/api/v1/units/{far}/assignments"));
+    assert_eq!(mine["items"][0]["id"], aid);
+    let step = |tok: &str, status: &str, result: Option<&str>| {
+        let mut body = json!({"status": status});
+        if let Some(r) = result {
+            body["result"] = json!(r);
+        }
+        s.post(tok, &format!("/api/v1/assignments/{aid}/status"), &body)
+    };
+    assert_eq!(step(&u, "signed", None).0, 200);
+    assert_eq!(step(&u, "signed", None).0, 409, "no step twice");
+    assert_eq!(step(&u, "en_route", None).0, 200);
+    assert_eq!(
+        s.get(&t, &format!("/api/v1/units/{far}")).1["status"],
+        "en_route"
+    );
+    assert_eq!(step(&u, "on_scene", None).0, 200);
+    assert_eq!(
+        s.get(&t, &format!("/api/v1/incidents/{iid}")).1["status"],
+        "on_scene"
+    );
+    let (st, e) = step(&u, "cleared", None);
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("result")));
+    assert_eq!(
+        step(&u, "cancelled", Some("不想去")).0,
+        403,
+        "units do not cancel orders"
+    );
+    let (st, done) = step(&u, "cleared", Some("嫌疑人已控制,移交刑侦"));
+    assert_eq!(st, 200);
+    assert!(
+        done["signed_at"].is_string()
+            && done["on_scene_at"].is_string()
+            && done["closed_at"].is_string()
+    );
+    assert_eq!(
+        s.get(&t, &format!("/api/v1/units/{far}")).1["status"],
+        "available"
+    );
+
+    // Every step is on the incident's timeline with its actor.
+    let (_, tl) = s.get(&t, &format!("/api/v1/incidents/{iid}/timeline"));
+    let steps: Vec<(String, String)> = tl["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"].as_str().unwrap().starts_with("assignment."))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["actor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("assignment.created", "boss"),
+        ("assignment.signed", "far1"),
+        ("assignment.en_route", "far1"),
+        ("assignment.on_scene", "far1"),
+        ("assignment.cleared", "far1"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(steps, want);
+
+    // The incident leaves the system as a NENA EIDO document; that read is audited.
+    let (st, e) = s.get(&t, &format!("/api/v1/incidents/{iid}/eido"));
+    assert_eq!(st, 200);
+    assert_eq!(
+        e["incidentComponent"][0]["incidentTrackingIdentifier"],
+        format!("JQ{iid}")
+    );
+    assert_eq!(e["incidentComponent"][0]["incidentCommonPriorityNumber"], 2);
+    let res = &e["emergencyResourceComponent"][0];
+    assert_eq!(res["emergencyResourceIdentifier"], "远01");
+    assert!(res["onSceneTimeStamp"].is_string() && res["clearedTimeStamp"].is_string());
+    assert!(e["locationComponent"][0]["locationByValue"]
+        .as_str()
+        .unwrap()
+        .contains("<gml:pos>30.3 112.22</gml:pos>"));
+    assert_eq!(
+        e["personComponent"][0]["personTelephoneNumber"],
+        "13800138000"
+    );
+    let c2 = rusqlite::Connection::open(s.dir.join("zhihui.db")).unwrap();
+    let exports: i64 = c2
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE action = 'incident.export' AND actor = 'boss'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(exports, 1);
+
+    // A closed incident takes no more units.
+    s.patch(
+        &t,
+        &format!("/api/v1/incidents/{iid}"),
+        &json!({"status": "closed", "disposition": "arrested"}),
+    );
+    let (st, _) = s.post(&t, &path, &json!({"unit_id": near}));
+    assert_eq!(st, 409);
+}
+
+#[test]
+fn unsigned_and_late_dispatch_orders_raise_one_alert_each_on_a_controlled_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let d = dir.path().to_str().unwrap();
+    assert!(zhihui_stdin(
+        &["user", "add", "root", "--role", "admin", "--data-dir", d],
+        &format!("{PW}\n")
+    )
+    .status
+    .success());
+    let roads = dir.path().join("city.geojson");
+    std::fs::write(
+        &roads,
+        r#"{"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.22,30.30],[112.24,30.30]]}}]}"#,
+    )
+    .unwrap();
+    let s = Server::start(
+        dir.path(),
+        &["--roads", roads.to_str().unwrap(), "--test-clock"],
+    );
+    let t = s.login("s1disp");
+    let root = s.login("root");
+    let (_, u) = s.post(&t, "/api/v1/units", &json!({"call_sign": "一所巡01", "kind": "patrol_car", "position": {"lon": 112.205, "lat": 30.30}}));
+    let mut b = incident_body("打架");
+    b["location"] = json!({"lon": 112.22, "lat": 30.30});
+    let (_, inc) = s.post(&t, "/api/v1/incidents", &b);
+    let (st, a) = s.post(
+        &t,
+        &format!("/api/v1/incidents/{}/assignments", inc["id"]),
+        &json!({"unit_id": u["id"]}),
+    );
+    assert_eq!(st, 201, "{a}");
+    let eta = a["eta_s"].as_f64().unwrap();
+    assert!((eta - 144.0).abs() < 2.0, "{eta}");
+    let mut feed = s.ws(&t, None);
+    feed.drain(Duration::from_millis(200));
+    let advance = |secs: f64| {
+        let (st, v) = s.post(&root, "/api/v1/test/clock", &json!({"advance_s": secs}));
+        assert_eq!(st, 200, "{v}");
+        v["alerts_raised"].as_u64().unwrap()
+    };
+    let kinds = |s: &Server| -> Vec<String> {
+        let (_, v) = s.get(&t, "/api/v1/alerts");
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(advance(59.0), 0, "not yet a minute");
+    assert_eq!(advance(2.0), 1, "a minute without signing");
+    assert_eq!(advance(5.0), 0, "raised once only");
+    assert_eq!(kinds(&s), ["unsigned"]);
+    let got = feed.drain(Duration::from_millis(800));
+    let alerts: Vec<&Value> = got.iter().filter(|m| m["record_type"] == "alert").collect();
+    assert_eq!(alerts.len(), 1, "{got:?}");
+    assert_eq!(alerts[0]["data"]["kind"], "unsigned");
+    assert!(alerts[0]["data"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("一所巡01"));
+
+    // Signed, but still not there by 1.5 × ETA.
+    s.post(
+        &t,
+        &format!("/api/v1/assignments/{}/status", a["id"]),
+        &json!({"status": "signed"}),
+    );
+    let so_far = 66.0;
+    assert_eq!(advance(1.5 * eta - so_far - 5.0), 0);
+    assert_eq!(advance(10.0), 1);
+    assert_eq!(advance(60.0), 0);
+    assert_eq!(kinds(&s), ["late_arrival", "unsigned"]);
+    // Other stations do not see them; only administrators move the clock.
+    let s2 = s.login("s2disp");
+    assert_eq!(
+        s.get(&s2, "/api/v1/alerts").1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        s.post(&t, "/api/v1/test/clock", &json!({"advance_s": 1})).0,
+        403
+    );
+    let (_d2, plain) = city();
+    let r2 = plain.login("boss");
+    assert_eq!(
+        plain
+            .post(&r2, "/api/v1/test/clock", &json!({"advance_s": 1}))
+            .0,
+        404
+    );
+}
+
+#[test]
+fn instructions_reach_targets_and_supervision_at_once_and_escalate_once_when_overdue() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let d = dir.path().to_str().unwrap();
+    for (name, role) in [("root", "admin"), ("sup", "supervisor")] {
+        assert!(zhihui_stdin(
+            &["user", "add", name, "--role", role, "--data-dir", d],
+            &format!("{PW}\n")
+        )
+        .status
+        .success());
+    }
+    let s = Server::start(dir.path(), &["--test-clock"]);
+    let (boss, root, sup) = (s.login("boss"), s.login("root"), s.login("sup"));
+    let (s1, s2) = (s.login("s1disp"), s.login("s2disp"));
+    let mut sup_feed = s.ws(&sup, None);
+    let mut s2_feed = s.ws(&s2, None);
+    sup_feed.drain(Duration::from_millis(200));
+    s2_feed.drain(Duration::from_millis(200));
+
+    let deadline = |secs: i64| {
+        let (_, me) = s.post(&root, "/api/v1/test/clock", &json!({"advance_s": 0}));
+        let now = chrono::DateTime::parse_from_rfc3339(me["now"].as_str().unwrap()).unwrap();
+        (now + chrono::Duration::seconds(secs)).to_rfc3339()
+    };
+    let body = json!({"title": "加强夜间巡逻", "body": "各所今晚加强辖区巡逻", "targets": [{"org_id": "s1"}, {"org_id": "s2"}],
+                      "deadline": deadline(3600), "feedback_required": true});
+    let (st, ins) = s.post(&boss, "/api/v1/instructions", &body);
+    assert_eq!(st, 201, "{ins}");
+    let id = ins["id"].as_i64().unwrap();
+    assert_eq!(ins["recipients"].as_array().unwrap().len(), 2);
+    // Supervision and the recipients see it at the same moment.
+    for feed in [&mut sup_feed, &mut s2_feed] {
+        let got = feed.drain(Duration::from_millis(600));
+        assert!(
+            got.iter()
+                .any(|m| m["kind"] == "instruction.issued" && m["record_id"] == id),
+            "{got:?}"
+        );
+    }
+    assert_eq!(s.get(&s1, &format!("/api/v1/instructions/{id}")).0, 200);
+
+    let sign = |tok: &str, target: &str| {
+        s.post(
+            tok,
+            &format!("/api/v1/instructions/{id}/sign"),
+            &json!({"target": target}),
+        )
+    };
+    assert_eq!(
+        sign(&s1, "org:s2").0,
+        403,
+        "a station answers only for itself"
+    );
+    assert_eq!(
+        sign(&sup, "org:s1").0,
+        403,
+        "supervision watches, it does not sign"
+    );
+    assert_eq!(sign(&s1, "org:s1").0, 200);
+    assert_eq!(sign(&s1, "org:s1").0, 409);
+    let (st, v) = s.post(
+        &s1,
+        &format!("/api/v1/instructions/{id}/feedback"),
+        &json!({"target": "org:s1", "text": "已安排两组巡逻"}),
+    );
+    assert_eq!(st, 200);
+    assert_eq!(v["recipients"][0]["status"], "done");
+
+    // Station 2 does nothing: past the deadline it escalates once, to its district.
+    let advance = |secs: f64| {
+        s.post(&root, "/api/v1/test/clock", &json!({"advance_s": secs}))
+            .1["alerts_raised"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(advance(3500.0), 0);
+    assert_eq!(advance(200.0), 1);
+    assert_eq!(advance(600.0), 0, "escalates once only");
+    let (_, alerts) = s.get(&boss, "/api/v1/alerts");
+    let overdue: Vec<&Value> = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "instruction_overdue")
+        .collect();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0]["org_id"], "d1");
+    assert_eq!(overdue[0]["data"]["target"], "org:s2");
+    let (_, v) = s.get(&boss, &format!("/api/v1/instructions/{id}"));
+    assert!(v["escalated_at"].is_string());
+    let got = s2_feed.drain(Duration::from_millis(600));
+    assert!(
+        got.iter().any(|m| m["kind"] == "instruction.reminded"),
+        "催办 reaches the late station: {got:?}"
+    );
+
+    // Late feedback is still taken; then the issuer closes it with an outcome.
+    assert_eq!(
+        s.post(
+            &s2,
+            &format!("/api/v1/instructions/{id}/feedback"),
+            &json!({"target": "org:s2", "text": "补报:已落实"})
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        s.post(
+            &sup,
+            &format!("/api/v1/instructions/{id}/close"),
+            &json!({"outcome": "x"})
+        )
+        .0,
+        403
+    );
+    let (st, e) = s.post(
+        &boss,
+        &format!("/api/v1/instructions/{id}/close"),
+        &json!({"outcome": " "}),
+    );
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("outcome")));
+    let (st, v) = s.post(
+        &boss,
+        &format!("/api/v1/instructions/{id}/close"),
+        &json!({"outcome": "两所均已落实"}),
+    );
+    assert_eq!((st, v["status"].as_str()), (200, Some("closed")));
+    assert_eq!(
+        s.post(
+            &s2,
+            &format!("/api/v1/instructions/{id}/feedback"),
+            &json!({"target": "org:s2", "text": "x"})
+        )
+        .0,
+        409
+    );
+    let (_, closed) = s.get(&sup, "/api/v1/instructions?status=closed");
+    assert_eq!(closed["items"][0]["id"], id);
+
+    // Bad requests name the field; a station cannot instruct its neighbour.
+    let mut bad = body.clone();
+    bad["deadline"] = json!("2000-01-01T00:00:00Z");
+    let (st, e) = s.post(&boss, "/api/v1/instructions", &bad);
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("deadline")));
+    let mut bad = body.clone();
+    bad["targets"] = json!([{"org_id": "s1", "unit_id": 3}]);
+    let (st, e) = s.post(&boss, "/api/v1/instructions", &bad);
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (422, Some("targets[0]"))
+    );
+    let mut other = body.clone();
+    other["targets"] = json!([{"org_id": "s2"}]);
+    other["deadline"] = json!(deadline(3600));
+    assert_eq!(s.post(&s1, "/api/v1/instructions", &other).0, 403);
+    assert_eq!(
+        s.post(&sup, "/api/v1/instructions", &other).0,
+        403,
+        "supervisors do not issue"
+    );
+}
+
+#[test]
+fn positions_are_snapped_to_roads_and_a_bulk_feed_is_stored_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let roads = dir.path().join("city.geojson");
+    std::fs::write(
+        &roads,
+        r#"{"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.24,30.30]]}}]}"#,
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+    let t = s.login("boss");
+    let ids: Vec<i64> = (0..3)
+        .map(|i| {
+            s.post(
+                &t,
+                "/api/v1/units",
+                &json!({"call_sign": format!("车{i}"), "kind": "patrol_car"}),
+            )
+            .1["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    // 50 m north of the road: the unit is placed on it.
+    let (st, u) = s.post(
+        &t,
+        &format!("/api/v1/units/{}/positions", ids[0]),
+        &json!({"lon": 112.21, "lat": 30.30045}),
+    );
+    assert_eq!(st, 200, "{u}");
+    assert!(
+        (u["position"]["lat"].as_f64().unwrap() - 30.30).abs() < 1e-6,
+        "{u}"
+    );
+    assert!((u["position"]["lon"].as_f64().unwrap() - 112.21).abs() < 1e-4);
+    let items: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({"unit_id": id, "lon": 112.22 + i as f64 * 0.001, "lat": 30.30}))
+        .collect();
+    let (st, v) = s.post(&t, "/api/v1/positions", &json!({"items": items}));
+    assert_eq!((st, v["accepted"].as_u64()), (200, Some(3)));
+    let (_, u2) = s.get(&t, &format!("/api/v1/units/{}", ids[2]));
+    assert!((u2["position"]["lon"].as_f64().unwrap() - 112.222).abs() < 1e-6);
+    // One bad report refuses the whole batch, naming it; nothing moves.
+    let bad = json!({"items": [{"unit_id": ids[0], "lon": 112.23, "lat": 30.30}, {"unit_id": 999, "lon": 112.23, "lat": 30.30}]});
+    let (st, e) = s.post(&t, "/api/v1/positions", &bad);
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (422, Some("items[1].unit_id")),
+        "{e}"
+    );
+    let bad = json!({"items": [{"unit_id": ids[0], "lon": 112.23, "lat": 95.0}]});
+    let (st, e) = s.post(&t, "/api/v1/positions", &bad);
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (422, Some("items[0].lat")),
+        "{e}"
+    );
+    let (_, u0) = s.get(&t, &format!("/api/v1/units/{}", ids[0]));
+    assert!(
+        (u0["position"]["lon"].as_f64().unwrap() - 112.22).abs() < 1e-6,
+        "unchanged: {u0}"
+    );
+    let s2 = s.login("s2disp");
+    assert_eq!(
+        s.post(
+            &s2,
+            &format!("/api/v1/units/{}/positions", ids[0]),
+            &json!({"lon": 112.21, "lat": 30.30})
+        )
+        .0,
+        403
+    );
+}
+
+#[test]
+fn the_daily_bulletin_agrees_with_the_event_log_and_downloads_as_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let roads = dir.path().join("city.geojson");
+    std::fs::write(
+        &roads,
+        r#"{"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.24,30.30]]}}]}"#,
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+    let t = s.login("s1disp");
+    let kinds = [
+        ("fire", "building_fire"),
+        ("traffic", "collision"),
+        ("traffic", "collision"),
+        ("dispute", "family"),
+        ("criminal", "theft"),
+    ];
+    let mut first_received = String::new();
+    let mut incident_ids = Vec::new();
+    for (k, sub) in kinds {
+        let mut b = incident_body(k);
+        b["type"] = json!(k);
+        b["subtype"] = json!(sub);
+        b["location"] = json!({"lon": 112.22, "lat": 30.30});
+        let (_, inc) = s.post(&t, "/api/v1/incidents", &b);
+        if first_received.is_empty() {
+            first_received = inc["received_at"].as_str().unwrap().to_owned();
+        }
+        incident_ids.push(inc["id"].as_i64().unwrap());
+    }
+    for (i, incident_id) in incident_ids.iter().take(2).enumerate() {
+        let (_, u) = s.post(&t, "/api/v1/units", &json!({"call_sign": format!("所车{i}"), "kind": "patrol_car", "position": {"lon": 112.21, "lat": 30.30}}));
+        let (st, a) = s.post(
+            &t,
+            &format!("/api/v1/incidents/{incident_id}/assignments"),
+            &json!({"unit_id": u["id"], "reason": "测试"}),
+        );
+        assert_eq!(st, 201, "{a}");
+        if i == 0 {
+            s.post(
+                &t,
+                &format!("/api/v1/assignments/{}/status", a["id"]),
+                &json!({"status": "on_scene"}),
+            );
+        }
+    }
+    let date = (chrono::DateTime::parse_from_rfc3339(&first_received).unwrap()
+        + chrono::Duration::hours(8))
+    .format("%Y-%m-%d")
+    .to_string();
+    let (st, b) = s.get(&t, &format!("/api/v1/bulletin?date={date}"));
+    assert_eq!(st, 200, "{b}");
+
+    // The same figures counted straight from the event log.
+    let c = rusqlite::Connection::open(s.dir.join("zhihui.db")).unwrap();
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let by_type = |k: &str| {
+        count(&format!("SELECT COUNT(*) FROM events WHERE kind = 'incident.created' AND json_extract(payload, '$.record.type') = '{k}' AND org_id = 's1'"))
+    };
+    for entry in b["incidents_by_type"].as_array().unwrap() {
+        assert_eq!(
+            entry["count"].as_i64().unwrap(),
+            by_type(entry["code"].as_str().unwrap()),
+            "{entry}"
+        );
+    }
+    assert_eq!(
+        b["incidents_total"].as_i64().unwrap(),
+        count("SELECT COUNT(*) FROM events WHERE kind = 'incident.created'")
+    );
+    assert_eq!(b["call_to_dispatch"]["n"].as_i64().unwrap(), count("SELECT COUNT(DISTINCT json_extract(payload, '$.record.incident_id')) FROM events WHERE kind = 'assignment.created'"));
+    assert_eq!(
+        b["dispatch_to_arrival"]["n"].as_i64().unwrap(),
+        count("SELECT COUNT(*) FROM events WHERE kind = 'assignment.on_scene'")
+    );
+    assert!(b["call_to_dispatch"]["median_s"].as_f64().unwrap() >= 0.0);
+    // Another station's bulletin is not for this station to read; an unknown date is refused.
+    assert_eq!(s.get(&t, "/api/v1/bulletin?org_id=s2").0, 403);
+    let (st, e) = s.get(&t, "/api/v1/bulletin?date=28-11-2026");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("date")));
+    let (_, other_day) = s.get(&t, "/api/v1/bulletin?date=2001-01-01");
+    assert_eq!(other_day["incidents_total"], 0);
+
+    let r = s
+        .http
+        .get(s.url(&format!("/api/v1/bulletin.xlsx?date={date}")))
+        .bearer_auth(&t)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let bytes = r.bytes().unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip archive");
+    assert!(bytes
+        .windows(b"xl/worksheets/sheet1.xml".len())
+        .any(|w| w == b"xl/worksheets/sheet1.xml"));
+}
+
+#[test]
+fn a_unit_sent_outside_its_station_reads_the_incident_and_gets_its_orders_live() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let s = Server::start(dir.path(), &[]);
+    let boss = s.login("boss");
+    let (_, u) = s.post(
+        &boss,
+        "/api/v1/units",
+        &json!({"call_sign": "一所巡09", "kind": "patrol_car", "org_id": "s1"}),
+    );
+    let uid = u["id"].as_i64().unwrap();
+    let d = s.dir.to_str().unwrap().to_owned();
+    assert!(zhihui_stdin(
+        &[
+            "user",
+            "add",
+            "car9",
+            "--role",
+            "unit",
+            "--org",
+            "s1",
+            "--unit-id",
+            &uid.to_string(),
+            "--data-dir",
+            &d
+        ],
+        &format!("{PW}\n")
+    )
+    .status
+    .success());
+    let car = s.login("car9");
+    // A city incident: outside station 1's jurisdiction.
+    let (_, inc) = s.post(&boss, "/api/v1/incidents", &incident_body("市局直接指派"));
+    let path = format!("/api/v1/incidents/{}", inc["id"]);
+    assert_eq!(s.get(&car, &path).0, 403, "not before it is sent");
+    let mut feed = s.ws(&car, None);
+    feed.drain(Duration::from_millis(200));
+    let (st, a) = s.post(
+        &boss,
+        &format!("{path}/assignments"),
+        &json!({"unit_id": uid}),
+    );
+    assert_eq!(st, 201, "{a}");
+    assert_eq!(
+        s.get(&car, &path).0,
+        200,
+        "the unit reads what it was sent to"
+    );
+    let got = feed.drain(Duration::from_millis(600));
+    assert!(
+        got.iter().any(|m| m["kind"] == "assignment.created"),
+        "{got:?}"
+    );
+    assert_eq!(
+        s.post(
+            &car,
+            &format!("/api/v1/assignments/{}/status", a["id"]),
+            &json!({"status": "signed"})
+        )
+        .0,
+        200
+    );
+    // Still no access to the city's other incidents.
+    let (_, other) = s.post(&boss, "/api/v1/incidents", &incident_body("别的警情"));
+    assert_eq!(
+        s.get(&car, &format!("/api/v1/incidents/{}", other["id"])).0,
+        403
+    );
+}

@@ -1,0 +1,202 @@
+//! The command line: user management, audit verification and input errors.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn short_passwords_and_unknown_roles_are_refused_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let d = dir.path().to_str().unwrap();
+    let out = zhihui_stdin(
+        &["user", "add", "x", "--role", "dispatcher", "--data-dir", d],
+        "short\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10"));
+    let out = zhihui_stdin(
+        &["user", "add", "x", "--role", "emperor", "--data-dir", d],
+        "long-enough-pw\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role"));
+    let out = zhihui_stdin(
+        &[
+            "user",
+            "add",
+            "x",
+            "--role",
+            "unit",
+            "--org",
+            "nowhere",
+            "--data-dir",
+            d,
+        ],
+        "long-enough-pw\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = zhihui_stdin(
+        &["user", "add", "boss", "--role", "unit", "--data-dir", d],
+        "long-enough-pw\n",
+    );
+    assert_eq!(out.status.code(), Some(2), "duplicate user");
+    let out = zhihui(&[
+        "user",
+        "add",
+        "y",
+        "--role",
+        "unit",
+        "--data-dir",
+        "/nonexistent/zz",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = zhihui(&["serve", "--listen", "not-an-address", "--data-dir", d]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn audit_verify_names_the_first_tampered_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let d = dir.path().to_str().unwrap();
+    let out = zhihui(&["audit", "verify", "--data-dir", d]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+    let c = rusqlite::Connection::open(dir.path().join("zhihui.db")).unwrap();
+    c.execute_batch(
+        "DROP TRIGGER audit_no_update; UPDATE audit SET outcome = 'denied' WHERE seq = 4;",
+    )
+    .unwrap();
+    drop(c);
+    let out = zhihui(&["audit", "verify", "--data-dir", d]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("entry 4"), "{text}");
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+/// A 3 km east-west main road with a one-way side street, 36 km/h everywhere.
+const ROADS: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"name":"人民路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.21,30.30],[112.22,30.30],[112.23,30.30]]}},
+ {"type":"Feature","properties":{"name":"单行街","speed_kmh":36,"oneway":"yes"},"geometry":{"type":"LineString","coordinates":[[112.22,30.30],[112.22,30.31]]}}
+]}"#;
+
+#[test]
+fn route_commands_answer_in_travel_time_order_and_refuse_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let roads = write(dir.path(), "city.geojson", ROADS);
+    let units = write(
+        dir.path(),
+        "units.geojson",
+        r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"id":"far"},"geometry":{"type":"Point","coordinates":[112.20,30.30]}},
+        {"type":"Feature","properties":{"id":7},"geometry":{"type":"Point","coordinates":[112.215,30.30]}},
+        {"type":"Feature","properties":{"id":"side"},"geometry":{"type":"Point","coordinates":[112.22,30.31]}}]}"#,
+    );
+    let out = zhihui(&[
+        "route",
+        "nearest",
+        "--roads",
+        &roads,
+        "--units",
+        &units,
+        "--at",
+        "112.22,30.30",
+        "-k",
+        "3",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].to_string())
+        .collect();
+    // The unit at the end of the one-way street cannot drive back against it: unreachable.
+    assert_eq!(ids, ["7", "\"far\""]);
+    let secs = v[0]["seconds"].as_f64().unwrap();
+    assert!(
+        (secs - v[0]["meters"].as_f64().unwrap() / 10.0).abs() < 0.5,
+        "{v}"
+    );
+
+    let out = zhihui(&[
+        "route", "matrix", "--roads", &roads, "--from", &units, "--to", &units,
+    ]);
+    assert!(out.status.success());
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        m["seconds"][2][0],
+        serde_json::Value::Null,
+        "against the one-way: {m}"
+    );
+    assert!(m["seconds"][0][2].as_f64().unwrap() > 0.0);
+
+    let zr = dir.path().join("city.zroads");
+    let out = zhihui(&["roads", "build", &roads, "-o", zr.to_str().unwrap()]);
+    assert!(out.status.success());
+    let out = zhihui(&["roads", "info", zr.to_str().unwrap()]);
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["components"], 1);
+
+    for bad in [
+        vec![
+            "route", "nearest", "--roads", &roads, "--units", &units, "--at", "112.2,95",
+        ],
+        vec![
+            "route", "nearest", "--roads", &roads, "--units", &units, "--at", "here",
+        ],
+        vec![
+            "route",
+            "nearest",
+            "--roads",
+            &roads,
+            "--units",
+            &roads,
+            "--at",
+            "112.2,30.3",
+        ],
+        vec![
+            "route",
+            "matrix",
+            "--roads",
+            &roads,
+            "--from",
+            &units,
+            "--to",
+            &units,
+            "--profile",
+            "tank",
+        ],
+    ] {
+        let out = zhihui(&bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(!out.stderr.is_empty());
+    }
+    let broken = write(
+        dir.path(),
+        "broken.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":[",
+    );
+    let out = zhihui(&["roads", "info", &broken]);
+    assert_eq!(out.status.code(), Some(2));
+    let empty = write(
+        dir.path(),
+        "empty.geojson",
+        r#"{"type":"FeatureCollection","features":[]}"#,
+    );
+    let out = zhihui(&["roads", "info", &empty]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no usable road"));
+}

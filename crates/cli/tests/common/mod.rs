@@ -1,0 +1,292 @@
+//! Test harness: runs the real `zhihui` binary on 127.0.0.1:0 and talks HTTP/WebSocket to it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_zhihui");
+pub const PW: &str = "correct-horse-battery";
+
+pub fn zhihui(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run zhihui")
+}
+
+pub fn zhihui_stdin(args: &[&str], input: &str) -> std::process::Output {
+    let mut c = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    c.wait_with_output().unwrap()
+}
+
+fn ok(out: std::process::Output) {
+    assert!(
+        out.status.success(),
+        "command failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A city with one district and two stations, and users at each level.
+pub fn setup_city(dir: &Path) {
+    let d = dir.to_str().unwrap();
+    for args in [
+        vec!["org", "add", "city", "--name", "市局", "--kind", "city"],
+        vec![
+            "org",
+            "add",
+            "d1",
+            "--name",
+            "一分局",
+            "--kind",
+            "district",
+            "--parent",
+            "city",
+        ],
+        vec![
+            "org", "add", "s1", "--name", "一所", "--kind", "station", "--parent", "d1",
+        ],
+        vec![
+            "org", "add", "s2", "--name", "二所", "--kind", "station", "--parent", "d1",
+        ],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--data-dir", d]);
+        ok(zhihui(&a));
+    }
+    for (name, role, org) in [
+        ("boss", "dispatcher", "city"),
+        ("disp2", "dispatcher", "city"),
+        ("s1disp", "dispatcher", "s1"),
+        ("s2disp", "dispatcher", "s2"),
+        ("ana", "analyst", "city"),
+    ] {
+        ok(zhihui_stdin(
+            &[
+                "user",
+                "add",
+                name,
+                "--role",
+                role,
+                "--org",
+                org,
+                "--data-dir",
+                d,
+            ],
+            &format!("{PW}\n"),
+        ));
+    }
+}
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub dir: PathBuf,
+    pub http: reqwest::blocking::Client,
+}
+
+impl Server {
+    pub fn start(dir: &Path, extra: &[&str]) -> Server {
+        let mut args = vec![
+            "serve",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start server");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("zhihui listening on ") {
+                break url.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            base,
+            dir: dir.to_owned(),
+            http: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn login(&self, user: &str) -> String {
+        let r = self
+            .http
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"username": user, "password": PW}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "login {user}");
+        r.json::<Value>().unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn patch(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn raw_post(
+        &self,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn ws(&self, token: &str, since: Option<i64>) -> Live {
+        let mut url = format!(
+            "{}/api/v1/live?token={token}",
+            self.base.replace("http://", "ws://")
+        );
+        if let Some(s) = since {
+            url.push_str(&format!("&since={s}"));
+        }
+        let (mut sock, _) = tungstenite::connect(url).expect("websocket");
+        if let tungstenite::stream::MaybeTlsStream::Plain(s) = sock.get_mut() {
+            s.set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+        }
+        Live { sock }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub struct Live {
+    pub sock: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>,
+}
+
+impl Live {
+    /// Messages received within `wait`.
+    pub fn drain(&mut self, wait: Duration) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut out = Vec::new();
+        while std::time::Instant::now() < deadline {
+            match self.sock.read() {
+                Ok(tungstenite::Message::Text(t)) => {
+                    out.push(serde_json::from_str(t.as_str()).unwrap())
+                }
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => panic!("websocket error: {e}"),
+            }
+        }
+        out
+    }
+}
+
+pub fn incident_body(desc: &str) -> Value {
+    json!({
+        "caller": {"name": "张三", "phone": "13800138000"},
+        "location": {"lon": 112.24, "lat": 30.33},
+        "address": "中山路1号",
+        "type": "criminal",
+        "subtype": "theft",
+        "priority": 2,
+        "description": desc
+    })
+}
+
+/// Audit rows as (actor, action, target, outcome), read straight from the database.
+pub fn audit_rows(dir: &Path) -> Vec<(String, String, String, String)> {
+    let c = rusqlite::Connection::open(dir.join("zhihui.db")).unwrap();
+    let mut s = c
+        .prepare("SELECT actor, action, target, outcome FROM audit ORDER BY seq")
+        .unwrap();
+    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}

@@ -1,0 +1,588 @@
+//! Incidents (警情): the record of one call for service, from receipt to closure.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{codes, record_change, Changes, DomainError, LonLat, Time};
+
+/// Status of an incident. It only ever moves forward; `Closed` is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    /// Received, no unit sent yet (待派).
+    New,
+    /// At least one unit sent (已派警).
+    Dispatched,
+    /// A unit is on scene (已到场).
+    OnScene,
+    /// Closed with a disposition (已结案).
+    Closed,
+}
+
+impl IncidentStatus {
+    /// All statuses in order.
+    pub const ALL: [IncidentStatus; 4] = [Self::New, Self::Dispatched, Self::OnScene, Self::Closed];
+
+    /// The snake_case code.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Dispatched => "dispatched",
+            Self::OnScene => "on_scene",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Parses the snake_case code.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Chinese and English labels.
+    pub fn labels(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::New => ("待派警", "New"),
+            Self::Dispatched => ("已派警", "Dispatched"),
+            Self::OnScene => ("已到场", "On scene"),
+            Self::Closed => ("已结案", "Closed"),
+        }
+    }
+}
+
+/// The person who called. Personal data: reads of it are audited and lists mask it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Caller {
+    /// Name as given; may be empty for an anonymous caller.
+    #[serde(default)]
+    pub name: String,
+    /// Call-back number.
+    pub phone: String,
+}
+
+impl Caller {
+    /// The caller with the name reduced to its first character and the middle of the phone hidden.
+    pub fn masked(&self) -> Caller {
+        let name = match self.name.chars().next() {
+            Some(first) => format!("{first}*"),
+            None => String::new(),
+        };
+        let chars: Vec<char> = self.phone.chars().collect();
+        let phone = if chars.len() >= 7 {
+            let head: String = chars[..3].iter().collect();
+            let tail: String = chars[chars.len() - 4..].iter().collect();
+            format!("{head}****{tail}")
+        } else {
+            "****".to_owned()
+        };
+        Caller { name, phone }
+    }
+
+    fn validate(&self) -> Result<(), DomainError> {
+        if self.name.chars().count() > 64 {
+            return Err(DomainError::invalid("caller.name", "at most 64 characters"));
+        }
+        let p = self.phone.trim();
+        let digits = p.chars().filter(char::is_ascii_digit).count();
+        if p.is_empty() {
+            return Err(DomainError::invalid("caller.phone", "required"));
+        }
+        if digits < 3
+            || p.len() > 24
+            || !p
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || matches!(ch, '+' | '-' | ' ' | '(' | ')'))
+        {
+            return Err(DomainError::invalid(
+                "caller.phone",
+                "must be a phone number (digits, + - ( ) and spaces; 3 to 24 characters)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An incident as stored and served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Incident {
+    /// Assigned by the store.
+    pub id: i64,
+    /// When the call was received.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub received_at: Time,
+    /// Who called.
+    pub caller: Caller,
+    /// Where.
+    pub location: LonLat,
+    /// Address as text.
+    pub address: String,
+    /// Type code (see [`codes::INCIDENT_TYPES`]).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Sub-type code, valid for the type.
+    pub subtype: Option<String>,
+    /// 1 (highest) to 4.
+    pub priority: u8,
+    /// Free text.
+    pub description: String,
+    /// Owning organisation.
+    pub org_id: String,
+    /// Current status.
+    pub status: IncidentStatus,
+    /// Disposition code, set on closing.
+    pub disposition: Option<String>,
+    /// Closing summary.
+    pub summary: Option<String>,
+    /// Username of the creator.
+    pub created_by: String,
+    /// Last change.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: Time,
+    /// Incremented on every change.
+    pub version: u64,
+}
+
+/// The body of a create request.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    /// Who called.
+    pub caller: Caller,
+    /// Where.
+    pub location: LonLat,
+    /// Address text.
+    #[serde(default)]
+    pub address: String,
+    /// Type code.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Sub-type code.
+    #[serde(default)]
+    pub subtype: Option<String>,
+    /// 1 (highest) to 4.
+    pub priority: i64,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Owning organisation; defaults to the creator's.
+    #[serde(default)]
+    pub org_id: Option<String>,
+    /// When the call was received; defaults to now. Lets intake record the ring time.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub received_at: Option<Time>,
+}
+
+/// The body of an update request: only the fields present change.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPatch {
+    /// New status (forward only).
+    pub status: Option<IncidentStatus>,
+    /// New priority.
+    pub priority: Option<i64>,
+    /// New type.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// New sub-type.
+    pub subtype: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New address.
+    pub address: Option<String>,
+    /// New location.
+    pub location: Option<LonLat>,
+    /// Disposition (needed to close).
+    pub disposition: Option<String>,
+    /// Closing summary.
+    pub summary: Option<String>,
+    /// Hand the incident to another organisation.
+    pub org_id: Option<String>,
+    /// Optimistic concurrency: refuse if the record has moved on.
+    pub version: Option<u64>,
+}
+
+fn validate_priority(p: i64) -> Result<u8, DomainError> {
+    if (1..=4).contains(&p) {
+        Ok(p as u8)
+    } else {
+        Err(DomainError::invalid("priority", "must be 1 (highest) to 4"))
+    }
+}
+
+fn validate_type(kind: &str, subtype: Option<&str>) -> Result<(), DomainError> {
+    let t = codes::incident_type(kind)
+        .ok_or_else(|| DomainError::invalid("type", format!("unknown incident type `{kind}`")))?;
+    if let Some(s) = subtype {
+        if !t.subtypes.iter().any(|x| x.code == s) {
+            return Err(DomainError::invalid(
+                "subtype",
+                format!("`{s}` is not a sub-type of `{kind}`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_text(field: &str, s: &str, max: usize) -> Result<(), DomainError> {
+    if s.chars().count() > max {
+        return Err(DomainError::invalid(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(DomainError::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+impl NewIncident {
+    /// Validates and builds the record. `id` comes from the store, `org_id` has been resolved and
+    /// checked for jurisdiction by the caller.
+    pub fn into_incident(
+        self,
+        id: i64,
+        org_id: String,
+        created_by: &str,
+        now: Time,
+    ) -> Result<Incident, DomainError> {
+        self.caller.validate()?;
+        self.location.validate("location")?;
+        validate_text("address", &self.address, 200)?;
+        validate_text("description", &self.description, 4000)?;
+        validate_type(&self.kind, self.subtype.as_deref())?;
+        let priority = validate_priority(self.priority)?;
+        let received_at = match self.received_at {
+            Some(t) if t > now + chrono::Duration::seconds(60) => {
+                return Err(DomainError::invalid("received_at", "lies in the future"))
+            }
+            Some(t) => t,
+            None => now,
+        };
+        Ok(Incident {
+            id,
+            received_at,
+            caller: Caller {
+                name: self.caller.name.trim().to_owned(),
+                phone: self.caller.phone.trim().to_owned(),
+            },
+            location: self.location,
+            address: self.address.trim().to_owned(),
+            kind: self.kind,
+            subtype: self.subtype,
+            priority,
+            description: self.description,
+            org_id,
+            status: IncidentStatus::New,
+            disposition: None,
+            summary: None,
+            created_by: created_by.to_owned(),
+            updated_at: now,
+            version: 1,
+        })
+    }
+}
+
+impl Incident {
+    /// Applies a patch, returning the field-by-field changes. On error the incident is unchanged.
+    /// Jurisdiction of a new `org_id` is the caller's to check.
+    pub fn apply(&mut self, patch: IncidentPatch, now: Time) -> Result<Changes, DomainError> {
+        if let Some(v) = patch.version {
+            if v != self.version {
+                return Err(DomainError::invalid(
+                    "version",
+                    format!("record is at version {}, not {v}", self.version),
+                ));
+            }
+        }
+        let mut next = self.clone();
+        if self.status == IncidentStatus::Closed {
+            return Err(DomainError::Transition {
+                record: "incident",
+                from: "closed".into(),
+                to: patch
+                    .status
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_else(|| "changed".into()),
+            });
+        }
+        if let Some(p) = patch.priority {
+            next.priority = validate_priority(p)?;
+        }
+        if patch.kind.is_some() || patch.subtype.is_some() {
+            let kind = patch.kind.clone().unwrap_or_else(|| self.kind.clone());
+            // Changing the type without a sub-type clears a sub-type that no longer fits.
+            let subtype = match (&patch.subtype, &patch.kind) {
+                (Some(s), _) => Some(s.clone()).filter(|s| !s.is_empty()),
+                (None, Some(_)) => self
+                    .subtype
+                    .clone()
+                    .filter(|s| validate_type(&kind, Some(s)).is_ok()),
+                (None, None) => self.subtype.clone(),
+            };
+            validate_type(&kind, subtype.as_deref())?;
+            next.kind = kind;
+            next.subtype = subtype;
+        }
+        if let Some(d) = patch.description {
+            validate_text("description", &d, 4000)?;
+            next.description = d;
+        }
+        if let Some(a) = patch.address {
+            validate_text("address", &a, 200)?;
+            next.address = a.trim().to_owned();
+        }
+        if let Some(l) = patch.location {
+            l.validate("location")?;
+            next.location = l;
+        }
+        if let Some(o) = patch.org_id {
+            if o.is_empty() {
+                return Err(DomainError::invalid("org_id", "must not be empty"));
+            }
+            next.org_id = o;
+        }
+        if let Some(s) = patch.summary {
+            validate_text("summary", &s, 4000)?;
+            next.summary = Some(s);
+        }
+        if let Some(d) = patch.disposition {
+            if codes::disposition(&d).is_none() {
+                return Err(DomainError::invalid(
+                    "disposition",
+                    format!("unknown disposition `{d}`"),
+                ));
+            }
+            next.disposition = Some(d);
+        }
+        if let Some(s) = patch.status {
+            if s < self.status {
+                return Err(DomainError::Transition {
+                    record: "incident",
+                    from: self.status.as_str().into(),
+                    to: s.as_str().into(),
+                });
+            }
+            if s == IncidentStatus::Closed && next.disposition.is_none() {
+                return Err(DomainError::invalid(
+                    "disposition",
+                    "closing an incident requires a disposition code",
+                ));
+            }
+            next.status = s;
+        } else if next.disposition.is_some() && self.disposition != next.disposition {
+            // A disposition only makes sense together with closing.
+            return Err(DomainError::invalid(
+                "disposition",
+                "a disposition is set only when closing (status: closed)",
+            ));
+        }
+
+        let mut changes = Changes::new();
+        record_change(&mut changes, "status", &self.status, &next.status);
+        record_change(&mut changes, "priority", &self.priority, &next.priority);
+        record_change(&mut changes, "type", &self.kind, &next.kind);
+        record_change(&mut changes, "subtype", &self.subtype, &next.subtype);
+        record_change(
+            &mut changes,
+            "description",
+            &self.description,
+            &next.description,
+        );
+        record_change(&mut changes, "address", &self.address, &next.address);
+        record_change(&mut changes, "location", &self.location, &next.location);
+        record_change(&mut changes, "org_id", &self.org_id, &next.org_id);
+        record_change(
+            &mut changes,
+            "disposition",
+            &self.disposition,
+            &next.disposition,
+        );
+        record_change(&mut changes, "summary", &self.summary, &next.summary);
+        if !changes.is_empty() {
+            next.version += 1;
+            next.updated_at = now;
+            *self = next;
+        }
+        Ok(changes)
+    }
+
+    /// The record with the caller masked, for lists and the live feed.
+    pub fn masked(&self) -> Incident {
+        Incident {
+            caller: self.caller.masked(),
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> Time {
+        chrono::Utc.timestamp_opt(1_790_000_000 + s, 0).unwrap()
+    }
+
+    fn new() -> NewIncident {
+        NewIncident {
+            caller: Caller {
+                name: "张三".into(),
+                phone: "13800138000".into(),
+            },
+            location: LonLat {
+                lon: 112.24,
+                lat: 30.33,
+            },
+            address: "沙市区中山路1号".into(),
+            kind: "criminal".into(),
+            subtype: Some("theft".into()),
+            priority: 2,
+            description: "电动车被盗".into(),
+            org_id: None,
+            received_at: None,
+        }
+    }
+
+    #[test]
+    fn lifecycle_moves_forward_and_closes_with_disposition() {
+        let mut i = new().into_incident(1, "s1".into(), "d", t(0)).unwrap();
+        assert_eq!(i.status, IncidentStatus::New);
+        let ch = i
+            .apply(
+                IncidentPatch {
+                    status: Some(IncidentStatus::Dispatched),
+                    ..Default::default()
+                },
+                t(10),
+            )
+            .unwrap();
+        assert_eq!(ch["status"], serde_json::json!(["new", "dispatched"]));
+        assert_eq!(i.version, 2);
+        let back = i.apply(
+            IncidentPatch {
+                status: Some(IncidentStatus::New),
+                ..Default::default()
+            },
+            t(20),
+        );
+        assert!(matches!(back, Err(DomainError::Transition { .. })));
+        let no_disp = i.apply(
+            IncidentPatch {
+                status: Some(IncidentStatus::Closed),
+                ..Default::default()
+            },
+            t(30),
+        );
+        assert_eq!(no_disp.unwrap_err().field(), Some("disposition"));
+        assert_eq!(
+            i.status,
+            IncidentStatus::Dispatched,
+            "unchanged after error"
+        );
+        i.apply(
+            IncidentPatch {
+                status: Some(IncidentStatus::Closed),
+                disposition: Some("resolved_on_scene".into()),
+                summary: Some("已处置".into()),
+                ..Default::default()
+            },
+            t(40),
+        )
+        .unwrap();
+        assert_eq!(i.status, IncidentStatus::Closed);
+        assert_eq!(i.updated_at, t(40));
+        assert!(i
+            .apply(
+                IncidentPatch {
+                    priority: Some(1),
+                    ..Default::default()
+                },
+                t(50)
+            )
+            .is_err());
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut n = new();
+        n.priority = 5;
+        assert_eq!(
+            n.into_incident(1, "s".into(), "d", t(0))
+                .unwrap_err()
+                .field(),
+            Some("priority")
+        );
+        let mut n = new();
+        n.subtype = Some("collision".into());
+        assert_eq!(
+            n.into_incident(1, "s".into(), "d", t(0))
+                .unwrap_err()
+                .field(),
+            Some("subtype")
+        );
+        let mut n = new();
+        n.caller.phone = "call me".into();
+        assert_eq!(
+            n.into_incident(1, "s".into(), "d", t(0))
+                .unwrap_err()
+                .field(),
+            Some("caller.phone")
+        );
+        let mut n = new();
+        n.location.lat = 91.0;
+        assert_eq!(
+            n.into_incident(1, "s".into(), "d", t(0))
+                .unwrap_err()
+                .field(),
+            Some("location.lat")
+        );
+    }
+
+    #[test]
+    fn masking_hides_personal_data() {
+        let c = Caller {
+            name: "张三丰".into(),
+            phone: "13800138000".into(),
+        };
+        let m = c.masked();
+        assert_eq!(m.name, "张*");
+        assert_eq!(m.phone, "138****8000");
+    }
+
+    #[test]
+    fn changing_type_drops_a_subtype_that_no_longer_fits() {
+        let mut i = new().into_incident(1, "s1".into(), "d", t(0)).unwrap();
+        i.apply(
+            IncidentPatch {
+                kind: Some("fire".into()),
+                ..Default::default()
+            },
+            t(1),
+        )
+        .unwrap();
+        assert_eq!(i.subtype, None);
+    }
+
+    #[test]
+    fn stale_version_is_refused() {
+        let mut i = new().into_incident(1, "s1".into(), "d", t(0)).unwrap();
+        let e = i
+            .apply(
+                IncidentPatch {
+                    priority: Some(1),
+                    version: Some(7),
+                    ..Default::default()
+                },
+                t(1),
+            )
+            .unwrap_err();
+        assert_eq!(e.field(), Some("version"));
+    }
+}

@@ -1,0 +1,48 @@
+//! Zhihui's domain: organisations, roles, incidents, units and their state machines.
+//!
+//! This crate does no IO and never reads the clock: every function that needs "now" takes it as a
+//! parameter, so tests control time and the store can replay history deterministically.
+
+pub mod assignment;
+pub mod codes;
+mod error;
+pub mod geo;
+pub mod incident;
+pub mod instruction;
+pub mod org;
+pub mod role;
+pub mod unit;
+
+pub use assignment::{Assignment, AssignmentStatus};
+pub use error::{DomainError, FieldError};
+pub use geo::LonLat;
+pub use incident::{Caller, Incident, IncidentPatch, IncidentStatus, NewIncident};
+pub use instruction::{
+    Instruction, InstructionStatus, NewInstruction, Recipient, RecipientStatus, Target,
+};
+pub use org::{Org, OrgKind, OrgTree};
+pub use role::{Action, Role};
+pub use unit::{NewUnit, Unit, UnitKind, UnitPatch, UnitStatus};
+
+/// Timestamps are UTC everywhere in the domain; the console renders local time.
+pub type Time = chrono::DateTime<chrono::Utc>;
+
+/// A field-by-field record of what one change did: `field -> [old, new]`.
+pub type Changes = serde_json::Map<String, serde_json::Value>;
+
+pub(crate) fn record_change<T: serde::Serialize + PartialEq>(
+    changes: &mut Changes,
+    field: &str,
+    old: &T,
+    new: &T,
+) {
+    if old != new {
+        changes.insert(
+            field.to_owned(),
+            serde_json::json!([
+                serde_json::to_value(old).unwrap_or_default(),
+                serde_json::to_value(new).unwrap_or_default()
+            ]),
+        );
+    }
+}

@@ -1,0 +1,439 @@
+//! Record endpoints: incidents, units, organisations and code lists.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+use zhihui_core::{
+    codes, Incident, IncidentPatch, IncidentStatus, NewIncident, NewUnit, Org, Time, Unit,
+    UnitKind, UnitPatch, UnitStatus,
+};
+use zhihui_store::commands::{self, Actor};
+use zhihui_store::projections::{self, IncidentFilter, UnitFilter};
+use zhihui_store::Event;
+
+use crate::auth::audit;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, ApiJson};
+use crate::{blocking, AppState, Authed};
+
+type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// Writes a refusal to the audit log before passing the error on: attempts outside one's role or
+/// jurisdiction are exactly what a supervisor needs to see.
+pub(crate) async fn audit_refusal<T>(
+    state: &AppState,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    r: ApiResult<T>,
+) -> ApiResult<T> {
+    if let Err(e) = &r {
+        if e.status == StatusCode::FORBIDDEN {
+            audit(
+                state,
+                &actor.username,
+                action,
+                target,
+                "denied",
+                json!({ "reason": e.message }),
+            )
+            .await;
+        }
+    }
+    r
+}
+
+pub async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such API endpoint")
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    items: Vec<T>,
+    total: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Items<T> {
+    items: Vec<T>,
+}
+
+struct ListParams {
+    pairs: Vec<(String, String)>,
+}
+
+impl ListParams {
+    fn new(p: Params, allowed: &[&str]) -> ApiResult<Self> {
+        let Query(pairs) =
+            p.map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
+        for (k, _) in &pairs {
+            if !allowed.contains(&k.as_str()) {
+                return Err(ApiError::bad_request(format!(
+                    "unknown query parameter `{k}`; allowed: {}",
+                    allowed.join(", ")
+                ))
+                .field(k.clone()));
+            }
+        }
+        Ok(Self { pairs })
+    }
+    fn get(&self, k: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    }
+    fn list(&self, k: &str, valid: impl Fn(&str) -> bool) -> ApiResult<Vec<String>> {
+        let mut out = Vec::new();
+        for v in self
+            .get(k)
+            .into_iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            if !valid(v) {
+                return Err(ApiError::bad_request(format!("unknown {k} `{v}`")).field(k));
+            }
+            out.push(v.to_owned());
+        }
+        Ok(out)
+    }
+    fn int(&self, k: &str, default: i64, min: i64, max: i64) -> ApiResult<i64> {
+        match self.get(k) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("{k} must be an integer from {min} to {max}"))
+                        .field(k)
+                }),
+        }
+    }
+    fn time(&self, k: &str) -> ApiResult<Option<Time>> {
+        self.get(k)
+            .map(|v| {
+                chrono::DateTime::parse_from_rfc3339(v)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| {
+                        ApiError::bad_request(format!("{k} must be an RFC 3339 time")).field(k)
+                    })
+            })
+            .transpose()
+    }
+    /// The organisations to include: the caller's jurisdiction, or the subtree of `org_id` in it.
+    fn orgs(&self, state: &AppState, actor: &Actor) -> ApiResult<Vec<String>> {
+        let tree = state.orgs();
+        let root = match self.get("org_id") {
+            Some(o) => {
+                if tree.get(o).is_none() {
+                    return Err(ApiError::bad_request(format!("unknown organisation `{o}`"))
+                        .field("org_id"));
+                }
+                if !tree.is_within(o, &actor.org_id) {
+                    return Err(ApiError::forbidden(format!(
+                        "organisation {o} is outside your jurisdiction"
+                    ))
+                    .field("org_id"));
+                }
+                o.to_owned()
+            }
+            None => actor.org_id.clone(),
+        };
+        Ok(tree.subtree_ids(&root))
+    }
+}
+
+/// Organisations in the caller's jurisdiction.
+#[utoipa::path(get, path = "/api/v1/orgs", responses((status = 200, body = Items<Org>)), security(("bearer" = [])))]
+pub async fn list_orgs(State(state): State<AppState>, auth: Authed) -> Json<Items<Org>> {
+    let tree = state.orgs();
+    Json(Items {
+        items: tree
+            .subtree(&auth.actor.org_id)
+            .into_iter()
+            .cloned()
+            .collect(),
+    })
+}
+
+/// The code lists with Chinese and English labels.
+#[utoipa::path(get, path = "/api/v1/codes", responses((status = 200, description = "code lists")), security(("bearer" = [])))]
+pub async fn codes(_auth: Authed) -> Json<Value> {
+    let label = |code: &str, (zh, en): (&str, &str)| json!({ "code": code, "zh": zh, "en": en });
+    Json(json!({
+        "incident_types": codes::INCIDENT_TYPES,
+        "dispositions": codes::DISPOSITIONS,
+        "incident_statuses": IncidentStatus::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
+        "unit_kinds": UnitKind::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
+        "unit_statuses": UnitStatus::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
+    }))
+}
+
+// ------------------------------------------------------------------ incidents
+
+/// Incidents in the caller's jurisdiction, newest first; callers are masked.
+#[utoipa::path(get, path = "/api/v1/incidents",
+    params(("status" = Option<String>, Query, description = "comma-separated statuses"),
+           ("type" = Option<String>, Query, description = "comma-separated type codes"),
+           ("org_id" = Option<String>, Query, description = "narrow to this organisation's subtree"),
+           ("from" = Option<String>, Query, description = "received at or after (RFC 3339)"),
+           ("to" = Option<String>, Query, description = "received before (RFC 3339)"),
+           ("limit" = Option<i64>, Query, description = "1..500, default 50"),
+           ("offset" = Option<i64>, Query)),
+    responses((status = 200, body = Page<Incident>)), security(("bearer" = [])))]
+pub async fn list_incidents(
+    State(state): State<AppState>,
+    auth: Authed,
+    q: Params,
+) -> ApiResult<Json<Page<Incident>>> {
+    let p = ListParams::new(
+        q,
+        &["status", "type", "org_id", "from", "to", "limit", "offset"],
+    )?;
+    let filter = IncidentFilter {
+        org_ids: p.orgs(&state, &auth.actor)?,
+        statuses: p.list("status", |s| IncidentStatus::parse(s).is_some())?,
+        types: p.list("type", |s| codes::incident_type(s).is_some())?,
+        from: p.time("from")?,
+        to: p.time("to")?,
+        limit: p.int("limit", 50, 1, 500)?,
+        offset: p.int("offset", 0, 0, i64::MAX)?,
+    };
+    let st = state.clone();
+    let (items, total) =
+        blocking(move || st.store.read(|c| projections::list_incidents(c, &filter))).await?;
+    Ok(Json(Page {
+        items: items.iter().map(Incident::masked).collect(),
+        total,
+    }))
+}
+
+/// Record a new incident (110 call).
+#[utoipa::path(post, path = "/api/v1/incidents", request_body = NewIncident,
+    responses((status = 201, body = Incident), (status = 422, description = "invalid field")), security(("bearer" = [])))]
+pub async fn create_incident(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiJson(new): ApiJson<NewIncident>,
+) -> ApiResult<(StatusCode, Json<Incident>)> {
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| commands::create_incident(tx, &orgs, &actor, new, now))
+        .await
+        .map_err(ApiError::from);
+    let inc = audit_refusal(&state, &auth.actor, "incident.create", "incident", r).await?;
+    Ok((StatusCode::CREATED, Json(inc)))
+}
+
+pub(crate) async fn load_incident_audited(
+    state: &AppState,
+    auth: &Authed,
+    id: i64,
+    action: &str,
+) -> ApiResult<Incident> {
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let st = state.clone();
+    let r = blocking(move || {
+        st.store
+            .read(|c| commands::load_incident(c, &orgs, &actor, id))
+    })
+    .await;
+    let target = format!("incident:{id}");
+    let inc = audit_refusal(state, &auth.actor, action, &target, r).await?;
+    // The full record carries the caller's name and number: every such read is on record.
+    audit(
+        state,
+        &auth.actor.username,
+        action,
+        &target,
+        "ok",
+        json!({ "personal_data": ["caller.name", "caller.phone"] }),
+    )
+    .await;
+    Ok(inc)
+}
+
+/// One incident, with the caller in full (the read is audited).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Incident), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn get_incident(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Incident>> {
+    let id = parse_id(&id)?;
+    Ok(Json(
+        load_incident_audited(&state, &auth, id, "incident.read").await?,
+    ))
+}
+
+/// Change an incident: status (forward only; closing needs a disposition), priority, type, …
+#[utoipa::path(patch, path = "/api/v1/incidents/{id}", params(("id" = i64, Path)), request_body = IncidentPatch,
+    responses((status = 200, body = Incident), (status = 409, description = "state or version conflict"), (status = 422)), security(("bearer" = [])))]
+pub async fn update_incident(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<IncidentPatch>,
+) -> ApiResult<Json<Incident>> {
+    let id = parse_id(&id)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| commands::update_incident(tx, &orgs, &actor, id, patch, now))
+        .await
+        .map_err(ApiError::from);
+    Ok(Json(
+        audit_refusal(
+            &state,
+            &auth.actor,
+            "incident.update",
+            &format!("incident:{id}"),
+            r,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineItem {
+    seq: i64,
+    #[schema(value_type = String, format = DateTime)]
+    at: Time,
+    actor: String,
+    kind: String,
+    data: Value,
+}
+
+impl From<Event> for TimelineItem {
+    fn from(e: Event) -> Self {
+        Self {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            kind: e.kind,
+            data: e.payload,
+        }
+    }
+}
+
+/// Every change to an incident, oldest first, each with its actor (the read is audited).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", params(("id" = i64, Path)),
+    responses((status = 200, body = Items<TimelineItem>)), security(("bearer" = [])))]
+pub async fn incident_timeline(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Items<TimelineItem>>> {
+    let id = parse_id(&id)?;
+    load_incident_audited(&state, &auth, id, "incident.timeline").await?;
+    let st = state.clone();
+    let events = blocking(move || st.store.read(|c| projections::incident_history(c, id))).await?;
+    Ok(Json(Items {
+        items: events.into_iter().map(TimelineItem::from).collect(),
+    }))
+}
+
+// ------------------------------------------------------------------ units
+
+/// Units in the caller's jurisdiction, by call sign.
+#[utoipa::path(get, path = "/api/v1/units",
+    params(("status" = Option<String>, Query), ("kind" = Option<String>, Query), ("org_id" = Option<String>, Query),
+           ("limit" = Option<i64>, Query, description = "1..2000, default 500"), ("offset" = Option<i64>, Query)),
+    responses((status = 200, body = Page<Unit>)), security(("bearer" = [])))]
+pub async fn list_units(
+    State(state): State<AppState>,
+    auth: Authed,
+    q: Params,
+) -> ApiResult<Json<Page<Unit>>> {
+    let p = ListParams::new(q, &["status", "kind", "org_id", "limit", "offset"])?;
+    let filter = UnitFilter {
+        org_ids: p.orgs(&state, &auth.actor)?,
+        statuses: p.list("status", |s| UnitStatus::parse(s).is_some())?,
+        kinds: p.list("kind", |s| UnitKind::parse(s).is_some())?,
+        limit: p.int("limit", 500, 1, 2000)?,
+        offset: p.int("offset", 0, 0, i64::MAX)?,
+    };
+    let st = state.clone();
+    let (items, total) =
+        blocking(move || st.store.read(|c| projections::list_units(c, &filter))).await?;
+    Ok(Json(Page { items, total }))
+}
+
+/// Register a unit.
+#[utoipa::path(post, path = "/api/v1/units", request_body = NewUnit,
+    responses((status = 201, body = Unit), (status = 409, description = "call sign in use")), security(("bearer" = [])))]
+pub async fn create_unit(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiJson(new): ApiJson<NewUnit>,
+) -> ApiResult<(StatusCode, Json<Unit>)> {
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| commands::create_unit(tx, &orgs, &actor, new, now))
+        .await
+        .map_err(ApiError::from);
+    let u = audit_refusal(&state, &auth.actor, "unit.create", "unit", r).await?;
+    Ok((StatusCode::CREATED, Json(u)))
+}
+
+/// One unit.
+#[utoipa::path(get, path = "/api/v1/units/{id}", params(("id" = i64, Path)), responses((status = 200, body = Unit)), security(("bearer" = [])))]
+pub async fn get_unit(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Unit>> {
+    let id = parse_id(&id)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let st = state.clone();
+    let r = blocking(move || st.store.read(|c| commands::load_unit(c, &orgs, &actor, id))).await;
+    Ok(Json(
+        audit_refusal(&state, &auth.actor, "unit.read", &format!("unit:{id}"), r).await?,
+    ))
+}
+
+/// Change a unit's status, position, call sign or kind.
+#[utoipa::path(patch, path = "/api/v1/units/{id}", params(("id" = i64, Path)), request_body = UnitPatch,
+    responses((status = 200, body = Unit)), security(("bearer" = [])))]
+pub async fn update_unit(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<UnitPatch>,
+) -> ApiResult<Json<Unit>> {
+    let id = parse_id(&id)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| commands::update_unit(tx, &orgs, &actor, id, patch, now))
+        .await
+        .map_err(ApiError::from);
+    Ok(Json(
+        audit_refusal(&state, &auth.actor, "unit.update", &format!("unit:{id}"), r).await?,
+    ))
+}

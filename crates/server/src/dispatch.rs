@@ -1,0 +1,307 @@
+//! Dispatch support: which free units reach an incident fastest by road.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zhihui_core::{codes, Assignment, AssignmentStatus, UnitKind, UnitStatus};
+use zhihui_roads::{Profile, Snap};
+use zhihui_store::commands::{self, AssignUnit};
+use zhihui_store::projections::{self, UnitFilter};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, ApiJson};
+use crate::{blocking, map, AppState, Authed};
+
+#[derive(Deserialize)]
+pub struct RecQuery {
+    k: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Recommendation {
+    unit_id: i64,
+    call_sign: String,
+    kind: UnitKind,
+    /// Travel time by road from the unit's last position to the incident, seconds.
+    eta_s: f64,
+    /// Road distance, meters.
+    distance_m: f64,
+}
+
+/// Free units of the kinds the incident's run-card asks for, fastest first by road travel time
+/// (vehicles on the `police` profile, foot patrols on `foot`). Units in the caller's jurisdiction.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations",
+    params(("id" = i64, Path), ("k" = Option<usize>, Query, description = "how many, 1..50, default 5")),
+    responses((status = 200, body = Vec<Recommendation>)), security(("bearer" = [])))]
+pub async fn recommendations(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    q: Result<Query<RecQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<Recommendation>>> {
+    let id = parse_id(&id)?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")).field("k"))?;
+    let k = q.k.unwrap_or(5);
+    if !(1..=50).contains(&k) {
+        return Err(ApiError::bad_request("k must be from 1 to 50").field("k"));
+    }
+    Ok(Json(rank_units(&state, &auth, id, k).await?.1))
+}
+
+/// The incident (jurisdiction checked) and its ranked recommendations.
+async fn rank_units(
+    state: &AppState,
+    auth: &Authed,
+    id: i64,
+    k: usize,
+) -> ApiResult<(zhihui_core::Incident, Vec<Recommendation>)> {
+    let net = map::network(state)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let st = state.clone();
+    let (incident, units) = blocking(move || {
+        st.store.read(|c| {
+            let inc = commands::load_incident(c, &orgs, &actor, id)?;
+            let filter = UnitFilter {
+                org_ids: orgs.subtree_ids(&actor.org_id),
+                statuses: vec![UnitStatus::Available.as_str().into()],
+                limit: 100_000,
+                ..Default::default()
+            };
+            Ok((inc, projections::list_units(c, &filter)?.0))
+        })
+    })
+    .await?;
+    let inc = incident.clone();
+    let card = codes::run_card(&incident.kind, incident.subtype.as_deref());
+    let wanted: Vec<UnitKind> = card.iter().map(|(kind, _)| *kind).collect();
+    let recs = tokio::task::spawn_blocking(move || {
+        let mut out: Vec<Recommendation> = Vec::new();
+        for profile in [Profile::Police, Profile::Foot] {
+            let Some(target) = net.snap_for(profile, incident.location.lon, incident.location.lat)
+            else {
+                continue;
+            };
+            let (cands, snaps): (Vec<_>, Vec<Snap>) = units
+                .iter()
+                .filter(|u| wanted.contains(&u.kind))
+                .filter(|u| (u.kind == UnitKind::FootPatrol) == (profile == Profile::Foot))
+                .filter_map(|u| {
+                    let p = u.position?;
+                    net.snap_for(profile, p.lon, p.lat).map(|s| (u, s))
+                })
+                .unzip();
+            for (i, eta_s, distance_m) in net.nearest_k(profile, &target, &snaps, k) {
+                out.push(Recommendation {
+                    unit_id: cands[i].id,
+                    call_sign: cands[i].call_sign.clone(),
+                    kind: cands[i].kind,
+                    eta_s,
+                    distance_m,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.eta_s.total_cmp(&b.eta_s).then(a.unit_id.cmp(&b.unit_id)));
+        out.truncate(k);
+        out
+    })
+    .await
+    .map_err(|_| ApiError::internal("routing worker failed"))?;
+    Ok((inc, recs))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The unit to send.
+    unit_id: i64,
+    /// Required when this is not the first recommendation: why another unit (audited).
+    reason: Option<String>,
+}
+
+/// Send a unit to the incident. Choosing another unit than the first recommendation needs a reason,
+/// which is kept on the order and in the audit log.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/assignments", params(("id" = i64, Path)), request_body = AssignRequest,
+    responses((status = 201, body = Assignment), (status = 409, description = "unit not available or incident closed"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AssignRequest>,
+) -> ApiResult<(StatusCode, Json<Assignment>)> {
+    let id = parse_id(&id)?;
+    let reason = req
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(ApiError::invalid("reason", "at most 500 characters"));
+    }
+    // Without a road network there is no recommendation to depart from.
+    let (eta_s, first) = match map::network(&state) {
+        Ok(_) => {
+            let (_, recs) = rank_units(&state, &auth, id, 50).await?;
+            (
+                recs.iter()
+                    .find(|r| r.unit_id == req.unit_id)
+                    .map(|r| r.eta_s),
+                recs.first().map(|r| (r.unit_id, r.call_sign.clone())),
+            )
+        }
+        Err(_) => (None, None),
+    };
+    let override_reason = match &first {
+        Some((best, call_sign)) if *best != req.unit_id => Some(reason.ok_or_else(|| {
+            ApiError::invalid(
+                "reason",
+                format!(
+                    "{call_sign} is the first recommendation; sending another unit needs a reason"
+                ),
+            )
+        })?),
+        _ => reason,
+    };
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| {
+            commands::assign_unit(
+                tx,
+                &orgs,
+                &actor,
+                AssignUnit {
+                    incident_id: id,
+                    unit_id: req.unit_id,
+                    eta_s,
+                    override_reason,
+                },
+                now,
+            )
+        })
+        .await
+        .map_err(ApiError::from);
+    let a = crate::api::audit_refusal(
+        &state,
+        &auth.actor,
+        "assignment.create",
+        &format!("incident:{id}"),
+        r,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentList {
+    items: Vec<Assignment>,
+}
+
+/// The dispatch orders of an incident.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/assignments", params(("id" = i64, Path)),
+    responses((status = 200, body = AssignmentList)), security(("bearer" = [])))]
+pub async fn incident_assignments(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AssignmentList>> {
+    let id = parse_id(&id)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let st = state.clone();
+    let r = blocking(move || {
+        st.store.read(|c| {
+            commands::load_incident(c, &orgs, &actor, id)?;
+            projections::incident_assignments(c, id)
+        })
+    })
+    .await;
+    let items = crate::api::audit_refusal(
+        &state,
+        &auth.actor,
+        "assignment.read",
+        &format!("incident:{id}"),
+        r,
+    )
+    .await?;
+    Ok(Json(AssignmentList { items }))
+}
+
+/// Open dispatch orders of a unit (what a unit terminal shows).
+#[utoipa::path(get, path = "/api/v1/units/{id}/assignments", params(("id" = i64, Path)),
+    responses((status = 200, body = AssignmentList)), security(("bearer" = [])))]
+pub async fn unit_assignments(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AssignmentList>> {
+    let id = parse_id(&id)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let st = state.clone();
+    let r = blocking(move || {
+        st.store.read(|c| {
+            if actor.unit_id != Some(id) {
+                commands::load_unit(c, &orgs, &actor, id)?;
+            }
+            projections::open_unit_assignments(c, id)
+        })
+    })
+    .await;
+    let items = crate::api::audit_refusal(
+        &state,
+        &auth.actor,
+        "assignment.read",
+        &format!("unit:{id}"),
+        r,
+    )
+    .await?;
+    Ok(Json(AssignmentList { items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceRequest {
+    /// signed, en_route, on_scene, cleared or cancelled.
+    status: AssignmentStatus,
+    /// The result (clearing) or the reason (cancelling).
+    result: Option<String>,
+}
+
+/// Report a step of a dispatch order: 签收 (signed), en route, on scene, clear with a result; or
+/// cancel it (dispatchers).
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/status", params(("id" = i64, Path)), request_body = AdvanceRequest,
+    responses((status = 200, body = Assignment), (status = 409, description = "step not allowed now")), security(("bearer" = [])))]
+pub async fn advance(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AdvanceRequest>,
+) -> ApiResult<Json<Assignment>> {
+    let id = parse_id(&id)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| {
+            commands::advance_assignment(tx, &orgs, &actor, id, req.status, req.result, now)
+        })
+        .await
+        .map_err(ApiError::from);
+    Ok(Json(
+        crate::api::audit_refusal(
+            &state,
+            &auth.actor,
+            "assignment.update",
+            &format!("assignment:{id}"),
+            r,
+        )
+        .await?,
+    ))
+}

@@ -1,0 +1,233 @@
+//! Instructions (指令): issue, sign, feed back, close; overdue ones escalate in the timer sweep.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zhihui_core::{Instruction, NewInstruction};
+use zhihui_store::commands::{self, RecipientAction};
+use zhihui_store::projections;
+
+use crate::api::audit_refusal;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, ApiJson};
+use crate::{blocking, AppState, Authed};
+
+#[derive(Serialize, ToSchema)]
+pub struct InstructionList {
+    items: Vec<Instruction>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+}
+
+/// Issue an instruction; supervision sees it at once.
+#[utoipa::path(post, path = "/api/v1/instructions", request_body = NewInstruction,
+    responses((status = 201, body = Instruction), (status = 422)), security(("bearer" = [])))]
+pub async fn issue(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiJson(new): ApiJson<NewInstruction>,
+) -> ApiResult<(StatusCode, Json<Instruction>)> {
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| commands::issue_instruction(tx, &orgs, &actor, new, now))
+        .await
+        .map_err(ApiError::from);
+    let ins = audit_refusal(&state, &auth.actor, "instruction.issue", "instruction", r).await?;
+    Ok((StatusCode::CREATED, Json(ins)))
+}
+
+/// Instructions the caller may see, newest first.
+#[utoipa::path(get, path = "/api/v1/instructions", params(("status" = Option<String>, Query, description = "open or closed")),
+    responses((status = 200, body = InstructionList)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authed,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<InstructionList>> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")))?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s @ ("open" | "closed")) => Some(s.to_owned()),
+        Some(s) => {
+            return Err(
+                ApiError::bad_request(format!("unknown status `{s}`; open or closed"))
+                    .field("status"),
+            )
+        }
+    };
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let st = state.clone();
+    let all = blocking(move || {
+        st.store
+            .read(|c| projections::list_instructions(c, status.as_deref(), 2000))
+    })
+    .await?;
+    let items = all
+        .into_iter()
+        .filter(|i| {
+            commands::may_see_instruction(&orgs, &actor, i)
+                || i.recipients.iter().any(|r| {
+                    actor
+                        .unit_id
+                        .is_some_and(|u| r.target == format!("unit:{u}"))
+                })
+        })
+        .take(500)
+        .collect();
+    Ok(Json(InstructionList { items }))
+}
+
+/// One instruction.
+#[utoipa::path(get, path = "/api/v1/instructions/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Instruction), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Instruction>> {
+    let id = parse_id(&id)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let st = state.clone();
+    let r = blocking(move || {
+        st.store
+            .read(|c| commands::load_instruction(c, &orgs, &actor, id))
+    })
+    .await;
+    Ok(Json(
+        audit_refusal(
+            &state,
+            &auth.actor,
+            "instruction.read",
+            &format!("instruction:{id}"),
+            r,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    /// The recipient answered for: `org:ID` or `unit:ID`.
+    target: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// The recipient answered for.
+    target: String,
+    /// The feedback.
+    text: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    /// How it ended.
+    outcome: String,
+}
+
+async fn answer(
+    state: AppState,
+    auth: Authed,
+    id: i64,
+    target: String,
+    action: RecipientAction,
+    what: &str,
+) -> ApiResult<Json<Instruction>> {
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| commands::answer_instruction(tx, &orgs, &actor, id, &target, action, now))
+        .await
+        .map_err(ApiError::from);
+    Ok(Json(
+        audit_refusal(&state, &auth.actor, what, &format!("instruction:{id}"), r).await?,
+    ))
+}
+
+/// A recipient signs for the instruction (签收).
+#[utoipa::path(post, path = "/api/v1/instructions/{id}/sign", params(("id" = i64, Path)), request_body = SignRequest,
+    responses((status = 200, body = Instruction)), security(("bearer" = [])))]
+pub async fn sign(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SignRequest>,
+) -> ApiResult<Json<Instruction>> {
+    let id = parse_id(&id)?;
+    answer(
+        state,
+        auth,
+        id,
+        req.target,
+        RecipientAction::Sign,
+        "instruction.sign",
+    )
+    .await
+}
+
+/// A recipient feeds back (反馈).
+#[utoipa::path(post, path = "/api/v1/instructions/{id}/feedback", params(("id" = i64, Path)), request_body = FeedbackRequest,
+    responses((status = 200, body = Instruction)), security(("bearer" = [])))]
+pub async fn feedback(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<FeedbackRequest>,
+) -> ApiResult<Json<Instruction>> {
+    let id = parse_id(&id)?;
+    answer(
+        state,
+        auth,
+        id,
+        req.target,
+        RecipientAction::Feedback(req.text),
+        "instruction.feedback",
+    )
+    .await
+}
+
+/// The issuer closes the instruction with its outcome.
+#[utoipa::path(post, path = "/api/v1/instructions/{id}/close", params(("id" = i64, Path)), request_body = CloseRequest,
+    responses((status = 200, body = Instruction)), security(("bearer" = [])))]
+pub async fn close(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CloseRequest>,
+) -> ApiResult<Json<Instruction>> {
+    let id = parse_id(&id)?;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let now = state.now();
+    let r = state
+        .store
+        .write(move |tx| commands::close_instruction(tx, &orgs, &actor, id, &req.outcome, now))
+        .await
+        .map_err(ApiError::from);
+    Ok(Json(
+        audit_refusal(
+            &state,
+            &auth.actor,
+            "instruction.close",
+            &format!("instruction:{id}"),
+            r,
+        )
+        .await?,
+    ))
+}

@@ -1,0 +1,243 @@
+//! The only Zhihui crate that speaks HTTP: the JSON API under `/api/v1`, the live WebSocket feed,
+//! the OpenAPI document and the embedded web console.
+
+mod api;
+mod auth;
+mod bulletin;
+mod dispatch;
+mod eido;
+mod error;
+mod extract;
+mod instructions;
+mod live;
+pub mod map;
+mod openapi;
+mod positions;
+mod watchdog;
+mod web;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use zhihui_core::{OrgTree, Time};
+use zhihui_store::commands::Actor;
+use zhihui_store::projections::{self, UserRecord};
+use zhihui_store::{Store, StoreError};
+
+pub use auth::{hash_password, MIN_PASSWORD_CHARS};
+pub use error::ApiError;
+pub use map::MapData;
+
+/// Largest accepted request body. Incidents are small; this refuses junk early.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Routing tables carry up to thousands of points.
+pub const MATRIX_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Where "now" comes from. Real servers use the system clock; tests may substitute their own.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> Time + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Clock(Arc::new(chrono::Utc::now))
+    }
+    /// A clock driven by a function.
+    pub fn from_fn(f: impl Fn() -> Time + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(f))
+    }
+    /// The current time.
+    pub fn now(&self) -> Time {
+        (self.0)()
+    }
+}
+
+/// Shared state of the running server.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistence.
+    pub store: Store,
+    orgs: Arc<RwLock<Arc<OrgTree>>>,
+    sessions: Arc<Mutex<HashMap<String, (UserRecord, Time)>>>,
+    /// The road network and the base map drawn from it.
+    pub map: Arc<MapData>,
+    clock: Clock,
+    live: live::Hub,
+    /// Set by [`AppState::enable_test_clock`]: milliseconds added to the system clock.
+    test_clock: Option<Arc<std::sync::atomic::AtomicI64>>,
+}
+
+impl AppState {
+    /// Builds the state; loads the organisation tree from the store.
+    pub fn new(store: Store, map: MapData, clock: Clock) -> Result<Self, StoreError> {
+        let orgs = OrgTree::new(store.read(projections::orgs)?);
+        let live = live::Hub::start(&store);
+        let state = Self {
+            store,
+            orgs: Arc::new(RwLock::new(Arc::new(orgs))),
+            sessions: Arc::new(Mutex::new(HashMap::new())),
+            map: Arc::new(map),
+            clock,
+            live,
+            test_clock: None,
+        };
+        // Organisations are added with `zhihui org add` beside the running server; pick them up.
+        let st = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                every.tick().await;
+                let s = st.clone();
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || s.reload_orgs()).await {
+                    tracing::warn!(error = %e, "could not reload organisations");
+                }
+            }
+        });
+        Ok(state)
+    }
+
+    /// Lets tests move time forward (`POST /api/v1/test/clock`); never for production servers.
+    pub fn enable_test_clock(&mut self) {
+        let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let base = self.clock.clone();
+        let o = offset.clone();
+        self.clock = Clock::from_fn(move || {
+            base.now() + chrono::Duration::milliseconds(o.load(std::sync::atomic::Ordering::SeqCst))
+        });
+        self.test_clock = Some(offset);
+    }
+
+    /// Starts the closed-loop timers (unsigned and late dispatch orders).
+    pub fn start_timers(&self) {
+        watchdog::start(self.clone());
+    }
+
+    /// The current time from the server's clock.
+    pub fn now(&self) -> Time {
+        self.clock.now()
+    }
+
+    /// A snapshot of the organisation tree.
+    pub fn orgs(&self) -> Arc<OrgTree> {
+        self.orgs
+            .read()
+            .map(|g| g.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Reloads the organisation tree after organisations were added.
+    pub fn reload_orgs(&self) -> Result<(), StoreError> {
+        let tree = OrgTree::new(self.store.read(projections::orgs)?);
+        if let Ok(mut g) = self.orgs.write() {
+            *g = Arc::new(tree);
+        }
+        Ok(())
+    }
+}
+
+/// An authenticated request's user.
+#[derive(Clone)]
+pub struct Authed {
+    /// Who acts, as the domain sees it.
+    pub actor: Actor,
+    /// The account.
+    pub user: UserRecord,
+    token_hash: String,
+}
+
+/// Runs blocking store work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(_) => Err(ApiError::internal("worker failed")),
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/session", post(auth::login).delete(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/health", get(api::health))
+        .route("/orgs", get(api::list_orgs))
+        .route("/codes", get(api::codes))
+        .route(
+            "/incidents",
+            get(api::list_incidents).post(api::create_incident),
+        )
+        .route(
+            "/incidents/{id}",
+            get(api::get_incident).patch(api::update_incident),
+        )
+        .route("/incidents/{id}/timeline", get(api::incident_timeline))
+        .route(
+            "/incidents/{id}/recommendations",
+            get(dispatch::recommendations),
+        )
+        .route(
+            "/incidents/{id}/assignments",
+            get(dispatch::incident_assignments).post(dispatch::assign),
+        )
+        .route("/incidents/{id}/eido", get(eido::export))
+        .route("/units/{id}/assignments", get(dispatch::unit_assignments))
+        .route("/units/{id}/positions", post(positions::report))
+        .route(
+            "/positions",
+            post(positions::bulk).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
+        )
+        .route("/assignments/{id}/status", post(dispatch::advance))
+        .route("/units", get(api::list_units).post(api::create_unit))
+        .route("/units/{id}", get(api::get_unit).patch(api::update_unit))
+        .route("/alerts", get(watchdog::list))
+        .route("/bulletin", get(bulletin::json))
+        .route("/bulletin.xlsx", get(bulletin::xlsx))
+        .route(
+            "/instructions",
+            get(instructions::list).post(instructions::issue),
+        )
+        .route("/instructions/{id}", get(instructions::get_one))
+        .route("/instructions/{id}/sign", post(instructions::sign))
+        .route("/instructions/{id}/feedback", post(instructions::feedback))
+        .route("/instructions/{id}/close", post(instructions::close))
+        .route("/test/clock", post(watchdog::advance_clock))
+        .route("/map", get(map::info))
+        .route("/map/roads.geojson", get(map::roads))
+        .route("/roads/route", get(map::route))
+        .route(
+            "/roads/matrix",
+            post(map::matrix).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
+        )
+        .route(
+            "/roads/nearest",
+            post(map::nearest).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
+        )
+        .route("/roads/isochrone", get(map::isochrone))
+        .route("/roads/search", get(map::search))
+        .route("/live", get(live::handler))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(api::not_found);
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(web::serve)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Serves until the process is stopped. `on_bound` learns the real address (for port 0).
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    on_bound: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    on_bound(listener.local_addr()?);
+    axum::serve(listener, router(state)).await
+}

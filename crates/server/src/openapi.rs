@@ -1,0 +1,39 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{api, auth, bulletin, dispatch, eido, instructions, map, positions, watchdog};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Zhihui API", description = "Integrated command platform: incidents, units, live feed. The live feed is a WebSocket at /api/v1/live?token=TOKEN&since=SEQ."),
+    paths(
+        auth::login, auth::logout, auth::me,
+        api::list_orgs, api::codes,
+        api::list_incidents, api::create_incident, api::get_incident, api::update_incident, api::incident_timeline, dispatch::recommendations, dispatch::assign, dispatch::incident_assignments, dispatch::unit_assignments, dispatch::advance,
+        api::list_units, api::create_unit, api::get_unit, api::update_unit,
+        watchdog::list, eido::export, bulletin::json, bulletin::xlsx, positions::report, positions::bulk, instructions::issue, instructions::list, instructions::get_one, instructions::sign, instructions::feedback, instructions::close, map::info, map::roads, map::route, map::matrix, map::nearest, map::isochrone, map::search,
+    ),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3.1 document (no login needed).
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,979 @@
+//! Domain commands: each checks the actor's role and jurisdiction, applies the change through the
+//! domain types, and writes the event, the projection and the audit entry in the caller's
+//! transaction. The HTTP server and the demo simulator both go through here, so the rules hold
+//! whoever makes the change.
+
+use serde_json::json;
+
+use crate::projections as p;
+use crate::{AuditDraft, EventDraft, StoreError, Tx};
+use zhihui_core::{
+    Action, Incident, IncidentPatch, NewIncident, NewUnit, Org, OrgTree, Role, Time, Unit,
+    UnitPatch,
+};
+
+/// Who is acting.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Username (recorded as the actor of events and audit entries).
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Organisation: the root of the actor's jurisdiction.
+    pub org_id: String,
+    /// For unit terminals: the unit they speak for.
+    pub unit_id: Option<i64>,
+}
+
+impl Actor {
+    /// Refuses when the role may not do `action`.
+    pub fn require(&self, action: Action, what: &str) -> Result<(), StoreError> {
+        if self.role.may(action) {
+            Ok(())
+        } else {
+            Err(StoreError::Denied(format!(
+                "role {} may not {what}",
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// Refuses when `org_id` lies outside the actor's jurisdiction.
+    pub fn require_within(&self, orgs: &OrgTree, org_id: &str) -> Result<(), StoreError> {
+        if orgs.is_within(org_id, &self.org_id) {
+            Ok(())
+        } else {
+            Err(StoreError::Denied(format!(
+                "organisation {org_id} is outside the jurisdiction of {}",
+                self.org_id
+            )))
+        }
+    }
+}
+
+fn audit_ok(
+    actor: &Actor,
+    at: Time,
+    action: &str,
+    target: String,
+    detail: serde_json::Value,
+) -> AuditDraft {
+    AuditDraft {
+        at,
+        actor: actor.username.clone(),
+        action: action.into(),
+        target,
+        outcome: "ok".into(),
+        detail,
+    }
+}
+
+fn resolve_org(
+    actor: &Actor,
+    orgs: &OrgTree,
+    requested: Option<String>,
+) -> Result<String, StoreError> {
+    let org_id = requested.unwrap_or_else(|| actor.org_id.clone());
+    if orgs.get(&org_id).is_none() {
+        return Err(StoreError::Domain(zhihui_core::DomainError::invalid(
+            "org_id",
+            format!("unknown organisation `{org_id}`"),
+        )));
+    }
+    actor.require_within(orgs, &org_id)?;
+    Ok(org_id)
+}
+
+/// Records a new incident.
+pub fn create_incident(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    new: NewIncident,
+    now: Time,
+) -> Result<Incident, StoreError> {
+    actor.require(Action::WriteIncident, "create incidents")?;
+    let org_id = resolve_org(actor, orgs, new.org_id.clone())?;
+    let id = p::next_incident_id(tx.conn())?;
+    let inc = new.into_incident(id, org_id, &actor.username, now)?;
+    p::put_incident(tx.conn(), &inc)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: inc.org_id.clone(),
+        record_type: "incident".into(),
+        record_id: id,
+        kind: "incident.created".into(),
+        payload: json!({ "record": inc }),
+    })?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "incident.create",
+        format!("incident:{id}"),
+        json!({}),
+    ))?;
+    Ok(inc)
+}
+
+/// Loads an incident the actor may see.
+pub fn load_incident(
+    conn: &rusqlite::Connection,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+) -> Result<Incident, StoreError> {
+    let inc =
+        p::get_incident(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
+    if let Err(denied) = actor.require_within(orgs, &inc.org_id) {
+        // A unit sent to an incident outside its station's jurisdiction must still read it.
+        match actor.unit_id {
+            Some(u)
+                if p::incident_assignments(conn, id)?
+                    .iter()
+                    .any(|a| a.unit_id == u) => {}
+            _ => return Err(denied),
+        }
+    }
+    Ok(inc)
+}
+
+/// Changes an incident. Returns the record and what changed (empty when nothing did; then no
+/// event is written).
+pub fn update_incident(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+    patch: IncidentPatch,
+    now: Time,
+) -> Result<Incident, StoreError> {
+    actor.require(Action::WriteIncident, "change incidents")?;
+    let mut inc = load_incident(tx.conn(), orgs, actor, id)?;
+    if let Some(o) = &patch.org_id {
+        resolve_org(actor, orgs, Some(o.clone()))?;
+    }
+    let changes = inc.apply(patch, now)?;
+    if changes.is_empty() {
+        return Ok(inc);
+    }
+    p::put_incident(tx.conn(), &inc)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: inc.org_id.clone(),
+        record_type: "incident".into(),
+        record_id: id,
+        kind: "incident.updated".into(),
+        payload: json!({ "record": inc, "changes": changes }),
+    })?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "incident.update",
+        format!("incident:{id}"),
+        json!({ "fields": changes.keys().collect::<Vec<_>>() }),
+    ))?;
+    Ok(inc)
+}
+
+/// Registers a unit.
+pub fn create_unit(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    new: NewUnit,
+    now: Time,
+) -> Result<Unit, StoreError> {
+    actor.require(Action::ManageUnit, "create units")?;
+    let org_id = resolve_org(actor, orgs, new.org_id.clone())?;
+    let id = p::next_unit_id(tx.conn())?;
+    let unit = new.into_unit(id, org_id, now)?;
+    if p::call_sign_taken(tx.conn(), &unit.call_sign, id)? {
+        return Err(StoreError::Conflict {
+            field: "call_sign".into(),
+            message: format!("call sign `{}` is already in use", unit.call_sign),
+        });
+    }
+    p::put_unit(tx.conn(), &unit)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: unit.org_id.clone(),
+        record_type: "unit".into(),
+        record_id: id,
+        kind: "unit.created".into(),
+        payload: json!({ "record": unit }),
+    })?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "unit.create",
+        format!("unit:{id}"),
+        json!({}),
+    ))?;
+    Ok(unit)
+}
+
+/// Loads a unit the actor may see.
+pub fn load_unit(
+    conn: &rusqlite::Connection,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+) -> Result<Unit, StoreError> {
+    let u = p::get_unit(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("unit {id}")))?;
+    actor.require_within(orgs, &u.org_id)?;
+    Ok(u)
+}
+
+/// Changes a unit. A patch that only moves the unit is recorded as `unit.moved` and not audited
+/// one by one: positions stream in several times a minute per unit and carry no personal data.
+pub fn update_unit(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+    patch: UnitPatch,
+    now: Time,
+) -> Result<Unit, StoreError> {
+    let mut unit = load_unit(tx.conn(), orgs, actor, id)?;
+    if !actor.role.may(Action::ManageUnit) {
+        actor.require(Action::UpdateOwnUnit, "change units")?;
+        // A unit terminal may report its own status and position, nothing else.
+        if actor.unit_id.is_some_and(|u| u != id) {
+            return Err(StoreError::Denied(format!(
+                "this terminal speaks for unit {}, not {id}",
+                actor.unit_id.unwrap_or_default()
+            )));
+        }
+        if patch.call_sign.is_some() || patch.kind.is_some() {
+            return Err(StoreError::Denied(
+                "a unit terminal may change only status and position".into(),
+            ));
+        }
+    }
+    let changes = unit.apply(patch, now)?;
+    if changes.is_empty() {
+        return Ok(unit);
+    }
+    if changes.contains_key("call_sign") && p::call_sign_taken(tx.conn(), &unit.call_sign, id)? {
+        return Err(StoreError::Conflict {
+            field: "call_sign".into(),
+            message: format!("call sign `{}` is already in use", unit.call_sign),
+        });
+    }
+    p::put_unit(tx.conn(), &unit)?;
+    let only_moved = changes.len() == 1 && changes.contains_key("position");
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: unit.org_id.clone(),
+        record_type: "unit".into(),
+        record_id: id,
+        kind: if only_moved {
+            "unit.moved"
+        } else {
+            "unit.updated"
+        }
+        .into(),
+        payload: json!({ "record": unit, "changes": changes }),
+    })?;
+    if !only_moved {
+        tx.audit(audit_ok(
+            actor,
+            now,
+            "unit.update",
+            format!("unit:{id}"),
+            json!({ "fields": changes.keys().collect::<Vec<_>>() }),
+        ))?;
+    }
+    Ok(unit)
+}
+
+/// Adds an organisation (admin only, within jurisdiction of the parent).
+pub fn create_org(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    org: Org,
+    now: Time,
+) -> Result<(), StoreError> {
+    actor.require(Action::Administer, "create organisations")?;
+    if let Some(parent) = &org.parent_id {
+        actor.require_within(orgs, parent)?;
+    } else if !orgs.is_empty() {
+        return Err(StoreError::Conflict {
+            field: "parent_id".into(),
+            message: "there is already a root organisation".into(),
+        });
+    }
+    if orgs.get(&org.id).is_some() {
+        return Err(StoreError::Conflict {
+            field: "id".into(),
+            message: format!("organisation `{}` exists", org.id),
+        });
+    }
+    p::insert_org(tx.conn(), &org)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: org.id.clone(),
+        record_type: "org".into(),
+        record_id: 0,
+        kind: "org.created".into(),
+        payload: json!({ "record": org }),
+    })?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "org.create",
+        format!("org:{}", org.id),
+        json!({}),
+    ))?;
+    Ok(())
+}
+
+/// Adds a user account. `password_hash` is already an argon2id PHC string.
+pub fn create_user(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    user: p::UserRecord,
+    now: Time,
+) -> Result<(), StoreError> {
+    if p::get_user(tx.conn(), &user.username)?.is_some() {
+        return Err(StoreError::Conflict {
+            field: "username".into(),
+            message: format!("user `{}` exists", user.username),
+        });
+    }
+    p::insert_user(tx.conn(), &user, &now)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: user.org_id.clone(),
+        record_type: "user".into(),
+        record_id: 0,
+        kind: "user.created".into(),
+        payload: json!({ "username": user.username, "role": user.role, "org_id": user.org_id, "unit_id": user.unit_id }),
+    })?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "user.create",
+        format!("user:{}", user.username),
+        json!({ "role": user.role }),
+    ))?;
+    Ok(())
+}
+
+fn assignment_event(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    org_id: &str,
+    a: &zhihui_core::Assignment,
+    kind: &str,
+    changes: Option<&zhihui_core::Changes>,
+    now: Time,
+) -> Result<i64, StoreError> {
+    // The unit's own station sees its orders even when the incident belongs elsewhere.
+    let unit_org: Vec<String> = p::get_unit(tx.conn(), a.unit_id)?
+        .map(|u| u.org_id)
+        .into_iter()
+        .collect();
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: org_id.to_owned(),
+        record_type: "assignment".into(),
+        record_id: a.id,
+        kind: kind.into(),
+        payload: json!({ "record": a, "changes": changes, "orgs": unit_org }),
+    })
+}
+
+/// Moves a unit to the status its order implies, recording the change like any other.
+fn set_unit_status(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    unit: &mut Unit,
+    status: zhihui_core::UnitStatus,
+    now: Time,
+) -> Result<(), StoreError> {
+    let changes = unit.apply(
+        UnitPatch {
+            status: Some(status),
+            ..Default::default()
+        },
+        now,
+    )?;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    p::put_unit(tx.conn(), unit)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: unit.org_id.clone(),
+        record_type: "unit".into(),
+        record_id: unit.id,
+        kind: "unit.updated".into(),
+        payload: json!({ "record": unit, "changes": changes }),
+    })?;
+    Ok(())
+}
+
+fn set_incident_status(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    inc: &mut Incident,
+    status: zhihui_core::IncidentStatus,
+    now: Time,
+) -> Result<(), StoreError> {
+    if inc.status >= status {
+        return Ok(());
+    }
+    let changes = inc.apply(
+        IncidentPatch {
+            status: Some(status),
+            ..Default::default()
+        },
+        now,
+    )?;
+    p::put_incident(tx.conn(), inc)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: inc.org_id.clone(),
+        record_type: "incident".into(),
+        record_id: inc.id,
+        kind: "incident.updated".into(),
+        payload: json!({ "record": inc, "changes": changes }),
+    })?;
+    Ok(())
+}
+
+/// What a dispatcher decided: this unit to this incident.
+#[derive(Debug, Clone)]
+pub struct AssignUnit {
+    /// The incident.
+    pub incident_id: i64,
+    /// The unit sent.
+    pub unit_id: i64,
+    /// Predicted road travel time, seconds.
+    pub eta_s: Option<f64>,
+    /// Why not the first recommendation, when it was not taken.
+    pub override_reason: Option<String>,
+}
+
+/// Sends a unit to an incident: creates the dispatch order, marks the unit dispatched and the
+/// incident dispatched. `override_reason` is recorded (and audited) when the dispatcher chose
+/// another unit than the first recommendation.
+pub fn assign_unit(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    req: AssignUnit,
+    now: Time,
+) -> Result<zhihui_core::Assignment, StoreError> {
+    let AssignUnit {
+        incident_id,
+        unit_id,
+        eta_s,
+        override_reason,
+    } = req;
+    actor.require(Action::WriteIncident, "dispatch units")?;
+    let mut inc = load_incident(tx.conn(), orgs, actor, incident_id)?;
+    if inc.status == zhihui_core::IncidentStatus::Closed {
+        return Err(StoreError::Conflict {
+            field: "incident".into(),
+            message: "the incident is closed".into(),
+        });
+    }
+    let mut unit = load_unit(tx.conn(), orgs, actor, unit_id).map_err(|e| match e {
+        StoreError::NotFound(m) => StoreError::Domain(zhihui_core::DomainError::invalid(
+            "unit_id",
+            format!("{m} not found"),
+        )),
+        other => other,
+    })?;
+    if unit.status != zhihui_core::UnitStatus::Available {
+        return Err(StoreError::Conflict {
+            field: "unit_id".into(),
+            message: format!(
+                "unit {} is {}, not available",
+                unit.call_sign,
+                unit.status.as_str()
+            ),
+        });
+    }
+    let a = zhihui_core::Assignment {
+        id: p::next_assignment_id(tx.conn())?,
+        incident_id,
+        unit_id,
+        call_sign: unit.call_sign.clone(),
+        status: zhihui_core::AssignmentStatus::Assigned,
+        eta_s,
+        assigned_by: actor.username.clone(),
+        override_reason: override_reason.clone(),
+        result: None,
+        assigned_at: now,
+        signed_at: None,
+        en_route_at: None,
+        on_scene_at: None,
+        closed_at: None,
+        version: 1,
+    };
+    p::put_assignment(tx.conn(), &a)?;
+    assignment_event(tx, actor, &inc.org_id, &a, "assignment.created", None, now)?;
+    set_unit_status(
+        tx,
+        actor,
+        &mut unit,
+        zhihui_core::UnitStatus::Dispatched,
+        now,
+    )?;
+    set_incident_status(
+        tx,
+        actor,
+        &mut inc,
+        zhihui_core::IncidentStatus::Dispatched,
+        now,
+    )?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "assignment.create",
+        format!("incident:{incident_id}"),
+        json!({ "assignment": a.id, "unit": unit_id, "override_reason": override_reason }),
+    ))?;
+    Ok(a)
+}
+
+/// One dispatch order the actor may see (through its incident's jurisdiction, or as the unit).
+pub fn load_assignment(
+    conn: &rusqlite::Connection,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+) -> Result<zhihui_core::Assignment, StoreError> {
+    let a = p::get_assignment(conn, id)?
+        .ok_or_else(|| StoreError::NotFound(format!("assignment {id}")))?;
+    if actor.unit_id == Some(a.unit_id) {
+        return Ok(a);
+    }
+    load_incident(conn, orgs, actor, a.incident_id)?;
+    Ok(a)
+}
+
+/// A step of a dispatch order, reported by the unit (for its own orders) or by a dispatcher.
+pub fn advance_assignment(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+    to: zhihui_core::AssignmentStatus,
+    text: Option<String>,
+    now: Time,
+) -> Result<zhihui_core::Assignment, StoreError> {
+    let mut a = load_assignment(tx.conn(), orgs, actor, id)?;
+    let own = actor.role == Role::Unit && actor.unit_id == Some(a.unit_id);
+    if !own {
+        actor.require(
+            Action::WriteIncident,
+            "report for another unit's dispatch order",
+        )?;
+    }
+    if to == zhihui_core::AssignmentStatus::Cancelled && !actor.role.may(Action::WriteIncident) {
+        return Err(StoreError::Denied(
+            "only a dispatcher may cancel a dispatch order".into(),
+        ));
+    }
+    let changes = a.advance(to, text, now)?;
+    p::put_assignment(tx.conn(), &a)?;
+    let mut inc = p::get_incident(tx.conn(), a.incident_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("assignment {id} without incident")))?;
+    assignment_event(
+        tx,
+        actor,
+        &inc.org_id,
+        &a,
+        &format!("assignment.{}", to.as_str()),
+        Some(&changes),
+        now,
+    )?;
+    if let Some(mut unit) = p::get_unit(tx.conn(), a.unit_id)? {
+        set_unit_status(tx, actor, &mut unit, to.unit_status(), now)?;
+    }
+    if to == zhihui_core::AssignmentStatus::OnScene
+        && inc.status < zhihui_core::IncidentStatus::Closed
+    {
+        set_incident_status(
+            tx,
+            actor,
+            &mut inc,
+            zhihui_core::IncidentStatus::OnScene,
+            now,
+        )?;
+    }
+    tx.audit(audit_ok(
+        actor,
+        now,
+        &format!("assignment.{}", to.as_str()),
+        format!("assignment:{id}"),
+        json!({ "incident": a.incident_id }),
+    ))?;
+    Ok(a)
+}
+
+/// Raises an alert once per (kind, subject): a timer that fires again finds it already raised.
+/// Returns the alert when it is new.
+pub fn raise_alert(
+    tx: &mut Tx<'_>,
+    kind: &str,
+    subject: &str,
+    org_id: &str,
+    message: &str,
+    data: serde_json::Value,
+    now: Time,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    if p::alert_exists(tx.conn(), kind, subject)? {
+        return Ok(None);
+    }
+    let id: i64 = tx
+        .conn()
+        .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM alerts", [], |r| {
+            r.get(0)
+        })?;
+    let alert = json!({
+        "id": id, "kind": kind, "subject": subject, "org_id": org_id,
+        "message": message, "raised_at": now, "data": data,
+    });
+    tx.conn().execute(
+        "INSERT INTO alerts(id, kind, subject, org_id, raised_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![id, kind, subject, org_id, crate::ts(&now), alert.to_string()],
+    )?;
+    tx.append(EventDraft {
+        at: now,
+        actor: "system".into(),
+        org_id: org_id.to_owned(),
+        record_type: "alert".into(),
+        record_id: id,
+        kind: "alert.raised".into(),
+        payload: json!({ "record": alert }),
+    })?;
+    Ok(Some(alert))
+}
+
+/// The organisations that see an instruction besides the issuer's: its recipients'.
+pub fn instruction_orgs(i: &zhihui_core::Instruction) -> Vec<String> {
+    i.recipients.iter().map(|r| r.org_id.clone()).collect()
+}
+
+/// Whether the actor may see an instruction: issued within their jurisdiction, or addressed to an
+/// organisation above or below theirs (supervisors of a district see what its stations get).
+pub fn may_see_instruction(orgs: &OrgTree, actor: &Actor, i: &zhihui_core::Instruction) -> bool {
+    orgs.is_within(&i.issuer_org_id, &actor.org_id)
+        || i.recipients.iter().any(|r| {
+            orgs.is_within(&r.org_id, &actor.org_id) || orgs.is_within(&actor.org_id, &r.org_id)
+        })
+}
+
+fn instruction_event(
+    tx: &mut Tx<'_>,
+    actor: &str,
+    i: &zhihui_core::Instruction,
+    kind: &str,
+    extra: serde_json::Value,
+    now: Time,
+) -> Result<i64, StoreError> {
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.to_owned(),
+        org_id: i.issuer_org_id.clone(),
+        record_type: "instruction".into(),
+        record_id: i.id,
+        kind: kind.into(),
+        payload: json!({ "record": i, "orgs": instruction_orgs(i), "detail": extra }),
+    })
+}
+
+fn invalid(field: &str, message: String) -> StoreError {
+    StoreError::Domain(zhihui_core::DomainError::invalid(field, message))
+}
+
+/// Issues an instruction to organisations and units within the issuer's jurisdiction.
+pub fn issue_instruction(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    new: zhihui_core::NewInstruction,
+    now: Time,
+) -> Result<zhihui_core::Instruction, StoreError> {
+    actor.require(Action::WriteIncident, "issue instructions")?;
+    new.validate(now)?;
+    if let Some(iid) = new.incident_id {
+        load_incident(tx.conn(), orgs, actor, iid).map_err(|e| match e {
+            StoreError::NotFound(m) => invalid("incident_id", format!("{m} not found")),
+            other => other,
+        })?;
+    }
+    let mut recipients: Vec<zhihui_core::Recipient> = Vec::new();
+    for (n, t) in new.targets.iter().enumerate() {
+        let field = format!("targets[{n}]");
+        let (target, name, org_id) = if let Some(o) = &t.org_id {
+            let org = orgs
+                .get(o)
+                .ok_or_else(|| invalid(&field, format!("unknown organisation `{o}`")))?;
+            actor.require_within(orgs, o)?;
+            (format!("org:{o}"), org.name.clone(), o.clone())
+        } else {
+            let u = t.unit_id.unwrap_or_default();
+            let unit = p::get_unit(tx.conn(), u)?
+                .ok_or_else(|| invalid(&field, format!("unknown unit {u}")))?;
+            actor.require_within(orgs, &unit.org_id)?;
+            (
+                format!("unit:{u}"),
+                unit.call_sign.clone(),
+                unit.org_id.clone(),
+            )
+        };
+        if recipients.iter().any(|r| r.target == target) {
+            return Err(invalid(&field, format!("`{target}` is listed twice")));
+        }
+        recipients.push(zhihui_core::Recipient {
+            target,
+            name,
+            org_id,
+            status: zhihui_core::RecipientStatus::Pending,
+            signed_at: None,
+            signed_by: None,
+            feedback: None,
+            feedback_at: None,
+        });
+    }
+    let id = p::next_instruction_id(tx.conn())?;
+    let ins = new.into_instruction(id, &actor.username, &actor.org_id, recipients, now);
+    p::put_instruction(tx.conn(), &ins)?;
+    instruction_event(
+        tx,
+        &actor.username,
+        &ins,
+        "instruction.issued",
+        json!({}),
+        now,
+    )?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "instruction.issue",
+        format!("instruction:{id}"),
+        json!({ "targets": instruction_orgs(&ins) }),
+    ))?;
+    Ok(ins)
+}
+
+/// Loads an instruction the actor may see.
+pub fn load_instruction(
+    conn: &rusqlite::Connection,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+) -> Result<zhihui_core::Instruction, StoreError> {
+    let i = p::get_instruction(conn, id)?
+        .ok_or_else(|| StoreError::NotFound(format!("instruction {id}")))?;
+    let own_unit = i.recipients.iter().any(|r| {
+        actor
+            .unit_id
+            .is_some_and(|u| r.target == format!("unit:{u}"))
+    });
+    if !own_unit && !may_see_instruction(orgs, actor, &i) {
+        return Err(StoreError::Denied(format!(
+            "instruction {id} is outside your jurisdiction"
+        )));
+    }
+    Ok(i)
+}
+
+/// Whether the actor answers for a recipient: a user of that very organisation, the unit's own
+/// terminal, or a dispatcher whose jurisdiction holds the unit. Supervisors only watch.
+fn answers_for(orgs: &OrgTree, actor: &Actor, r: &zhihui_core::Recipient) -> bool {
+    if actor.role == Role::Supervisor {
+        return false;
+    }
+    match r.target.split_once(':') {
+        Some(("org", o)) => actor.org_id == o,
+        Some(("unit", u)) => {
+            actor.unit_id.map(|x| x.to_string()).as_deref() == Some(u)
+                || (actor.role.may(Action::WriteIncident)
+                    && orgs.is_within(&r.org_id, &actor.org_id))
+        }
+        _ => false,
+    }
+}
+
+/// What a recipient does with an instruction.
+#[derive(Debug, Clone)]
+pub enum RecipientAction {
+    /// Sign for it (签收).
+    Sign,
+    /// Feed back with this text (反馈).
+    Feedback(String),
+}
+
+/// A recipient signs or feeds back.
+pub fn answer_instruction(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+    target: &str,
+    action: RecipientAction,
+    now: Time,
+) -> Result<zhihui_core::Instruction, StoreError> {
+    let mut ins = load_instruction(tx.conn(), orgs, actor, id)?;
+    let r = ins
+        .recipients
+        .iter()
+        .find(|r| r.target == target)
+        .ok_or_else(|| invalid("target", format!("`{target}` is not an addressee")))?;
+    if !answers_for(orgs, actor, r) {
+        return Err(StoreError::Denied(format!(
+            "you do not answer for {target}"
+        )));
+    }
+    let (kind, audit_action) = match &action {
+        RecipientAction::Sign => {
+            ins.sign(target, &actor.username, now)?;
+            ("instruction.signed", "instruction.sign")
+        }
+        RecipientAction::Feedback(text) => {
+            ins.feedback(target, &actor.username, text, now)?;
+            ("instruction.feedback", "instruction.feedback")
+        }
+    };
+    p::put_instruction(tx.conn(), &ins)?;
+    instruction_event(
+        tx,
+        &actor.username,
+        &ins,
+        kind,
+        json!({ "target": target }),
+        now,
+    )?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        audit_action,
+        format!("instruction:{id}"),
+        json!({ "target": target }),
+    ))?;
+    Ok(ins)
+}
+
+/// The issuer (or a leader above the issuer's organisation) closes an instruction with its outcome.
+pub fn close_instruction(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+    outcome: &str,
+    now: Time,
+) -> Result<zhihui_core::Instruction, StoreError> {
+    let mut ins = load_instruction(tx.conn(), orgs, actor, id)?;
+    let leader_above = matches!(actor.role, Role::Leader | Role::Admin)
+        && orgs.is_within(&ins.issuer_org_id, &actor.org_id);
+    if ins.issued_by != actor.username && !leader_above {
+        return Err(StoreError::Denied(
+            "only the issuer or a leader above closes an instruction".into(),
+        ));
+    }
+    ins.close(outcome, now)?;
+    p::put_instruction(tx.conn(), &ins)?;
+    instruction_event(
+        tx,
+        &actor.username,
+        &ins,
+        "instruction.closed",
+        json!({}),
+        now,
+    )?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "instruction.close",
+        format!("instruction:{id}"),
+        json!({}),
+    ))?;
+    Ok(ins)
+}
+
+/// Escalates an overdue instruction once: an alert to the superior of each late recipient and a
+/// reminder (催办) on the instruction. Does nothing if it already escalated or nothing is late.
+pub fn escalate_instruction(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    id: i64,
+    now: Time,
+) -> Result<usize, StoreError> {
+    let Some(mut ins) = p::get_instruction(tx.conn(), id)? else {
+        return Ok(0);
+    };
+    if ins.escalated_at.is_some() {
+        return Ok(0);
+    }
+    let late: Vec<zhihui_core::Recipient> = ins.late_recipients(now).into_iter().cloned().collect();
+    if late.is_empty() {
+        return Ok(0);
+    }
+    let mut raised = 0;
+    for r in &late {
+        let superior = orgs
+            .parent(&r.org_id)
+            .map(|o| o.id.clone())
+            .unwrap_or_else(|| r.org_id.clone());
+        let message = format!(
+            "指令《{}》逾期未完成:{}(截止 {})",
+            ins.title,
+            r.name,
+            ins.deadline.format("%m-%d %H:%M")
+        );
+        let data =
+            json!({ "instruction_id": id, "target": r.target, "recipient_org_id": r.org_id });
+        let subject = format!("instruction:{id}:{}", r.target);
+        if raise_alert(
+            tx,
+            "instruction_overdue",
+            &subject,
+            &superior,
+            &message,
+            data,
+            now,
+        )?
+        .is_some()
+        {
+            raised += 1;
+        }
+    }
+    ins.escalated_at = Some(now);
+    ins.version += 1;
+    p::put_instruction(tx.conn(), &ins)?;
+    let targets: Vec<&str> = late.iter().map(|r| r.target.as_str()).collect();
+    instruction_event(
+        tx,
+        "system",
+        &ins,
+        "instruction.reminded",
+        json!({ "late": targets }),
+        now,
+    )?;
+    tx.audit(AuditDraft {
+        at: now,
+        actor: "system".into(),
+        action: "instruction.escalate".into(),
+        target: format!("instruction:{id}"),
+        outcome: "ok".into(),
+        detail: json!({ "late": targets }),
+    })?;
+    Ok(raised)
+}

@@ -1,0 +1,211 @@
+//! Zhihui's persistence: an append-only event log, current-state projections and a hash-chained
+//! audit log, all in one SQLite database.
+//!
+//! Every change is written by one writer thread. Requests hand it a closure; the writer runs the
+//! closures of all requests waiting at that moment inside one transaction (each in its own
+//! savepoint, so one failing request does not undo the others) and commits once: group commit.
+//! With `journal_mode=WAL` and `synchronous=FULL` the commit returns only after the WAL is on disk,
+//! and only then are the requests answered and their events published to live subscribers.
+
+mod audit;
+pub mod commands;
+mod error;
+mod migrations;
+pub mod projections;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+pub use audit::{verify_audit_chain, AuditDraft, AuditEntry, AuditVerdict};
+pub use error::StoreError;
+pub use writer::Tx;
+
+use zhihui_core::Time;
+
+/// One committed change to one record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// Position in the global log, gap-free and increasing.
+    pub seq: i64,
+    /// When the change happened (the domain clock).
+    pub at: Time,
+    /// Username of whoever made it (`system` for timers and the simulator's own logic).
+    pub actor: String,
+    /// Organisation owning the record after the change: live-feed and timeline visibility.
+    pub org_id: String,
+    /// `incident`, `unit`, `user`, `org`, …
+    pub record_type: String,
+    /// Record id within its type.
+    pub record_id: i64,
+    /// What happened, e.g. `incident.updated`.
+    pub kind: String,
+    /// `{"record": …, "changes": …}` or kind-specific data.
+    pub payload: serde_json::Value,
+}
+
+/// An event before the log gives it a sequence number.
+#[derive(Debug, Clone)]
+pub struct EventDraft {
+    /// See [`Event::at`].
+    pub at: Time,
+    /// See [`Event::actor`].
+    pub actor: String,
+    /// See [`Event::org_id`].
+    pub org_id: String,
+    /// See [`Event::record_type`].
+    pub record_type: String,
+    /// See [`Event::record_id`].
+    pub record_id: i64,
+    /// See [`Event::kind`].
+    pub kind: String,
+    /// See [`Event::payload`].
+    pub payload: serde_json::Value,
+}
+
+/// Tuning of the store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Most requests committed together. 1 turns group commit off (one commit per request), which
+    /// the benchmark uses as its baseline.
+    pub max_batch: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { max_batch: 1024 }
+    }
+}
+
+/// Handle to an open store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: writer::WriterHandle,
+    readers: Mutex<Vec<Connection>>,
+    live: broadcast::Sender<Arc<Event>>,
+}
+
+/// Name of the database file inside the data directory.
+pub const DB_FILE: &str = "zhihui.db";
+
+pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, applies pending migrations and starts the
+    /// writer thread.
+    pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(DB_FILE);
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        // WAL + FULL: a commit is durable once it returns; readers never block the writer.
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Config(format!(
+                "journal_mode is {mode}, not wal"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        migrations::apply(&mut conn)?;
+        let (live, _) = broadcast::channel(8192);
+        let writer = writer::spawn(conn, opts, live.clone())?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path,
+                writer,
+                readers: Mutex::new(Vec::new()),
+                live,
+            }),
+        })
+    }
+
+    /// Runs `f` in the writer's transaction and returns once its effects are durable. If `f`
+    /// returns an error, everything it wrote is rolled back and nothing is published.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.inner.writer.submit(f).await
+    }
+
+    /// The blocking variant of [`Store::write`], for command-line tools.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.inner.writer.submit_blocking(f)
+    }
+
+    /// Runs `f` on a read-only connection. Blocking: async callers wrap it in `spawn_blocking`.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = match self.inner.readers.lock().map(|mut v| v.pop()) {
+            Ok(Some(c)) => c,
+            _ => {
+                let c = Connection::open_with_flags(
+                    &self.inner.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&c)?;
+                c
+            }
+        };
+        let out = f(&conn);
+        if let Ok(mut v) = self.inner.readers.lock() {
+            if v.len() < 16 {
+                v.push(conn);
+            }
+        }
+        out
+    }
+
+    /// Subscribes to events as they commit. Subscribe first, then read history, to miss nothing.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.inner.live.subscribe()
+    }
+
+    /// Events with `seq > after`, oldest first, at most `limit`.
+    pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        self.read(|c| projections::events_after(c, after, limit))
+    }
+
+    /// The highest committed sequence number (0 for an empty log).
+    pub fn head(&self) -> Result<i64, StoreError> {
+        self.read(projections::head)
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+}
+
+pub(crate) fn ts(t: &Time) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> Result<Time, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| StoreError::Corrupt(format!("bad timestamp {s:?}: {e}")))
+}

@@ -1,0 +1,604 @@
+//! Current-state tables derived from the event log, and the queries over them. Writes happen
+//! inside the writer's transaction together with the events that explain them.
+
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+
+use crate::{parse_ts, ts, Event, StoreError};
+use zhihui_core::{Assignment, Incident, Instruction, Org, OrgKind, Role, Time, Unit};
+
+// ---------------------------------------------------------------- events
+
+fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Event, String, String)> {
+    Ok((
+        Event {
+            seq: r.get(0)?,
+            at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+            actor: r.get(2)?,
+            org_id: r.get(3)?,
+            record_type: r.get(4)?,
+            record_id: r.get(5)?,
+            kind: r.get(6)?,
+            payload: serde_json::Value::Null,
+        },
+        r.get::<_, String>(1)?,
+        r.get::<_, String>(7)?,
+    ))
+}
+
+fn finish_event((mut e, at, payload): (Event, String, String)) -> Result<Event, StoreError> {
+    e.at = parse_ts(&at)?;
+    e.payload = serde_json::from_str(&payload)?;
+    Ok(e)
+}
+
+const EVENT_COLS: &str = "seq, at, actor, org_id, record_type, record_id, kind, payload";
+
+/// Events after `after`, oldest first.
+pub fn events_after(c: &Connection, after: i64, limit: usize) -> Result<Vec<Event>, StoreError> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT {EVENT_COLS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?;
+    let rows = s.query_map(params![after, limit as i64], row_to_event)?;
+    rows.map(|r| finish_event(r?)).collect()
+}
+
+/// The history of one record, oldest first.
+pub fn record_events(
+    c: &Connection,
+    record_type: &str,
+    record_id: i64,
+) -> Result<Vec<Event>, StoreError> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT {EVENT_COLS} FROM events WHERE record_type = ?1 AND record_id = ?2 ORDER BY seq"
+    ))?;
+    let rows = s.query_map(params![record_type, record_id], row_to_event)?;
+    rows.map(|r| finish_event(r?)).collect()
+}
+
+/// An incident's history including the steps of its dispatch orders, oldest first.
+pub fn incident_history(c: &Connection, incident_id: i64) -> Result<Vec<Event>, StoreError> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT {EVENT_COLS} FROM events WHERE (record_type = 'incident' AND record_id = ?1)
+           OR (record_type = 'assignment' AND record_id IN (SELECT id FROM assignments WHERE incident_id = ?1))
+         ORDER BY seq"
+    ))?;
+    let rows = s.query_map(params![incident_id], row_to_event)?;
+    rows.map(|r| finish_event(r?)).collect()
+}
+
+/// Highest sequence number.
+pub fn head(c: &Connection) -> Result<i64, StoreError> {
+    Ok(c.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
+}
+
+/// Counts events by kind (for tests and reports that reconcile with the log).
+pub fn count_events(c: &Connection, kind: &str) -> Result<i64, StoreError> {
+    Ok(
+        c.query_row("SELECT COUNT(*) FROM events WHERE kind = ?1", [kind], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+// ---------------------------------------------------------------- orgs
+
+/// Every organisation.
+pub fn orgs(c: &Connection) -> Result<Vec<Org>, StoreError> {
+    let mut s =
+        c.prepare_cached("SELECT id, parent_id, name, name_en, kind FROM orgs ORDER BY id")?;
+    let rows = s.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    rows.map(|r| {
+        let (id, parent_id, name, name_en, kind) = r?;
+        let kind = OrgKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("org {id} has kind {kind}")))?;
+        Ok(Org {
+            id,
+            parent_id,
+            name,
+            name_en,
+            kind,
+        })
+    })
+    .collect()
+}
+
+/// Inserts an organisation (its parent must exist).
+pub fn insert_org(c: &Connection, o: &Org) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO orgs(id, parent_id, name, name_en, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![o.id, o.parent_id, o.name, o.name_en, o.kind.as_str()],
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- incidents
+
+/// Next free incident id. Only the single writer allocates, so MAX+1 cannot race.
+pub fn next_incident_id(c: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        c.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM incidents", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Inserts or replaces the current state of an incident.
+pub fn put_incident(c: &Connection, i: &Incident) -> Result<(), StoreError> {
+    let doc = serde_json::to_string(i)?;
+    c.prepare_cached(
+        "INSERT INTO incidents(id, org_id, status, type, priority, received_at, updated_at, doc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET org_id=excluded.org_id, status=excluded.status,
+           type=excluded.type, priority=excluded.priority, received_at=excluded.received_at,
+           updated_at=excluded.updated_at, doc=excluded.doc",
+    )?
+    .execute(params![
+        i.id,
+        i.org_id,
+        i.status.as_str(),
+        i.kind,
+        i.priority,
+        ts(&i.received_at),
+        ts(&i.updated_at),
+        doc
+    ])?;
+    Ok(())
+}
+
+/// One incident.
+pub fn get_incident(c: &Connection, id: i64) -> Result<Option<Incident>, StoreError> {
+    let doc: Option<String> = c
+        .prepare_cached("SELECT doc FROM incidents WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    doc.map(|d| serde_json::from_str(&d).map_err(Into::into))
+        .transpose()
+}
+
+/// Filters for listing incidents. Empty vectors mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    /// Organisations to include (the caller's jurisdiction, possibly narrowed).
+    pub org_ids: Vec<String>,
+    /// Status codes.
+    pub statuses: Vec<String>,
+    /// Type codes.
+    pub types: Vec<String>,
+    /// Received at or after.
+    pub from: Option<Time>,
+    /// Received before.
+    pub to: Option<Time>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+fn in_clause(col: &str, n: usize) -> String {
+    format!("{col} IN ({})", vec!["?"; n].join(","))
+}
+
+/// Lists incidents, newest first, with the total matching count.
+pub fn list_incidents(
+    c: &Connection,
+    f: &IncidentFilter,
+) -> Result<(Vec<Incident>, i64), StoreError> {
+    let mut wh: Vec<String> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    // An empty jurisdiction sees nothing, never everything.
+    wh.push(in_clause("org_id", f.org_ids.len()));
+    args.extend(f.org_ids.iter().cloned());
+    if !f.statuses.is_empty() {
+        wh.push(in_clause("status", f.statuses.len()));
+        args.extend(f.statuses.iter().cloned());
+    }
+    if !f.types.is_empty() {
+        wh.push(in_clause("type", f.types.len()));
+        args.extend(f.types.iter().cloned());
+    }
+    if let Some(t) = &f.from {
+        wh.push("received_at >= ?".into());
+        args.push(ts(t));
+    }
+    if let Some(t) = &f.to {
+        wh.push("received_at < ?".into());
+        args.push(ts(t));
+    }
+    let where_sql = wh.join(" AND ");
+    let total: i64 = c.query_row(
+        &format!("SELECT COUNT(*) FROM incidents WHERE {where_sql}"),
+        params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let sql = format!(
+        "SELECT doc FROM incidents WHERE {where_sql} ORDER BY received_at DESC, id DESC LIMIT {} OFFSET {}",
+        f.limit.max(0),
+        f.offset.max(0)
+    );
+    let mut s = c.prepare(&sql)?;
+    let rows = s.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+    let items = rows
+        .map(|r| Ok(serde_json::from_str(&r?)?))
+        .collect::<Result<Vec<Incident>, StoreError>>()?;
+    Ok((items, total))
+}
+
+// ---------------------------------------------------------------- units
+
+/// Next free unit id.
+pub fn next_unit_id(c: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        c.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM units", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// True when another unit already uses the call sign.
+pub fn call_sign_taken(c: &Connection, call_sign: &str, except: i64) -> Result<bool, StoreError> {
+    Ok(c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM units WHERE call_sign = ?1 AND id != ?2)",
+        params![call_sign, except],
+        |r| r.get(0),
+    )?)
+}
+
+/// Inserts or replaces the current state of a unit.
+pub fn put_unit(c: &Connection, u: &Unit) -> Result<(), StoreError> {
+    let doc = serde_json::to_string(u)?;
+    c.prepare_cached(
+        "INSERT INTO units(id, call_sign, org_id, status, kind, updated_at, doc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(id) DO UPDATE SET call_sign=excluded.call_sign, org_id=excluded.org_id,
+           status=excluded.status, kind=excluded.kind, updated_at=excluded.updated_at, doc=excluded.doc",
+    )?
+    .execute(params![
+        u.id,
+        u.call_sign,
+        u.org_id,
+        u.status.as_str(),
+        u.kind.as_str(),
+        ts(&u.updated_at),
+        doc
+    ])?;
+    Ok(())
+}
+
+/// One unit.
+pub fn get_unit(c: &Connection, id: i64) -> Result<Option<Unit>, StoreError> {
+    let doc: Option<String> = c
+        .prepare_cached("SELECT doc FROM units WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    doc.map(|d| serde_json::from_str(&d).map_err(Into::into))
+        .transpose()
+}
+
+/// Filters for listing units.
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    /// Organisations to include.
+    pub org_ids: Vec<String>,
+    /// Status codes.
+    pub statuses: Vec<String>,
+    /// Kind codes.
+    pub kinds: Vec<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+/// Lists units by call sign with the total matching count.
+pub fn list_units(c: &Connection, f: &UnitFilter) -> Result<(Vec<Unit>, i64), StoreError> {
+    let mut wh = vec![in_clause("org_id", f.org_ids.len())];
+    let mut args: Vec<String> = f.org_ids.clone();
+    if !f.statuses.is_empty() {
+        wh.push(in_clause("status", f.statuses.len()));
+        args.extend(f.statuses.iter().cloned());
+    }
+    if !f.kinds.is_empty() {
+        wh.push(in_clause("kind", f.kinds.len()));
+        args.extend(f.kinds.iter().cloned());
+    }
+    let where_sql = wh.join(" AND ");
+    let total: i64 = c.query_row(
+        &format!("SELECT COUNT(*) FROM units WHERE {where_sql}"),
+        params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let sql = format!(
+        "SELECT doc FROM units WHERE {where_sql} ORDER BY call_sign LIMIT {} OFFSET {}",
+        f.limit.max(0),
+        f.offset.max(0)
+    );
+    let mut s = c.prepare(&sql)?;
+    let rows = s.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+    let items = rows
+        .map(|r| Ok(serde_json::from_str(&r?)?))
+        .collect::<Result<Vec<Unit>, StoreError>>()?;
+    Ok((items, total))
+}
+
+// ---------------------------------------------------------------- users and sessions
+
+/// A user account (the password hash stays inside the store and the auth code).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserRecord {
+    /// Login name.
+    pub username: String,
+    /// Name shown in the console.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Organisation.
+    pub org_id: String,
+    /// For `unit` users: the unit this terminal belongs to, if bound to one.
+    pub unit_id: Option<i64>,
+    /// Disabled accounts cannot log in.
+    pub disabled: bool,
+    /// PHC string of the argon2id hash.
+    #[serde(skip)]
+    pub password_hash: String,
+}
+
+fn row_to_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<(UserRecord, String)> {
+    Ok((
+        UserRecord {
+            username: r.get(0)?,
+            display_name: r.get(1)?,
+            role: Role::Admin,
+            org_id: r.get(3)?,
+            unit_id: r.get(4)?,
+            password_hash: r.get(5)?,
+            disabled: r.get::<_, i64>(6)? != 0,
+        },
+        r.get(2)?,
+    ))
+}
+
+fn finish_user((mut u, role): (UserRecord, String)) -> Result<UserRecord, StoreError> {
+    u.role = Role::parse(&role)
+        .ok_or_else(|| StoreError::Corrupt(format!("user {} has role {role}", u.username)))?;
+    Ok(u)
+}
+
+/// One user by name.
+pub fn get_user(c: &Connection, username: &str) -> Result<Option<UserRecord>, StoreError> {
+    c.prepare_cached(
+        "SELECT username, display_name, role, org_id, unit_id, password_hash, disabled FROM users WHERE username = ?1",
+    )?
+    .query_row([username], row_to_user)
+    .optional()?
+    .map(finish_user)
+    .transpose()
+}
+
+/// Inserts a user.
+pub fn insert_user(c: &Connection, u: &UserRecord, now: &Time) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO users(username, display_name, role, org_id, unit_id, password_hash, created_at, disabled)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            u.username,
+            u.display_name,
+            u.role.as_str(),
+            u.org_id,
+            u.unit_id,
+            u.password_hash,
+            ts(now),
+            u.disabled as i64
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores a session by the hash of its token.
+pub fn insert_session(
+    c: &Connection,
+    token_hash: &str,
+    username: &str,
+    now: &Time,
+    expires: &Time,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO sessions(token_hash, username, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, username, ts(now), ts(expires)],
+    )?;
+    // Expired sessions are useless; dropping them here keeps the table small without a sweeper.
+    c.execute("DELETE FROM sessions WHERE expires_at < ?1", [ts(now)])?;
+    Ok(())
+}
+
+/// The user and expiry of a session, if the token hash is known.
+pub fn get_session(
+    c: &Connection,
+    token_hash: &str,
+) -> Result<Option<(UserRecord, Time)>, StoreError> {
+    let row = c
+        .prepare_cached(
+            "SELECT u.username, u.display_name, u.role, u.org_id, u.unit_id, u.password_hash, u.disabled, s.expires_at
+             FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = ?1",
+        )?
+        .query_row([token_hash], |r| Ok((row_to_user(r)?, r.get::<_, String>(7)?)))
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((u, exp)) => Ok(Some((finish_user(u)?, parse_ts(&exp)?))),
+    }
+}
+
+/// Ends a session.
+pub fn delete_session(c: &Connection, token_hash: &str) -> Result<(), StoreError> {
+    c.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- dispatch orders
+
+/// Next free assignment id.
+pub fn next_assignment_id(c: &Connection) -> Result<i64, StoreError> {
+    Ok(c.query_row(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM assignments",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Inserts or replaces a dispatch order.
+pub fn put_assignment(c: &Connection, a: &Assignment) -> Result<(), StoreError> {
+    let doc = serde_json::to_string(a)?;
+    c.prepare_cached(
+        "INSERT INTO assignments(id, incident_id, unit_id, status, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc",
+    )?
+    .execute(params![
+        a.id,
+        a.incident_id,
+        a.unit_id,
+        a.status.as_str(),
+        doc
+    ])?;
+    Ok(())
+}
+
+fn assignments_where(
+    c: &Connection,
+    where_sql: &str,
+    arg: i64,
+) -> Result<Vec<Assignment>, StoreError> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT doc FROM assignments WHERE {where_sql} ORDER BY id"
+    ))?;
+    let rows = s.query_map([arg], |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+/// One dispatch order.
+pub fn get_assignment(c: &Connection, id: i64) -> Result<Option<Assignment>, StoreError> {
+    Ok(assignments_where(c, "id = ?1", id)?.into_iter().next())
+}
+
+/// The dispatch orders of an incident, oldest first.
+pub fn incident_assignments(
+    c: &Connection,
+    incident_id: i64,
+) -> Result<Vec<Assignment>, StoreError> {
+    assignments_where(c, "incident_id = ?1", incident_id)
+}
+
+/// The orders of a unit that are not yet cleared or cancelled.
+pub fn open_unit_assignments(c: &Connection, unit_id: i64) -> Result<Vec<Assignment>, StoreError> {
+    assignments_where(
+        c,
+        "unit_id = ?1 AND status NOT IN ('cleared', 'cancelled')",
+        unit_id,
+    )
+}
+
+// ---------------------------------------------------------------- alerts
+
+/// Dispatch orders not yet cleared or cancelled, across all units (the watchdog's input).
+pub fn open_assignments(c: &Connection) -> Result<Vec<Assignment>, StoreError> {
+    let mut s = c.prepare_cached(
+        "SELECT doc FROM assignments WHERE status NOT IN ('cleared', 'cancelled', 'on_scene') ORDER BY id",
+    )?;
+    let rows = s.query_map([], |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+/// Whether an alert of this kind was already raised for this subject.
+pub fn alert_exists(c: &Connection, kind: &str, subject: &str) -> Result<bool, StoreError> {
+    Ok(c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM alerts WHERE kind = ?1 AND subject = ?2)",
+        params![kind, subject],
+        |r| r.get(0),
+    )?)
+}
+
+/// The most recent alerts of the given organisations, newest first.
+pub fn recent_alerts(
+    c: &Connection,
+    org_ids: &[String],
+    limit: i64,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let sql = format!(
+        "SELECT doc FROM alerts WHERE {} ORDER BY raised_at DESC, id DESC LIMIT {}",
+        in_clause("org_id", org_ids.len()),
+        limit.max(0)
+    );
+    let mut s = c.prepare(&sql)?;
+    let rows = s.query_map(params_from_iter(org_ids.iter()), |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+// ---------------------------------------------------------------- instructions
+
+/// Next free instruction id.
+pub fn next_instruction_id(c: &Connection) -> Result<i64, StoreError> {
+    Ok(c.query_row(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM instructions",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Inserts or replaces an instruction.
+pub fn put_instruction(c: &Connection, i: &Instruction) -> Result<(), StoreError> {
+    let status = match i.status {
+        zhihui_core::InstructionStatus::Open => "open",
+        zhihui_core::InstructionStatus::Closed => "closed",
+    };
+    c.prepare_cached(
+        "INSERT INTO instructions(id, issuer_org_id, status, deadline, issued_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, deadline = excluded.deadline, doc = excluded.doc",
+    )?
+    .execute(params![i.id, i.issuer_org_id, status, ts(&i.deadline), ts(&i.issued_at), serde_json::to_string(i)?])?;
+    Ok(())
+}
+
+/// One instruction.
+pub fn get_instruction(c: &Connection, id: i64) -> Result<Option<Instruction>, StoreError> {
+    let doc: Option<String> = c
+        .prepare_cached("SELECT doc FROM instructions WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    doc.map(|d| serde_json::from_str(&d).map_err(Into::into))
+        .transpose()
+}
+
+/// Instructions, newest first, optionally only open or closed ones.
+pub fn list_instructions(
+    c: &Connection,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Instruction>, StoreError> {
+    let mut s = c.prepare_cached(
+        "SELECT doc FROM instructions WHERE (?1 IS NULL OR status = ?1) ORDER BY issued_at DESC, id DESC LIMIT ?2",
+    )?;
+    let rows = s.query_map(params![status, limit], |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+/// Open instructions past their deadline that have not escalated yet (the timer's input).
+pub fn overdue_instructions(c: &Connection, now: &Time) -> Result<Vec<Instruction>, StoreError> {
+    let mut s = c.prepare_cached(
+        "SELECT doc FROM instructions WHERE status = 'open' AND deadline < ?1 ORDER BY id",
+    )?;
+    let rows = s.query_map([ts(now)], |r| r.get::<_, String>(0))?;
+    let all: Vec<Instruction> = rows
+        .map(|r| Ok(serde_json::from_str(&r?)?))
+        .collect::<Result<_, StoreError>>()?;
+    Ok(all
+        .into_iter()
+        .filter(|i| i.escalated_at.is_none())
+        .collect())
+}

@@ -1,0 +1,409 @@
+// The operations map: MapLibre with an offline style (no tiles, no glyphs, no sprites). Roads come
+// from GET /api/v1/map/roads.geojson; incidents and units are GeoJSON sources updated from the
+// stores, throttled to at most 4 updates per second.
+
+import maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import type { Incident, MapInfo, Unit } from './api';
+import { h, throttle } from './dom';
+import { codeLabel, fmtAgo } from './i18n';
+import { incidents, selectedIncident, units } from './store';
+
+export const PRIORITY_COLORS: Record<number, string> = {
+  1: '#ff3b3b',
+  2: '#ff8a1f',
+  3: '#f4c542',
+  4: '#8a96a8',
+};
+
+export const UNIT_STATUS_COLORS: Record<string, string> = {
+  available: '#2fd47a',
+  dispatched: '#3d8bff',
+  en_route: '#22c7e0',
+  on_scene: '#b57bff',
+  off_duty: '#5d6878',
+};
+
+const ROAD_CLASSES: { id: string; classes: string[]; color: string; width: [number, number, number]; opacity: number }[] = [
+  {
+    id: 'minor',
+    classes: ['service', 'track', 'footway', 'path', 'cycleway', 'pedestrian', 'steps', 'bridleway', 'corridor', 'platform'],
+    color: '#1d2a3d',
+    width: [0.4, 0.8, 2.5],
+    opacity: 0.9,
+  },
+  {
+    id: 'residential',
+    classes: ['residential', 'unclassified', 'living_street', 'road', 'busway'],
+    color: '#2c4260',
+    width: [0.7, 1.3, 4],
+    opacity: 1,
+  },
+  {
+    id: 'secondary',
+    classes: ['secondary', 'secondary_link', 'tertiary', 'tertiary_link'],
+    color: '#4474a3',
+    width: [1.1, 2, 6],
+    opacity: 1,
+  },
+  {
+    id: 'primary',
+    classes: ['primary', 'primary_link'],
+    color: '#62a6e8',
+    width: [1.6, 2.8, 8],
+    opacity: 1,
+  },
+  {
+    id: 'major',
+    classes: ['motorway', 'motorway_link', 'trunk', 'trunk_link'],
+    color: '#9ad8ff',
+    width: [2.2, 3.6, 10],
+    opacity: 1,
+  },
+];
+
+const ALL_CLASSED = ROAD_CLASSES.flatMap((c) => c.classes);
+
+function emptyFc(): GeoJSON.FeatureCollection {
+  return { type: 'FeatureCollection', features: [] };
+}
+
+function matchColor(prop: string, table: Record<string | number, string>, fallback: string): maplibregl.ExpressionSpecification {
+  const args: (string | number)[] = [];
+  for (const [k, v] of Object.entries(table)) {
+    args.push(prop === 'priority' ? Number(k) : k, v);
+  }
+  return ['match', ['get', prop], ...args, fallback] as unknown as maplibregl.ExpressionSpecification;
+}
+
+export class OpsMap {
+  readonly map: maplibregl.Map;
+  roadFeatureCount = 0;
+  private loaded: Promise<void>;
+  private pickCb: ((p: { lon: number; lat: number }) => void) | null = null;
+  private pickMarker: maplibregl.Marker | null = null;
+  private popup: maplibregl.Popup;
+  private incidentsDirty = throttle(() => this.flushIncidents(), 250);
+  private unitsDirty = throttle(() => this.flushUnits(), 250);
+  /** Number of setData calls on the units source (the test checks the throttle). */
+  unitFlushes = 0;
+
+  constructor(container: HTMLElement, info: MapInfo | null) {
+    const bounds = info ? (info.bbox as [number, number, number, number]) : undefined;
+    this.map = new maplibregl.Map({
+      container,
+      style: {
+        version: 8,
+        sources: {},
+        layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#070d18' } }],
+      },
+      bounds: bounds && validBbox(bounds) ? bounds : undefined,
+      center: !bounds && info ? info.center : undefined,
+      zoom: bounds ? undefined : 12,
+      fitBoundsOptions: { padding: 30 },
+      attributionControl: false,
+      dragRotate: false,
+      pitchWithRotate: false,
+      maxPitch: 0,
+      fadeDuration: 0,
+    });
+    this.map.touchZoomRotate.disableRotation();
+    if (info?.attribution) {
+      this.map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: info.attribution }), 'bottom-right');
+    }
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    this.popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 10, className: 'zh-popup' });
+
+    this.loaded = new Promise((resolve) => {
+      if (this.map.loaded()) resolve();
+      else this.map.once('load', () => resolve());
+    });
+    void this.loaded.then(() => this.setupLayers());
+
+    incidents.subscribe(() => this.incidentsDirty());
+    units.subscribe(() => this.unitsDirty());
+    selectedIncident.subscribe(() => this.flushIncidents());
+
+    this.map.on('click', (e) => this.onClick(e));
+  }
+
+  whenLoaded(): Promise<void> {
+    return this.loaded;
+  }
+
+  private setupLayers(): void {
+    const m = this.map;
+    m.addSource('roads', { type: 'geojson', data: emptyFc(), tolerance: 0.4 });
+    for (const c of ROAD_CLASSES) {
+      const filter: maplibregl.FilterSpecification =
+        c.id === 'minor'
+          ? (['!', ['in', ['get', 'highway'], ['literal', ALL_CLASSED.filter((x) => !c.classes.includes(x))]]] as maplibregl.FilterSpecification)
+          : (['in', ['get', 'highway'], ['literal', c.classes]] as maplibregl.FilterSpecification);
+      m.addLayer({
+        id: `roads-${c.id}`,
+        type: 'line',
+        source: 'roads',
+        filter,
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: {
+          'line-color': c.color,
+          'line-opacity': c.opacity,
+          'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 10, c.width[0], 14, c.width[1], 18, c.width[2]],
+        },
+      });
+    }
+    // A soft glow under the major network makes the arterial structure readable from afar.
+    m.addLayer(
+      {
+        id: 'roads-major-glow',
+        type: 'line',
+        source: 'roads',
+        filter: ['in', ['get', 'highway'], ['literal', ['motorway', 'trunk', 'primary']]],
+        paint: {
+          'line-color': '#3a8de0',
+          'line-opacity': 0.25,
+          'line-blur': 3,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 10, 4, 16, 14],
+        },
+      },
+      'roads-minor',
+    );
+
+    // Routes of assigned units to the selected incident (GET /roads/route).
+    m.addSource('routes', { type: 'geojson', data: this.routeFc });
+    m.addLayer({
+      id: 'routes-casing',
+      type: 'line',
+      source: 'routes',
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': '#04080f', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 4, 16, 9], 'line-opacity': 0.8 },
+    });
+    m.addLayer({
+      id: 'routes',
+      type: 'line',
+      source: 'routes',
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': matchColor('status', UNIT_STATUS_COLORS, '#22c7e0'),
+        'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 5],
+        'line-dasharray': [2, 1.2],
+      },
+    });
+
+    m.addSource('units', { type: 'geojson', data: emptyFc() });
+    m.addLayer({
+      id: 'units',
+      type: 'circle',
+      source: 'units',
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3.5, 15, 6],
+        'circle-color': matchColor('status', UNIT_STATUS_COLORS, '#5d6878'),
+        'circle-stroke-color': '#04080f',
+        'circle-stroke-width': 1.2,
+      },
+    });
+
+    m.addSource('incidents', { type: 'geojson', data: emptyFc() });
+    m.addLayer({
+      id: 'incidents-halo',
+      type: 'circle',
+      source: 'incidents',
+      filter: ['any', ['==', ['get', 'priority'], 1], ['==', ['get', 'selected'], true]],
+      paint: {
+        'circle-radius': ['case', ['==', ['get', 'selected'], true], 18, 13],
+        'circle-color': matchColor('priority', PRIORITY_COLORS, '#8a96a8'),
+        'circle-opacity': 0.18,
+        'circle-stroke-color': ['case', ['==', ['get', 'selected'], true], '#ffffff', 'rgba(0,0,0,0)'],
+        'circle-stroke-width': ['case', ['==', ['get', 'selected'], true], 1.5, 0],
+      },
+    });
+    m.addLayer({
+      id: 'incidents',
+      type: 'circle',
+      source: 'incidents',
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, ['-', 8, ['get', 'priority']], 15, ['-', 11, ['get', 'priority']]],
+        'circle-color': matchColor('priority', PRIORITY_COLORS, '#8a96a8'),
+        'circle-stroke-color': ['case', ['==', ['get', 'status'], 'new'], '#ffffff', '#0b1322'],
+        'circle-stroke-width': ['case', ['==', ['get', 'status'], 'new'], 1.6, 1.2],
+      },
+    });
+
+    for (const layer of ['incidents', 'units']) {
+      m.on('mouseenter', layer, (e) => {
+        if (!this.pickCb) m.getCanvas().style.cursor = 'pointer';
+        const f = e.features?.[0];
+        if (f) this.showPopup(layer, f);
+      });
+      m.on('mouseleave', layer, () => {
+        m.getCanvas().style.cursor = this.pickCb ? 'crosshair' : '';
+        this.popup.remove();
+      });
+    }
+    this.flushIncidents();
+    this.flushUnits();
+  }
+
+  private routeFc: GeoJSON.FeatureCollection = emptyFc();
+
+  /** Draw unit routes (one LineString per assignment); an empty list clears them. */
+  setRoutes(routes: { id: number; status: string; geometry: [number, number][] }[]): void {
+    this.routeFc = {
+      type: 'FeatureCollection',
+      features: routes
+        .filter((r) => r.geometry.length >= 2)
+        .map((r) => ({ type: 'Feature', id: r.id, geometry: { type: 'LineString', coordinates: r.geometry }, properties: { id: r.id, status: r.status } })),
+    };
+    (this.map.getSource('routes') as maplibregl.GeoJSONSource | undefined)?.setData(this.routeFc);
+  }
+
+  /** Number of route lines currently drawn (the test checks it). */
+  get routeCount(): number {
+    return this.routeFc.features.length;
+  }
+
+  async setRoads(fc: GeoJSON.FeatureCollection): Promise<void> {
+    await this.loaded;
+    this.roadFeatureCount = fc.features?.length ?? 0;
+    (this.map.getSource('roads') as maplibregl.GeoJSONSource).setData(fc);
+  }
+
+  private showPopup(layer: string, f: maplibregl.MapGeoJSONFeature): void {
+    const p = f.properties as Record<string, unknown>;
+    const coords = (f.geometry as GeoJSON.Point).coordinates as [number, number];
+    let html: HTMLElement;
+    if (layer === 'units') {
+      const u = units.get(Number(p.id));
+      if (!u) return;
+      html = h(
+        'div.pop',
+        null,
+        h('b', null, u.call_sign),
+        h('span', null, ` · ${codeLabel('unit_kinds', u.kind)}`),
+        h('div', null, codeLabel('unit_statuses', u.status), ' · ', fmtAgo(u.position_at)),
+      );
+    } else {
+      const i = incidents.get(Number(p.id));
+      if (!i) return;
+      html = h(
+        'div.pop',
+        null,
+        h('b', null, `#${i.id} `, codeLabel('incident_types', i.type)),
+        h('div', null, i.address),
+        h('div', null, codeLabel('incident_statuses', i.status)),
+      );
+    }
+    this.popup.setLngLat(coords).setDOMContent(html).addTo(this.map);
+  }
+
+  private onClick(e: maplibregl.MapMouseEvent): void {
+    if (this.pickCb) {
+      const p = { lon: round6(e.lngLat.lng), lat: round6(e.lngLat.lat) };
+      this.setPickMarker(p);
+      this.pickCb(p);
+      return;
+    }
+    if (!this.map.getLayer('incidents')) return;
+    const feats = this.map.queryRenderedFeatures(
+      [
+        [e.point.x - 6, e.point.y - 6],
+        [e.point.x + 6, e.point.y + 6],
+      ],
+      { layers: ['incidents'] },
+    );
+    if (feats.length > 0) selectedIncident.set(Number(feats[0].properties?.id));
+  }
+
+  /** Enter location-picking mode: map clicks call `cb` and move a marker. */
+  startPick(cb: (p: { lon: number; lat: number }) => void): void {
+    this.pickCb = cb;
+    this.map.getCanvas().style.cursor = 'crosshair';
+    this.map.getContainer().classList.add('picking');
+  }
+
+  stopPick(): void {
+    this.pickCb = null;
+    this.map.getCanvas().style.cursor = '';
+    this.map.getContainer().classList.remove('picking');
+    this.pickMarker?.remove();
+    this.pickMarker = null;
+  }
+
+  setPickMarker(p: { lon: number; lat: number }): void {
+    if (!this.pickMarker) {
+      const el = h('div.pick-marker', { 'data-testid': 'pick-marker' }, h('div.pick-pin'), h('div.pick-pulse'));
+      this.pickMarker = new maplibregl.Marker({ element: el, anchor: 'bottom' });
+    }
+    this.pickMarker.setLngLat([p.lon, p.lat]).addTo(this.map);
+  }
+
+  /** Pan/zoom to a point, keeping it clear of the panels that float over the map. */
+  flyTo(p: { lon: number; lat: number }, minZoom = 14): void {
+    const wrap = this.map.getContainer().parentElement;
+    const visible = (sel: string) => {
+      const el = wrap?.querySelector(sel) as HTMLElement | null;
+      return el && !el.hidden ? el.offsetWidth + 16 : 0;
+    };
+    this.map.easeTo({
+      center: [p.lon, p.lat],
+      zoom: Math.max(this.map.getZoom(), minZoom),
+      duration: 600,
+      padding: { left: visible('.new-incident'), right: visible('.detail'), top: 0, bottom: 0 },
+    });
+  }
+
+  resize(): void {
+    this.map.resize();
+  }
+
+  private flushIncidents(): void {
+    const src = this.map.getSource('incidents') as maplibregl.GeoJSONSource | undefined;
+    if (!src) return;
+    const sel = selectedIncident.value;
+    const feats: GeoJSON.Feature[] = [];
+    for (const i of incidents.byId.values()) {
+      if (i.status === 'closed' && i.id !== sel) continue;
+      if (!validLoc(i)) continue;
+      feats.push({
+        type: 'Feature',
+        id: i.id,
+        geometry: { type: 'Point', coordinates: [i.location.lon, i.location.lat] },
+        properties: { id: i.id, priority: i.priority, status: i.status, selected: i.id === sel },
+      });
+    }
+    // Draw higher priorities on top.
+    feats.sort((a, b) => (b.properties!.priority as number) - (a.properties!.priority as number));
+    src.setData({ type: 'FeatureCollection', features: feats });
+  }
+
+  private flushUnits(): void {
+    const src = this.map.getSource('units') as maplibregl.GeoJSONSource | undefined;
+    if (!src) return;
+    this.unitFlushes++;
+    const feats: GeoJSON.Feature[] = [];
+    for (const u of units.byId.values()) {
+      if (!u.position) continue;
+      feats.push({
+        type: 'Feature',
+        id: u.id,
+        geometry: { type: 'Point', coordinates: [u.position.lon, u.position.lat] },
+        properties: { id: u.id, status: u.status, kind: u.kind },
+      });
+    }
+    src.setData({ type: 'FeatureCollection', features: feats });
+  }
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function validBbox(b: number[]): boolean {
+  return b.length === 4 && b.every((x) => Number.isFinite(x)) && b[2] > b[0] && b[3] > b[1];
+}
+
+function validLoc(i: Incident | Unit): boolean {
+  const l = 'location' in i ? i.location : i.position;
+  return !!l && Number.isFinite(l.lon) && Number.isFinite(l.lat);
+}

@@ -1,0 +1,424 @@
+// 新建警情: the new-incident form. The location is set by clicking on the map (a marker shows it).
+// Enter submits, Esc cancels; server errors show error.message and highlight error.field.
+
+import { api, ApiError, type Incident, type NewIncident, type RoadHit } from '../api';
+import { h, setChildren, toast } from '../dom';
+import { entryLabel, getCodes, getLang, onLangChange, t, type Key } from '../i18n';
+import type { OpsMap } from '../map';
+import { PRIORITY_COLORS } from '../map';
+import { incidents, orgs, selectedIncident } from '../store';
+
+interface Draft {
+  name: string;
+  phone: string;
+  address: string;
+  type: string;
+  subtype: string;
+  priority: number;
+  description: string;
+  org_id: string;
+  location: { lon: number; lat: number } | null;
+}
+
+const emptyDraft = (): Draft => ({
+  name: '',
+  phone: '',
+  address: '',
+  type: '',
+  subtype: '',
+  priority: 3,
+  description: '',
+  org_id: '',
+  location: null,
+});
+
+export class NewIncidentForm {
+  readonly el: HTMLElement;
+  private draft: Draft = emptyDraft();
+  private error: { message: string; field: string | null } | null = null;
+  private busy = false;
+  private isOpen = false;
+  private keyHandler = (e: KeyboardEvent) => {
+    if (this.isOpen && e.key === 'Escape') {
+      e.preventDefault();
+      this.close();
+    }
+  };
+
+  // Address search (GET /roads/search): suggestions under the address field.
+  private suggEl: HTMLElement = h('div.suggest', { 'data-testid': 'address-suggestions', hidden: true, role: 'listbox' });
+  private sugg: RoadHit[] = [];
+  private suggIdx = -1;
+  private suggTimer: number | null = null;
+  private suggQuery = '';
+
+  constructor(private map: OpsMap) {
+    this.el = h('div.new-incident', { hidden: true });
+    onLangChange(() => this.isOpen && this.draw());
+  }
+
+  get opened(): boolean {
+    return this.isOpen;
+  }
+
+  open(): void {
+    if (this.isOpen) {
+      this.focusFirst();
+      return;
+    }
+    this.isOpen = true;
+    this.draft = emptyDraft();
+    this.error = null;
+    this.el.hidden = false;
+    this.map.startPick((p) => {
+      this.draft.location = p;
+      if (this.error?.field === 'location' || this.error?.field?.startsWith('location.')) this.error = null;
+      this.draw();
+    });
+    document.addEventListener('keydown', this.keyHandler);
+    this.draw();
+    this.focusFirst();
+  }
+
+  private searchAddress(q: string): void {
+    if (this.suggTimer !== null) window.clearTimeout(this.suggTimer);
+    q = q.trim();
+    if (q.length < 2) {
+      this.showSuggestions([], '');
+      return;
+    }
+    this.suggTimer = window.setTimeout(() => {
+      this.suggTimer = null;
+      this.suggQuery = q;
+      void api
+        .roadSearch(q)
+        .then((hits) => {
+          if (q !== this.suggQuery || !this.isOpen) return;
+          this.showSuggestions(Array.isArray(hits) ? hits.slice(0, 8) : [], q);
+        })
+        .catch(() => this.showSuggestions([], ''));
+    }, 200);
+  }
+
+  private showSuggestions(hits: RoadHit[], q: string): void {
+    this.sugg = hits;
+    this.suggIdx = -1;
+    this.suggEl.hidden = hits.length === 0;
+    setChildren(
+      this.suggEl,
+      hits.map((hit, i) =>
+        h(
+          'div.sg-item',
+          {
+            'data-testid': 'address-suggestion',
+            role: 'option',
+            'data-index': String(i),
+            // mousedown: choose before the input loses focus
+            onMousedown: (e: Event) => {
+              e.preventDefault();
+              this.chooseSuggestion(i);
+            },
+          },
+          h('span.sg-name', null, highlight(hit.name, q)),
+          h('span.sg-coord.mono', null, `${hit.lon.toFixed(4)}, ${hit.lat.toFixed(4)}`),
+        ),
+      ),
+    );
+  }
+
+  private moveSuggestion(delta: number): void {
+    if (this.sugg.length === 0) return;
+    this.suggIdx = (this.suggIdx + delta + this.sugg.length) % this.sugg.length;
+    this.suggEl.querySelectorAll('.sg-item').forEach((el, i) => el.classList.toggle('on', i === this.suggIdx));
+  }
+
+  private chooseSuggestion(i: number): void {
+    const hit = this.sugg[i];
+    if (!hit) return;
+    const p = { lon: Math.round(hit.lon * 1e6) / 1e6, lat: Math.round(hit.lat * 1e6) / 1e6 };
+    this.draft.address = hit.name;
+    this.draft.location = p;
+    if (this.error?.field === 'location' || this.error?.field === 'address') this.error = null;
+    this.showSuggestions([], '');
+    this.map.setPickMarker(p);
+    this.map.flyTo(p, 15);
+    this.draw();
+  }
+
+  close(): void {
+    if (!this.isOpen) return;
+    this.showSuggestions([], '');
+    this.isOpen = false;
+    this.el.hidden = true;
+    this.map.stopPick();
+    document.removeEventListener('keydown', this.keyHandler);
+    setChildren(this.el);
+  }
+
+  private focusFirst(): void {
+    (this.el.querySelector('[data-testid=new-caller-name]') as HTMLInputElement | null)?.focus();
+  }
+
+  private async submit(): Promise<void> {
+    if (this.busy) return;
+    const d = this.draft;
+    if (!d.location) {
+      this.error = { message: t('new.needLocation'), field: 'location' };
+      this.draw();
+      return;
+    }
+    const body: NewIncident = {
+      caller: { name: d.name.trim(), phone: d.phone.trim() },
+      location: d.location,
+      address: d.address.trim(),
+      type: d.type,
+      priority: d.priority,
+      description: d.description.trim(),
+    };
+    if (d.subtype) body.subtype = d.subtype;
+    if (d.org_id) body.org_id = d.org_id;
+    this.busy = true;
+    this.error = null;
+    this.draw();
+    let rec: Incident;
+    try {
+      rec = await api.createIncident(body);
+    } catch (e) {
+      const ae = e as ApiError;
+      this.busy = false;
+      this.error = { message: ae.status === 0 ? t('err.network') : ae.message || t('err.generic'), field: ae.field ?? null };
+      this.draw();
+      const bad = this.el.querySelector('.invalid') as HTMLElement | null;
+      bad?.focus();
+      return;
+    }
+    this.busy = false;
+    incidents.upsert(rec);
+    (window as unknown as { __zhihui?: { lastCreated?: unknown } }).__zhihui!.lastCreated = { id: rec.id, at: performance.now() };
+    toast(`${t('new.created')} #${rec.id}`, 'ok');
+    this.close();
+    selectedIncident.set(rec.id);
+  }
+
+  private draw(): void {
+    const d = this.draft;
+    const codes = getCodes();
+    const errField = this.error?.field ?? '';
+    const bad = (f: string) => (errField === f || errField.startsWith(`${f}.`) ? 'invalid' : '');
+    const types = codes?.incident_types ?? [];
+    const subtypes = types.find((x) => x.code === d.type)?.subtypes ?? [];
+
+    const input = (testid: string, field: string, label: Key, value: string, set: (v: string) => void, attrs: Record<string, unknown> = {}) =>
+      h(
+        'div.f',
+        { class: bad(field) ? 'has-error' : '' },
+        h('label', { for: `ni-${testid}` }, t(label)),
+        h('input.input', {
+          id: `ni-${testid}`,
+          'data-testid': testid,
+          'data-field': field,
+          class: bad(field),
+          value,
+          onInput: (e: Event) => set((e.target as HTMLInputElement).value),
+          ...attrs,
+        }),
+      );
+
+    const typeSel = h(
+      'select.input',
+      {
+        id: 'ni-type',
+        'data-testid': 'new-type',
+        'data-field': 'type',
+        class: bad('type'),
+        required: true,
+        onChange: (e: Event) => {
+          d.type = (e.target as HTMLSelectElement).value;
+          d.subtype = '';
+          this.draw();
+          (this.el.querySelector('[data-testid=new-subtype]') as HTMLElement | null)?.focus();
+        },
+      },
+      h('option', { value: '', selected: !d.type }, t('new.chooseType')),
+      types.map((c) => h('option', { value: c.code, selected: c.code === d.type }, entryLabel(c))),
+    );
+    const subSel = h(
+      'select.input',
+      {
+        id: 'ni-subtype',
+        'data-testid': 'new-subtype',
+        'data-field': 'subtype',
+        class: bad('subtype'),
+        disabled: subtypes.length === 0,
+        onChange: (e: Event) => (d.subtype = (e.target as HTMLSelectElement).value),
+      },
+      h('option', { value: '' }, t('new.noSubtype')),
+      subtypes.map((c) => h('option', { value: c.code, selected: c.code === d.subtype }, entryLabel(c))),
+    );
+    const prio = h(
+      'div.prio-seg',
+      { role: 'radiogroup', 'data-field': 'priority', class: bad('priority'), 'data-testid': 'new-priority' },
+      [1, 2, 3, 4].map((p) =>
+        h(
+          'label.prio-opt',
+          { style: { '--c': PRIORITY_COLORS[p] }, class: d.priority === p ? 'on' : '' },
+          h('input', {
+            type: 'radio',
+            name: 'ni-priority',
+            value: String(p),
+            'data-testid': `new-priority-${p}`,
+            checked: d.priority === p,
+            onChange: () => {
+              d.priority = p;
+              for (const el of prio.querySelectorAll('.prio-opt')) el.classList.toggle('on', !!el.querySelector('input')?.checked);
+            },
+          }),
+          t(`prio.${p}.long` as Key),
+        ),
+      ),
+    );
+    const desc = h('textarea.input', {
+      id: 'ni-description',
+      'data-testid': 'new-description',
+      'data-field': 'description',
+      class: bad('description'),
+      rows: '3',
+      onInput: (e: Event) => (d.description = (e.target as HTMLTextAreaElement).value),
+    });
+    desc.value = d.description;
+    const lang = getLang();
+    const orgSel =
+      orgs.size > 1
+        ? h(
+            'div.f',
+            { class: bad('org_id') ? 'has-error' : '' },
+            h('label', { for: 'ni-org' }, t('new.org')),
+            h(
+              'select.input',
+              {
+                id: 'ni-org',
+                'data-testid': 'new-org',
+                'data-field': 'org_id',
+                class: bad('org_id'),
+                onChange: (e: Event) => (d.org_id = (e.target as HTMLSelectElement).value),
+              },
+              h('option', { value: '' }, t('new.orgAuto')),
+              [...orgs.values()].map((o) =>
+                h('option', { value: o.id, selected: o.id === d.org_id }, (lang === 'en' ? o.name_en : o.name) || o.name),
+              ),
+            ),
+          )
+        : null;
+
+    const form = h(
+      'form.ni-form',
+      {
+        'data-testid': 'new-incident-form',
+        novalidate: true,
+        onSubmit: (e: Event) => {
+          e.preventDefault();
+          void this.submit();
+        },
+        onKeydown: (e: KeyboardEvent) => {
+          if (e.key !== 'Enter' || e.isComposing) return;
+          const tgt = e.target as HTMLElement;
+          if (tgt.tagName === 'TEXTAREA' && !(e.ctrlKey || e.metaKey)) return;
+          if (tgt.tagName === 'BUTTON') return;
+          e.preventDefault();
+          void this.submit();
+        },
+      },
+      h(
+        'div.panel-head',
+        null,
+        h('h2', null, t('new.title')),
+        h('div.spacer'),
+        h('button.btn.btn-ghost.btn-sm.icon', { type: 'button', title: t('new.cancel'), onClick: () => this.close() }, '✕'),
+      ),
+      h(
+        'div.ni-body',
+        null,
+        this.error && h('div.form-error', { role: 'alert', 'data-testid': 'new-error', 'data-field': this.error.field ?? '' }, this.error.message),
+        h(
+          'div.f.loc',
+          { class: bad('location') ? 'has-error' : '' },
+          h('label', null, t('new.location')),
+          h(
+            'div.loc-value',
+            { 'data-testid': 'new-location', 'data-field': 'location', class: `${bad('location')} ${d.location ? 'set' : ''}`, tabindex: '-1' },
+            d.location ? `${d.location.lon.toFixed(5)}, ${d.location.lat.toFixed(5)}` : h('span.hint', null, t('new.locationHint')),
+          ),
+        ),
+        h(
+          'div.f-row',
+          null,
+          input('new-caller-name', 'caller.name', 'new.callerName', d.name, (v) => (d.name = v), { autocomplete: 'off' }),
+          input('new-caller-phone', 'caller.phone', 'new.callerPhone', d.phone, (v) => (d.phone = v), { inputmode: 'tel', autocomplete: 'off' }),
+        ),
+        h(
+          'div.f-suggest',
+          null,
+          input(
+            'new-address',
+            'address',
+            'new.address',
+            d.address,
+            (v) => {
+              d.address = v;
+              this.searchAddress(v);
+            },
+            {
+              autocomplete: 'off',
+              placeholder: t('new.addressPh'),
+              onKeydown: (e: KeyboardEvent) => {
+                if (this.sugg.length === 0 || this.suggEl.hidden) return;
+                if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                  e.preventDefault();
+                  this.moveSuggestion(e.key === 'ArrowDown' ? 1 : -1);
+                } else if (e.key === 'Enter' && this.suggIdx >= 0 && !e.isComposing) {
+                  e.preventDefault();
+                  e.stopPropagation();
+                  this.chooseSuggestion(this.suggIdx);
+                } else if (e.key === 'Escape') {
+                  e.stopPropagation();
+                  e.preventDefault();
+                  this.showSuggestions([], '');
+                }
+              },
+              onBlur: () => window.setTimeout(() => this.showSuggestions([], ''), 150),
+            },
+          ),
+          this.suggEl,
+        ),
+        h(
+          'div.f-row',
+          null,
+          h('div.f', { class: bad('type') ? 'has-error' : '' }, h('label', { for: 'ni-type' }, t('new.type')), typeSel),
+          h('div.f', { class: bad('subtype') ? 'has-error' : '' }, h('label', { for: 'ni-subtype' }, t('new.subtype')), subSel),
+        ),
+        h('div.f', { class: bad('priority') ? 'has-error' : '' }, h('label', null, t('new.priority')), prio),
+        h('div.f', { class: bad('description') ? 'has-error' : '' }, h('label', { for: 'ni-description' }, t('new.description')), desc),
+        orgSel,
+        h('div.ni-keys', null, t('new.keys')),
+      ),
+      h(
+        'div.ni-foot',
+        null,
+        h('button.btn.btn-ghost', { type: 'button', 'data-testid': 'new-cancel', onClick: () => this.close() }, t('new.cancel')),
+        h('button.btn.btn-primary', { type: 'submit', 'data-testid': 'new-submit', disabled: this.busy }, this.busy ? t('new.busy') : t('new.submit')),
+      ),
+    );
+    // Keep focus on the same field across redraws.
+    const active = document.activeElement as HTMLElement | null;
+    const activeId = active && this.el.contains(active) ? active.id : '';
+    setChildren(this.el, form);
+    if (activeId) (this.el.querySelector(`#${activeId}`) as HTMLElement | null)?.focus();
+  }
+}
+
+/** The name with the query's first occurrence in bold. */
+function highlight(name: string, q: string): (HTMLElement | string)[] {
+  const i = q ? name.toLowerCase().indexOf(q.toLowerCase()) : -1;
+  if (i < 0) return [name];
+  return [name.slice(0, i), h('b', null, name.slice(i, i + q.length)), name.slice(i + q.length)];
+}

@@ -1,0 +1,315 @@
+// Browser test of the web console against the real server binary.
+//
+//   ZHIHUI_BIN          server binary (default ../target/debug/zhihui relative to web/)
+//   ZHIHUI_SHARED_DATA  shared data folder (default <repo>/../shared/data); roads from
+//                       roads/liechtenstein.osm.pbf when present, else the demo generates a city
+//   CHROMIUM            browser executable (default /usr/bin/chromium)
+//   ZHIHUI_TEST_MOCK=1  run against dev/mock-server.mjs instead (console development only)
+//
+// The console must be built first (`npm test` runs `npm run build` as its pretest step).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoDir = path.resolve(webDir, '..');
+const PASSWORD = 'zhihui-demo';
+const useMock = process.env.ZHIHUI_TEST_MOCK === '1';
+
+let server = null;
+let serverOut = '';
+let dataDir = null;
+let base = '';
+let browser = null;
+
+function startServer() {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhihui-web-test-'));
+  let cmd;
+  let args;
+  if (useMock) {
+    cmd = process.execPath;
+    args = [path.join(webDir, 'dev', 'mock-server.mjs'), '--port', '0', '--no-sim'];
+  } else {
+    cmd = path.resolve(webDir, process.env.ZHIHUI_BIN ?? '../target/debug/zhihui');
+    if (!fs.existsSync(cmd)) throw new Error(`server binary not found: ${cmd} (build it with cargo build -p zhihui, or set ZHIHUI_BIN)`);
+    args = ['demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-sim'];
+    const shared = path.resolve(process.env.ZHIHUI_SHARED_DATA ?? path.join(repoDir, '..', 'shared', 'data'));
+    const pbf = path.join(shared, 'roads', 'liechtenstein.osm.pbf');
+    if (fs.existsSync(pbf)) args.push('--roads', pbf);
+  }
+  server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not report its address in 120 s:\n${serverOut}`)), 120_000);
+    const onData = (chunk) => {
+      serverOut += chunk.toString();
+      if (serverOut.length > 200_000) serverOut = serverOut.slice(-100_000);
+      const m = /zhihui listening on (http:\/\/[^\s]+)/.exec(serverOut);
+      if (m && !base) {
+        clearTimeout(timer);
+        base = m[1].replace(/\/$/, '');
+        resolve();
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code, sig) => {
+      if (!base) {
+        clearTimeout(timer);
+        reject(new Error(`server exited (${code ?? sig}) before listening:\n${serverOut}`));
+      }
+    });
+  });
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  const t = setTimeout(() => server.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function login(context, username) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${username}] page error: ${e.message}`));
+  await page.goto(base + '/');
+  await page.fill('[data-testid=login-username]', username);
+  await page.fill('[data-testid=login-password]', PASSWORD);
+  await page.click('[data-testid=login-submit]');
+  await page.waitForSelector('[data-testid=map]', { timeout: 15_000 });
+  await page.waitForSelector('[data-testid=live-indicator][data-state=open]', { timeout: 15_000 });
+  await page.waitForFunction(() => window.__zhihui?.snapshotLoaded === true, null, { timeout: 15_000 });
+  return page;
+}
+
+/** Record, in the page, when each incident row first appears (Date.now() on the shared clock). */
+async function watchRows(page) {
+  await page.evaluate(() => {
+    window.__rowSeen = {};
+    const mark = () => {
+      for (const el of document.querySelectorAll('[data-testid=incident-row]')) {
+        const id = el.getAttribute('data-id');
+        if (!(id in window.__rowSeen)) window.__rowSeen[id] = Date.now();
+      }
+    };
+    mark();
+    new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });
+  });
+}
+
+async function newContext() {
+  return browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
+}
+
+before(async () => {
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await stopServer();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('a bad login shows an error and stays on the login page', async () => {
+  const ctx = await newContext();
+  try {
+    const page = await ctx.newPage();
+    await page.goto(base + '/');
+    await page.fill('[data-testid=login-username]', 'dispatcher');
+    await page.fill('[data-testid=login-password]', 'wrong-password');
+    const resp = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
+    await page.click('[data-testid=login-submit]');
+    assert.equal((await resp).status(), 401);
+    const err = page.locator('[data-testid=login-error]');
+    await err.waitFor({ state: 'visible', timeout: 5000 });
+    assert.ok((await err.textContent()).trim().length > 0, 'error message shown');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('zhihui.token')), null);
+    assert.equal(await page.locator('[data-testid=map]').count(), 0);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('dispatcher console: roads on the map, incident created via the form reaches a second console within 1 s', async (t) => {
+  const ctxA = await newContext();
+  const ctxB = await newContext();
+  try {
+    const a = await login(ctxA, 'dispatcher');
+
+    // The map: a WebGL canvas and a roads source with features.
+    await a.waitForSelector('[data-testid=map] canvas.maplibregl-canvas');
+    await a.waitForFunction(() => (window.__zhihui?.roadsLoaded ?? 0) > 0, null, { timeout: 20_000 });
+    await a.waitForFunction(
+      () => {
+        const m = window.__zhihui?.map;
+        return !!m && m.isSourceLoaded('roads') && m.querySourceFeatures('roads').length > 0;
+      },
+      null,
+      { timeout: 20_000 },
+    );
+    const rendered = await a.evaluate(() => {
+      const m = window.__zhihui.map;
+      const layers = m.getStyle().layers.filter((l) => l.id.startsWith('roads-')).map((l) => l.id);
+      return m.queryRenderedFeatures({ layers }).length;
+    });
+    assert.ok(rendered > 0, `rendered road features: ${rendered}`);
+    t.diagnostic(`roads: ${await a.evaluate(() => window.__zhihui.roadsLoaded)} features, ${rendered} rendered`);
+    const attribution = await a.evaluate(() => window.__zhihui.mapInfo?.attribution ?? '');
+    if (attribution) {
+      assert.ok((await a.locator('.maplibregl-ctrl-attrib').textContent()).includes(attribution), 'attribution shown');
+    }
+
+    // A second console (the duty leader) watching the queue.
+    const b = await login(ctxB, 'leader');
+    await watchRows(b);
+
+    // Create an incident through the form; the location is set by clicking on the map.
+    await a.click('[data-testid=new-incident-button]');
+    await a.waitForSelector('[data-testid=new-incident-form]');
+    const box = await a.locator('[data-testid=map]').boundingBox();
+    await a.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.55);
+    await a.waitForSelector('[data-testid=pick-marker]');
+    const loc = (await a.locator('[data-testid=new-location]').textContent()).trim();
+    assert.match(loc, /^-?\d+\.\d+, -?\d+\.\d+$/, `location set from the map: ${loc}`);
+    await a.fill('[data-testid=new-caller-name]', '张测试');
+    await a.fill('[data-testid=new-caller-phone]', '13812345678');
+    await a.fill('[data-testid=new-address]', '测试路1号');
+    const typeValue = await a.locator('[data-testid=new-type] option').nth(1).getAttribute('value');
+    await a.selectOption('[data-testid=new-type]', typeValue);
+    await a.click('[data-testid=new-priority-2]', { force: true });
+    await a.fill('[data-testid=new-description]', '浏览器测试：有人报警称发生纠纷');
+    await a.focus('[data-testid=new-address]');
+    const created = a.waitForResponse((r) => r.url().endsWith('/api/v1/incidents') && r.request().method() === 'POST');
+    await a.keyboard.press('Enter'); // Enter submits
+    const resp = await created;
+    const tResp = Date.now();
+    assert.equal(resp.status(), 201, await resp.text());
+    const rec = await resp.json();
+    assert.equal(rec.priority, 2);
+    assert.equal(rec.type, typeValue);
+
+    // The second console shows the new row within 1 s of the success response.
+    await b.waitForSelector(`[data-testid=incident-row][data-id="${rec.id}"]`, { timeout: 3000 });
+    const seenAt = await b.evaluate((id) => window.__rowSeen[String(id)], rec.id);
+    const latency = seenAt - tResp;
+    t.diagnostic(`second console showed incident #${rec.id} ${latency} ms after the 201 response`);
+    assert.ok(latency < 1000, `row appeared ${latency} ms after the 201 response`);
+    // …and the creating console too, with the form closed and the detail panel open.
+    await a.waitForSelector(`[data-testid=incident-row][data-id="${rec.id}"]`, { timeout: 3000 });
+    await a.waitForSelector('[data-testid=new-incident-form]', { state: 'detached', timeout: 3000 });
+    await a.waitForSelector(`[data-testid=detail-id]:has-text("#${rec.id}")`, { timeout: 3000 });
+
+    // Dispatch it from the detail panel; the other console follows live.
+    await a.click('[data-testid=status-btn-dispatched]');
+    await b.waitForSelector(`[data-testid=incident-row][data-id="${rec.id}"][data-status=dispatched]`, { timeout: 3000 });
+    await a.waitForSelector('[data-testid=timeline-item] >> nth=1', { timeout: 3000 });
+
+    // Close it: 结案 needs a disposition and a summary.
+    await a.click('[data-testid=status-btn-closed]');
+    await a.waitForSelector('[data-testid=close-form]');
+    const disposition = await a.locator('[data-testid=close-disposition] option').nth(1).getAttribute('value');
+    await a.selectOption('[data-testid=close-disposition]', disposition);
+    await a.fill('[data-testid=close-summary]', '民警到场调解，双方和解');
+    const patched = a.waitForResponse((r) => /\/api\/v1\/incidents\/\d+$/.test(r.url()) && r.request().method() === 'PATCH');
+    await a.click('[data-testid=close-confirm]');
+    const pr = await patched;
+    assert.equal(pr.status(), 200, await pr.text());
+    assert.equal((await pr.json()).disposition, disposition);
+    await a.waitForSelector('[data-testid=close-form]', { state: 'detached', timeout: 3000 });
+    await b.waitForFunction((id) => window.__zhihui.incidents.get(id)?.status === 'closed', rec.id, { timeout: 3000 });
+    // The default queue filter shows open incidents only.
+    await b.waitForSelector(`[data-testid=incident-row][data-id="${rec.id}"]`, { state: 'detached', timeout: 3000 });
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+  }
+});
+
+test('form shows the API error and highlights the field; Esc cancels', async () => {
+  const ctx = await newContext();
+  try {
+    const page = await login(ctx, 'dispatcher');
+    await page.press('body', 'n'); // keyboard shortcut opens the form
+    await page.waitForSelector('[data-testid=new-incident-form]');
+    // Submitting without a location is caught in the console.
+    await page.press('[data-testid=new-caller-name]', 'Enter');
+    await page.waitForSelector('[data-testid=new-error][data-field=location]');
+    // With a location but no type the server answers with an error naming the field.
+    const box = await page.locator('[data-testid=map]').boundingBox();
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.fill('[data-testid=new-caller-name]', '李四');
+    await page.fill('[data-testid=new-caller-phone]', '13900000000');
+    await page.fill('[data-testid=new-address]', '测试路2号');
+    const r = page.waitForResponse((x) => x.url().endsWith('/api/v1/incidents') && x.request().method() === 'POST');
+    await page.press('[data-testid=new-address]', 'Enter');
+    const resp = await r;
+    assert.ok(resp.status() >= 400 && resp.status() < 500, `status ${resp.status()}`);
+    const body = await resp.json();
+    const err = page.locator('[data-testid=new-error]');
+    await err.waitFor({ state: 'visible' });
+    assert.equal((await err.textContent()).trim(), body.error.message);
+    if (body.error.field) {
+      const field = body.error.field.split('.')[0] === 'location' ? 'location' : body.error.field;
+      assert.ok(await page.locator(`[data-field="${field}"].invalid`).count() > 0, `field ${field} highlighted`);
+    }
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=new-incident-form]', { state: 'detached' });
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('live feed reconnects with since=lastSeq and misses nothing', async () => {
+  const ctx = await newContext();
+  try {
+    const page = await login(ctx, 'dispatcher');
+    const token = await page.evaluate(() => sessionStorage.getItem('zhihui.token'));
+    const loc = await page.evaluate(() => window.__zhihui.map.getCenter());
+    // A dropped socket is reopened by itself.
+    await page.evaluate(() => window.__zhihui.live.ws.close());
+    await page.waitForSelector('[data-testid=live-indicator][data-state=retry]', { timeout: 5000 });
+    await page.waitForSelector('[data-testid=live-indicator][data-state=open]', { timeout: 10_000 });
+    // Stop the feed, create an incident while the console is disconnected, start it again:
+    // the reconnect asks for since=lastSeq and gets the missed event.
+    const seqBefore = await page.evaluate(() => {
+      window.__zhihui.live.stop();
+      return window.__zhihui.live.lastSeq;
+    });
+    assert.equal(typeof seqBefore, 'number');
+    const res = await fetch(base + '/api/v1/incidents', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        caller: { name: '王五', phone: '13700000000' },
+        location: { lon: loc.lng, lat: loc.lat },
+        address: '测试路3号',
+        type: (await (await fetch(base + '/api/v1/codes', { headers: { authorization: `Bearer ${token}` } })).json()).incident_types[0].code,
+        priority: 1,
+        description: 'reconnect test',
+      }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 201, text);
+    const rec = JSON.parse(text);
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator(`[data-testid=incident-row][data-id="${rec.id}"]`).count(), 0, 'not seen while stopped');
+    await page.evaluate(() => window.__zhihui.live.start());
+    await page.waitForSelector(`[data-testid=incident-row][data-id="${rec.id}"]`, { timeout: 10_000 });
+    assert.ok((await page.evaluate(() => window.__zhihui.live.lastSeq)) > seqBefore);
+    await page.waitForSelector('[data-testid=live-indicator][data-state=open]', { timeout: 10_000 });
+  } finally {
+    await ctx.close();
+  }
+});

@@ -1,0 +1,316 @@
+// Browser test of dispatch (派警), the unit terminal (/m) and instructions (指令) against the real
+// server binary (`demo --no-sim`). Same environment variables as console.test.mjs:
+//   ZHIHUI_BIN, ZHIHUI_SHARED_DATA, CHROMIUM. Needs the road network (recommendations/routes).
+//
+// The console must be built first (`npm test` runs `npm run build` as its pretest step).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoDir = path.resolve(webDir, '..');
+const PASSWORD = 'zhihui-demo';
+const STATION_ORG = 'jz-shashi-zhongshan';
+
+let server = null;
+let serverOut = '';
+let dataDir = null;
+let base = '';
+let browser = null;
+let skipReason = '';
+let noRoads = '';
+
+function startServer() {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhihui-web-dispatch-'));
+  const cmd = path.resolve(webDir, process.env.ZHIHUI_BIN ?? '../target/debug/zhihui');
+  if (!fs.existsSync(cmd)) throw new Error(`server binary not found: ${cmd}`);
+  const args = ['demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-sim'];
+  const shared = path.resolve(process.env.ZHIHUI_SHARED_DATA ?? path.join(repoDir, '..', 'shared', 'data'));
+  const pbf = path.join(shared, 'roads', 'liechtenstein.osm.pbf');
+  if (fs.existsSync(pbf)) args.push('--roads', pbf);
+  server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not report its address in 120 s:\n${serverOut}`)), 120_000);
+    const onData = (chunk) => {
+      serverOut += chunk.toString();
+      if (serverOut.length > 200_000) serverOut = serverOut.slice(-100_000);
+      const m = /zhihui listening on (http:\/\/[^\s]+)/.exec(serverOut);
+      if (m && !base) {
+        clearTimeout(timer);
+        base = m[1].replace(/\/$/, '');
+        resolve();
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code, sig) => {
+      if (!base) {
+        clearTimeout(timer);
+        reject(new Error(`server exited (${code ?? sig}) before listening:\n${serverOut}`));
+      }
+    });
+  });
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  const t = setTimeout(() => server.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function token(username) {
+  const r = await fetch(base + '/api/v1/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  assert.equal(r.status, 200);
+  return (await r.json()).token;
+}
+
+async function call(tok, method, p, body) {
+  const r = await fetch(base + p, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, json: text ? JSON.parse(text) : null, text };
+}
+
+async function login(context, username, where = '/') {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${username}] page error: ${e.message}`));
+  await page.goto(base + where);
+  await page.fill('[data-testid=login-username]', username);
+  await page.fill('[data-testid=login-password]', PASSWORD);
+  await page.click('[data-testid=login-submit]');
+  if (where === '/') {
+    await page.waitForSelector('[data-testid=live-indicator][data-state=open]', { timeout: 15_000 });
+    await page.waitForFunction(() => window.__zhihui?.snapshotLoaded === true, null, { timeout: 15_000 });
+  }
+  return page;
+}
+
+const desktop = () => browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
+const phone = () => browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+
+before(async () => {
+  if (process.env.ZHIHUI_TEST_MOCK === '1') {
+    skipReason = 'the mock server has no dispatch/instruction API';
+    return;
+  }
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  const tok = await token('dispatcher');
+  const probe = await call(tok, 'GET', '/api/v1/roads/search?q=a');
+  if (probe.status === 503) noRoads = 'no road network (--roads) on this server';
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await stopServer();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('dispatch by recommendation; unit1 signs and reports on scene on /m; the console follows live', async (t) => {
+  if (skipReason || noRoads) return t.skip(skipReason || noRoads);
+  const ctxD = await desktop();
+  const ctxU = await phone();
+  try {
+    const d = await login(ctxD, 'dispatcher');
+    const tok = await d.evaluate(() => sessionStorage.getItem('zhihui.token'));
+
+    // An incident next to unit 1 (中山巡01), in its station's jurisdiction so the terminal may read it.
+    const u1 = (await call(tok, 'GET', '/api/v1/units/1')).json;
+    assert.ok(u1.position, 'unit 1 has a position');
+    const created = await call(tok, 'POST', '/api/v1/incidents', {
+      caller: { name: '赵六', phone: '13600000000' },
+      location: { lon: u1.position.lon + 0.0015, lat: u1.position.lat + 0.0008 },
+      address: '派警测试路6号',
+      type: 'criminal',
+      priority: 2,
+      description: '浏览器测试：商铺被盗',
+      org_id: STATION_ORG,
+    });
+    assert.equal(created.status, 201, created.text);
+    const inc = created.json;
+
+    // Pick it in the queue: the detail lists recommendations with ETA (mm:ss) and road distance.
+    await d.click(`[data-testid=incident-row][data-id="${inc.id}"]`);
+    await d.waitForSelector(`[data-testid=detail-id]:has-text("#${inc.id}")`);
+    await d.waitForSelector('[data-testid=recommendation]', { timeout: 10_000 });
+    const recs = await d.$$eval('[data-testid=recommendation]', (rows) =>
+      rows.map((r) => ({ unit: Number(r.dataset.unit), eta: r.querySelector('.rc-eta').textContent, dist: r.querySelector('.rc-dist').textContent })),
+    );
+    assert.ok(recs.length >= 2 && recs.length <= 5, `recommendations: ${JSON.stringify(recs)}`);
+    for (const r of recs) {
+      assert.match(r.eta, /^\d{2,}:\d{2}$/);
+      assert.match(r.dist, /^\d+(\.\d)? k?m$/);
+    }
+    t.diagnostic(`recommendations: ${JSON.stringify(recs)}`);
+
+    // Not the first recommendation: key 2 asks for a reason; an empty one shows the server's 422.
+    await d.locator('body').press('2');
+    await d.waitForSelector('[data-testid=reason-input]');
+    const r422 = d.waitForResponse((r) => r.url().endsWith(`/incidents/${inc.id}/assignments`) && r.request().method() === 'POST');
+    await d.press('[data-testid=reason-input]', 'Enter');
+    const resp422 = await r422;
+    assert.equal(resp422.status(), 422);
+    const body422 = await resp422.json();
+    assert.equal(body422.error.field, 'reason');
+    assert.equal((await d.locator('[data-testid=reason-error]').textContent()).trim(), body422.error.message);
+    await d.press('[data-testid=reason-input]', 'Escape');
+    await d.waitForSelector('[data-testid=reason-input]', { state: 'detached' });
+
+    // The first recommendation goes with one click.
+    const first = recs[0].unit;
+    const r1 = d.waitForResponse((r) => r.url().endsWith(`/incidents/${inc.id}/assignments`) && r.request().method() === 'POST');
+    await d.click('[data-testid=recommendation] >> nth=0 >> [data-testid=dispatch-unit]');
+    assert.equal((await r1).status(), 201);
+    await d.waitForSelector(`[data-testid=assignment][data-status=assigned]`);
+
+    // Unit 1 explicitly (with a reason unless it is the first recommendation by now).
+    if (first !== 1) {
+      await d.waitForFunction(
+        (f) => ![...document.querySelectorAll('[data-testid=recommendation]')].some((r) => Number(r.dataset.unit) === f),
+        first,
+        { timeout: 5000 },
+      );
+      const idx = await d.$$eval('[data-testid=recommendation]', (rows) => rows.findIndex((r) => Number(r.dataset.unit) === 1));
+      assert.ok(idx >= 0, 'unit 1 is recommended');
+      const r2 = d.waitForResponse((r) => r.url().endsWith(`/incidents/${inc.id}/assignments`) && r.request().method() === 'POST');
+      await d.click(`[data-testid=recommendation] >> nth=${idx} >> [data-testid=dispatch-unit]`);
+      if (idx > 0) {
+        await d.fill('[data-testid=reason-input]', '中山巡01 熟悉该商铺');
+        await d.press('[data-testid=reason-input]', 'Enter');
+      }
+      const resp2 = await r2;
+      assert.equal(resp2.status(), 201, await resp2.text());
+      if (idx > 0) assert.equal((await resp2.json()).override_reason, '中山巡01 熟悉该商铺');
+    }
+    const asg = (await call(tok, 'GET', `/api/v1/incidents/${inc.id}/assignments`)).json.items.find((a) => a.unit_id === 1);
+    assert.ok(asg, 'unit 1 has an order for the incident');
+    await d.waitForSelector(`[data-testid=assignment][data-id="${asg.id}"][data-status=assigned]`);
+    // Routes of the assigned units are drawn.
+    await d.waitForFunction(() => (window.__zhihui.ops?.routeCount ?? 0) >= 1, null, { timeout: 10_000 });
+
+    // The unit terminal on a phone.
+    const m = await login(ctxU, 'unit1', '/m');
+    const order = `[data-testid=m-order][data-id="${asg.id}"]`;
+    await m.waitForSelector(order, { timeout: 10_000 });
+    assert.match(await m.locator(`${order} [data-testid=m-address]`).textContent(), /派警测试路6号/);
+    await m.click(`${order} [data-testid=m-step-signed]`);
+    await m.waitForSelector(`${order}[data-status=signed]`);
+    await d.waitForSelector(`[data-testid=assignment][data-id="${asg.id}"][data-status=signed]`, { timeout: 3000 });
+    await m.click(`${order} [data-testid=m-step-en_route]`);
+    await m.waitForSelector(`${order}[data-status=en_route]`);
+    const onScene = m.waitForResponse((r) => r.url().endsWith(`/assignments/${asg.id}/status`));
+    await m.click(`${order} [data-testid=m-step-on_scene]`);
+    assert.equal((await onScene).status(), 200);
+    const tResp = Date.now();
+
+    // The dispatcher's detail, queue and map follow within a few seconds.
+    await d.waitForSelector(`[data-testid=assignment][data-id="${asg.id}"][data-status=on_scene]`, { timeout: 3000 });
+    await d.waitForSelector('[data-testid=detail-status]:has-text("已到场")', { timeout: 3000 });
+    await d.waitForSelector(`[data-testid=incident-row][data-id="${inc.id}"][data-status=on_scene]`, { timeout: 3000 });
+    await d.waitForFunction(
+      () => {
+        const m = window.__zhihui.map;
+        return m.querySourceFeatures('units').some((f) => f.properties.id === 1 && f.properties.status === 'on_scene');
+      },
+      null,
+      { timeout: 3000 },
+    );
+    t.diagnostic(`dispatcher saw 已到场 ${Date.now() - tResp} ms after the unit's report`);
+    const steps = await d.$$eval(`[data-testid=assignment][data-id="${asg.id}"] .as-step.done`, (els) => els.map((e) => e.dataset.step));
+    assert.deepEqual(steps, ['assigned_at', 'signed_at', 'en_route_at', 'on_scene_at']);
+    await m.waitForSelector('[data-testid=m-unit-status][data-status=on_scene]', { timeout: 3000 });
+
+    // Cleared with a result on the terminal: the order leaves the terminal's list.
+    await m.click(`${order} [data-testid=m-step-cleared]`);
+    await m.fill(`${order} [data-testid=m-result]`, '已抓获嫌疑人，移交派出所');
+    await m.click(`${order} [data-testid=m-step-cleared]`);
+    await m.waitForSelector(order, { state: 'detached', timeout: 3000 });
+    await d.waitForSelector(`[data-testid=assignment][data-id="${asg.id}"][data-status=cleared] >> text=已抓获嫌疑人`, { timeout: 3000 });
+  } finally {
+    await ctxD.close();
+    await ctxU.close();
+  }
+});
+
+test('/m for a non-unit role shows a message and a link to the console', async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const ctx = await phone();
+  try {
+    const p = await login(ctx, 'dispatcher', '/m');
+    await p.waitForSelector('[data-testid=m-not-unit]');
+    assert.equal(await p.getAttribute('[data-testid=m-console-link]', 'href'), '/');
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('instruction: issued to a station, signed and answered there, closed by the issuer', async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const probe = await call(await token('dispatcher'), 'GET', '/api/v1/instructions');
+  if (probe.status === 404) return t.skip('instructions are not implemented by this server');
+  const ctxD = await desktop();
+  const ctxS = await desktop();
+  try {
+    const d = await login(ctxD, 'dispatcher');
+    const s = await login(ctxS, 'station1');
+
+    await d.click('[data-testid=instructions-button]');
+    await d.click('[data-testid=instr-new]');
+    await d.fill('[data-testid=instr-title]', '加强夜间巡逻');
+    await d.fill('[data-testid=instr-body]', '请加强辖区夜间巡逻，重点关注商铺，并反馈部署情况。');
+    await d.selectOption('[data-testid=instr-target-select]', `org:${STATION_ORG}`);
+    await d.waitForSelector(`[data-testid=instr-targets] [data-target="org:${STATION_ORG}"]`);
+    const posted = d.waitForResponse((r) => r.url().endsWith('/api/v1/instructions') && r.request().method() === 'POST');
+    await d.click('[data-testid=instr-submit]');
+    const resp = await posted;
+    assert.equal(resp.status(), 201, await resp.text());
+    const ins = await resp.json();
+    await d.waitForSelector(`[data-testid=instr-detail][data-id="${ins.id}"] [data-testid=instr-recipient][data-status=pending]`);
+
+    // The station sees it live as a to-do, signs and feeds back.
+    await s.waitForSelector('[data-testid=instructions-count][data-todo="1"]', { timeout: 3000 });
+    await s.click('[data-testid=instructions-button]');
+    await s.click(`[data-testid=instr-row][data-id="${ins.id}"]`);
+    await s.click('[data-testid=instr-sign]');
+    await s.waitForSelector(`[data-testid=instr-recipient][data-target="org:${STATION_ORG}"][data-status=signed]`);
+    await d.waitForSelector(`[data-testid=instr-recipient][data-target="org:${STATION_ORG}"][data-status=signed]`, { timeout: 3000 });
+    await s.fill('[data-testid=instr-feedback-text]', '已增派两组巡逻，22:00 起执行');
+    await s.click('[data-testid=instr-feedback-send]');
+    await s.waitForSelector(`[data-testid=instr-recipient][data-status=done]`);
+    await d.waitForSelector(`[data-testid=instr-recipient][data-status=done] [data-testid=recipient-feedback]:has-text("已增派两组巡逻")`, { timeout: 3000 });
+
+    // The issuer closes it with an outcome; the station's copy follows.
+    await d.click('[data-testid=instr-close]');
+    await d.fill('[data-testid=instr-outcome]', '部署到位，办结');
+    await d.click('[data-testid=instr-close-confirm]');
+    await d.waitForSelector(`[data-testid=instr-detail][data-id="${ins.id}"][data-status=closed]`);
+    await s.waitForSelector(`[data-testid=instr-detail][data-id="${ins.id}"][data-status=closed]`, { timeout: 3000 });
+
+    // Supervisors read every instruction (read-only copy).
+    const sup = await call(await token('supervisor'), 'GET', '/api/v1/instructions?status=closed');
+    assert.equal(sup.status, 200);
+    assert.ok(sup.json.items.some((x) => x.id === ins.id), 'supervisor sees the instruction');
+  } finally {
+    await ctxD.close();
+    await ctxS.close();
+  }
+});
