@@ -5,7 +5,8 @@ with Zhihui beside its same-run baselines and the ratios. Run after
 
 Missing cells (fast_paths / petgraph 1000x1000 are not run: too slow to sample) are
 extrapolated from the 100x100 figures and marked with ~: fast_paths x100 (one query per pair),
-petgraph x10 (one full search per source)."""
+petgraph x10 (one full search per source); petgraph's many-to-all of 16 sources is 16 of its
+one-to-all searches. fast_paths has no one-to-all query."""
 
 import json
 import os
@@ -14,7 +15,8 @@ import sys
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "target", "criterion")
 GRAPHS = [("li", "Liechtenstein (PBF, car)"), ("mc", "Monaco (PBF, car)"),
           ("bremen", "bremen_time.gr (raw graph)")]
-CASES = ["build", "one_to_one", "one_to_500", "matrix_100x100", "matrix_1000x1000"]
+CASES = ["build", "one_to_one", "one_to_500", "matrix_100x100", "matrix_1000x1000",
+         "one_to_all", "many_to_all_16"]
 ENGINES = ["zhihui", "fast_paths", "petgraph"]
 
 
@@ -51,6 +53,10 @@ def main():
                     f, fa = f100 * 100, True
                 if p is None and p100:
                     p, pa = p100 * 10, True
+            if case == "many_to_all_16":
+                p1 = est(g, "one_to_all", "petgraph")
+                if p is None and p1:
+                    p, pa = p1 * 16, True
             r = lambda b: f"{b / z:.1f}x" if (b and z) else "–"
             print(f"| {label} | {case} | {fmt(z)} | {fmt(f, fa)} | {fmt(p, pa)} | {r(f)} | {r(p)} |")
 

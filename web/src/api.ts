@@ -36,6 +36,18 @@ export interface Incident {
   created_by: string;
   updated_at: string;
   version: number;
+  /** Closed as a duplicate call: the incident it was merged into. */
+  merged_into?: number | null;
+  /** Calls merged into this incident. */
+  merged_from?: number[];
+}
+
+/** An open incident that a call may repeat (GET /incidents/duplicates). */
+export interface Duplicate {
+  incident: Incident;
+  distance_m: number;
+  /** The incident's received time minus the call's, seconds. */
+  seconds_apart: number;
 }
 
 export type UnitStatus = 'available' | 'dispatched' | 'en_route' | 'on_scene' | 'off_duty';
@@ -85,6 +97,8 @@ export interface NewIncident {
   priority: number;
   description: string;
   org_id?: string;
+  /** Record the call and merge it at once into this open incident. */
+  merge_into?: number;
 }
 
 export interface Recommendation {
@@ -288,6 +302,11 @@ export const api = {
   createIncident: (body: NewIncident) => request<Incident>('POST', '/api/v1/incidents', body),
   patchIncident: (id: number, body: Partial<Incident>) => request<Incident>('PATCH', `/api/v1/incidents/${id}`, body),
   timeline: (id: number) => request<{ items: TimelineItem[] }>('GET', `/api/v1/incidents/${id}/timeline`),
+  duplicates: (p: { type: string; lon: number; lat: number }) =>
+    request<{ items: Duplicate[] }>('GET', `/api/v1/incidents/duplicates${qs(p)}`),
+  incidentDuplicates: (id: number) => request<{ items: Duplicate[] }>('GET', `/api/v1/incidents/${id}/duplicates`),
+  mergeIncident: (id: number, into: number) =>
+    request<{ merged: Incident; into: Incident }>('POST', `/api/v1/incidents/${id}/merge`, { into }),
   units: (p: { status?: string; kind?: string; org_id?: string; limit?: number; offset?: number } = {}) =>
     request<{ items: Unit[]; total: number }>('GET', `/api/v1/units${qs(p)}`),
   patchUnit: (id: number, body: Partial<Unit>) => request<Unit>('PATCH', `/api/v1/units/${id}`, body),
@@ -297,6 +316,8 @@ export const api = {
   route: (from: LonLat, to: LonLat) =>
     request<Route>('GET', `/api/v1/roads/route${qs({ from: `${from.lon},${from.lat}`, to: `${to.lon},${to.lat}` })}`),
   roadSearch: (q: string) => request<RoadHit[]>('GET', `/api/v1/roads/search${qs({ q })}`),
+  roadSnap: (p: LonLat) =>
+    request<{ lon: number; lat: number; distance_m: number; name: string | null }>('GET', `/api/v1/roads/snap${qs({ at: `${p.lon},${p.lat}` })}`),
 
   // Dispatch
   recommendations: (id: number, k = 5) => request<Recommendation[]>('GET', `/api/v1/incidents/${id}/recommendations?k=${k}`),
@@ -329,3 +350,6 @@ export function canIssueInstructions(role: string): boolean {
 export function canEditIncidents(role: string): boolean {
   return role === 'admin' || role === 'leader' || role === 'dispatcher';
 }
+
+/** The raw client, for feature modules that keep their own typed endpoints (ui/intercept.ts). */
+export { request as apiRequest };

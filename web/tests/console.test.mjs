@@ -179,8 +179,35 @@ test('dispatcher console: roads on the map, incident created via the form reache
     await a.click('[data-testid=new-incident-button]');
     await a.waitForSelector('[data-testid=new-incident-form]');
     const box = await a.locator('[data-testid=map]').boundingBox();
-    await a.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.55);
+    // Click 40 m beside a named road when the server has one, else anywhere on the map.
+    const road = await a.evaluate(async () => {
+      const r = await fetch('/api/v1/roads/search?q=strasse', { headers: { authorization: `Bearer ${sessionStorage.getItem('zhihui.token')}` } });
+      const hits = r.ok ? await r.json() : [];
+      return Array.isArray(hits) && hits.length > 0 ? hits[0] : null;
+    });
+    let at = { x: box.width * 0.6, y: box.height * 0.55 };
+    if (road) {
+      at = await a.evaluate(async (p) => {
+        const m = window.__zhihui.map;
+        m.jumpTo({ center: [p.lon, p.lat], zoom: 16 });
+        const px = m.project([p.lon, p.lat + 0.00036]);
+        return { x: px.x, y: px.y };
+      }, road);
+    }
+    const snapped = a.waitForResponse((r) => r.url().includes('/api/v1/roads/snap'), { timeout: 5000 }).catch(() => null);
+    await a.mouse.click(box.x + at.x, box.y + at.y);
     await a.waitForSelector('[data-testid=pick-marker]');
+    // The click moves onto the nearest road (within 200 m) and names it in the empty address.
+    const snap = await snapped;
+    if (road) {
+      assert.ok(snap && snap.status() === 200, 'the clicked point is snapped by the server');
+      const p = await snap.json();
+      assert.ok(p.distance_m <= 200, `click ${p.distance_m} m from a road`);
+      const want = `${p.lon.toFixed(5)}, ${p.lat.toFixed(5)}`;
+      await a.waitForFunction((w) => document.querySelector('[data-testid=new-location]')?.textContent?.trim() === w, want, { timeout: 3000 });
+      if (p.name) assert.equal(await a.inputValue('[data-testid=new-address]'), p.name);
+      t.diagnostic(`click snapped ${p.distance_m} m onto ${p.name ?? 'an unnamed road'}`);
+    }
     const loc = (await a.locator('[data-testid=new-location]').textContent()).trim();
     assert.match(loc, /^-?\d+\.\d+, -?\d+\.\d+$/, `location set from the map: ${loc}`);
     await a.fill('[data-testid=new-caller-name]', '张测试');

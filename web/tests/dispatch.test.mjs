@@ -251,6 +251,93 @@ test('dispatch by recommendation; unit1 signs and reports on scene on /m; the co
   }
 });
 
+test('intake by keyboard: a second call near an open theft is offered as a duplicate and merged; both calls kept, live', async (t) => {
+  if (skipReason || noRoads) return t.skip(skipReason || noRoads);
+  const ctxD = await desktop();
+  const ctxL = await desktop();
+  try {
+    const d = await login(ctxD, 'dispatcher');
+    const tok = await d.evaluate(() => sessionStorage.getItem('zhihui.token'));
+    const hits = (await call(tok, 'GET', '/api/v1/roads/search?q=strasse')).json;
+    assert.ok(Array.isArray(hits) && hits.length > 0, 'road names to search for');
+    const road = hits[0].name;
+
+    // Keyboard only: N opens the form, the address comes from the road-name search.
+    await d.locator('body').press('n');
+    await d.waitForSelector('[data-testid=new-incident-form]');
+    await d.keyboard.type('钱七');
+    await d.keyboard.press('Tab');
+    await d.keyboard.type('13500000000');
+    await d.keyboard.press('Tab');
+    await d.keyboard.type(road);
+    await d.waitForSelector('[data-testid=address-suggestion]', { timeout: 5000 });
+    await d.keyboard.press('ArrowDown');
+    await d.keyboard.press('Enter');
+    await d.waitForSelector('[data-testid=new-location].set');
+    const [lon, lat] = (await d.locator('[data-testid=new-location]').textContent()).split(',').map((x) => Number(x.trim()));
+
+    // Meanwhile another call about the same place was recorded as a theft, 60 m away.
+    const first = await call(tok, 'POST', '/api/v1/incidents', {
+      caller: { name: '孙八', phone: '13400000000' },
+      location: { lon: lon + 0.0005, lat: lat + 0.0003 },
+      address: road,
+      type: 'criminal',
+      subtype: 'theft',
+      priority: 3,
+      description: '浏览器测试：车内财物被盗',
+      org_id: STATION_ORG,
+    });
+    assert.equal(first.status, 201, first.text);
+    const keep = first.json;
+    // The duty leader watches that incident.
+    const l = await login(ctxL, 'leader');
+    await l.click(`[data-testid=incident-row][data-id="${keep.id}"]`);
+    await l.waitForSelector(`[data-testid=detail-id]:has-text("#${keep.id}")`);
+    await l.waitForSelector('[data-testid=timeline-item][data-kind="incident.created"]');
+
+    // Public order is related to crime: once the type is chosen the theft is offered.
+    await d.selectOption('[data-testid=new-type]', 'public_order');
+    await d.waitForSelector(`[data-testid=duplicate][data-id="${keep.id}"]`, { timeout: 5000 });
+    assert.match(await d.locator(`[data-testid=duplicate][data-id="${keep.id}"]`).textContent(), /\d+ m/);
+    await d.fill('[data-testid=new-description]', '浏览器测试：看见有人砸车窗');
+    // The merge button is in the tab order after the description (and the jurisdiction select).
+    await d.focus('[data-testid=new-description]');
+    let reached = false;
+    for (let i = 0; i < 3 && !reached; i++) {
+      await d.keyboard.press('Tab');
+      reached = await d.evaluate((id) => document.activeElement?.id === `ni-merge-${id}`, keep.id);
+    }
+    assert.ok(reached, 'Tab reaches the merge button');
+    const posted = d.waitForResponse((r) => r.url().endsWith('/api/v1/incidents') && r.request().method() === 'POST');
+    await d.keyboard.press('Enter');
+    const resp = await posted;
+    assert.equal(resp.status(), 201, await resp.text());
+    const dup = await resp.json();
+    assert.equal(dup.status, 'closed');
+    assert.equal(dup.disposition, 'duplicate');
+    assert.equal(dup.merged_into, keep.id);
+
+    // The form closes on the surviving incident, which shows the merged call on its timeline.
+    await d.waitForSelector('[data-testid=new-incident-form]', { state: 'detached', timeout: 3000 });
+    await d.waitForSelector(`[data-testid=detail-id]:has-text("#${keep.id}")`, { timeout: 3000 });
+    await d.waitForSelector(`[data-testid=detail-merged-from] [data-id="${dup.id}"]`, { timeout: 3000 });
+    const item = '[data-testid=timeline-item][data-kind="incident.call_added"] [data-testid=timeline-call]';
+    await d.waitForSelector(`${item}:has-text("钱七")`, { timeout: 3000 });
+    assert.match(await d.locator(item).textContent(), /看见有人砸车窗/);
+    // The leader's open detail follows live.
+    await l.waitForSelector(`${item}:has-text("钱七")`, { timeout: 3000 });
+    await l.waitForSelector(`[data-testid=detail-merged-from] [data-id="${dup.id}"]`, { timeout: 3000 });
+    // The merged call's own record points at the survivor.
+    await d.click(`[data-testid=detail-merged-from] [data-id="${dup.id}"]`);
+    await d.waitForSelector(`[data-testid=detail-id]:has-text("#${dup.id}")`);
+    await d.waitForSelector(`[data-testid=detail-merged-into][data-id="${keep.id}"]`);
+    await d.waitForSelector('[data-testid=timeline-item][data-kind="incident.merged"]');
+  } finally {
+    await ctxD.close();
+    await ctxL.close();
+  }
+});
+
 test('/m for a non-unit role shows a message and a link to the console', async (t) => {
   if (skipReason) return t.skip(skipReason);
   const ctx = await phone();

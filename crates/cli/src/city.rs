@@ -8,7 +8,7 @@ use rand::{Rng, RngCore};
 use zhihui_core::LonLat;
 use zhihui_roads::{generate, Profile, RoadNetwork};
 use zhihui_server::MapData;
-use zhihui_sim::CityMap;
+use zhihui_sim::{CityMap, DeployPlan, DeployPost};
 
 /// A loaded network with what the server and the simulator need from it.
 pub struct Loaded {
@@ -65,6 +65,39 @@ impl CityMap for RoadsCity {
             .unzip();
         let best = self.net.nearest_k(Profile::Police, &target, &snaps, 1);
         best.first().map(|(i, secs, _)| (idx[*i], *secs))
+    }
+
+    fn deploy(&self, posts: &[DeployPost], units: &[(LonLat, String)]) -> Option<DeployPlan> {
+        let posts: Vec<zhihui_roads::plan::Post> = posts
+            .iter()
+            .map(|p| zhihui_roads::plan::Post {
+                position: [p.at.lon, p.at.lat],
+                staff: p.staff,
+                kinds: p.kinds.clone(),
+            })
+            .collect();
+        let units: Vec<zhihui_roads::plan::DeployUnit> = units
+            .iter()
+            .map(|(at, kind)| zhihui_roads::plan::DeployUnit {
+                position: [at.lon, at.lat],
+                kind: kind.clone(),
+            })
+            .collect();
+        match zhihui_roads::plan::deploy(&self.net, &posts, &units) {
+            Ok(d) => Some(DeployPlan {
+                postings: d
+                    .postings
+                    .iter()
+                    .map(|p| (p.post, p.unit, p.travel_s))
+                    .collect(),
+                makespan_s: d.makespan_s,
+                elapsed_ms: d.elapsed_ms,
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "demo deployment failed");
+                None
+            }
+        }
     }
 
     fn route(&self, from: LonLat, to: LonLat) -> Option<Vec<LonLat>> {
@@ -140,6 +173,8 @@ pub fn default_demo_city() -> anyhow::Result<Loaded> {
     let net = generate::city(generate::GenParams {
         seed: 2020,
         target_nodes: 6_000,
+        // National roads into the city: the accesses an interception cordon must close.
+        accesses: 8,
         ..Default::default()
     })?;
     let note = format!(

@@ -1,6 +1,7 @@
 //! `zhihui`: the command center server, the demo, and administration tools.
 
 mod city;
+mod plan_cmd;
 mod roads_cmd;
 
 use std::io::{BufRead, Write};
@@ -48,6 +49,9 @@ enum Cmd {
     /// Travel-time queries on a road network, for scripts (JSON on standard output).
     #[command(subcommand)]
     Route(roads_cmd::RouteCmd),
+    /// Interception and blockade planning on a road network, for scripts (JSON on stdout).
+    #[command(subcommand)]
+    Plan(plan_cmd::PlanCmd),
 }
 
 #[derive(Args)]
@@ -209,6 +213,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Audit(AuditCmd::Verify { data_dir }) => audit_verify(&data_dir),
         Cmd::Roads(c) => roads_cmd::roads(c),
         Cmd::Route(c) => roads_cmd::route(c),
+        Cmd::Plan(c) => plan_cmd::plan(c),
     }
 }
 

@@ -469,12 +469,20 @@ fn openapi_document_is_public_and_describes_the_api() {
         "/api/v1/incidents",
         "/api/v1/incidents/{id}",
         "/api/v1/incidents/{id}/timeline",
+        "/api/v1/incidents/duplicates",
+        "/api/v1/incidents/{id}/duplicates",
+        "/api/v1/incidents/{id}/merge",
         "/api/v1/units",
         "/api/v1/session",
     ] {
         assert!(doc["paths"].get(p).is_some(), "missing {p}");
     }
-    assert!(doc["components"]["schemas"].get("Incident").is_some());
+    for schema in ["Incident", "MergeRequest", "MergeResponse", "DuplicateList"] {
+        assert!(
+            doc["components"]["schemas"].get(schema).is_some(),
+            "missing {schema}"
+        );
+    }
 }
 
 #[test]
@@ -548,6 +556,22 @@ fn routing_endpoints_answer_by_road_travel_time() {
     let (st, iso) = s.get(&t, "/api/v1/roads/isochrone?at=112.20,30.30&seconds=100");
     assert_eq!(st, 200);
     assert!(iso["nodes"].as_u64().unwrap() >= 1);
+    // A click 111 m north of 人民路 lands on it (intake snaps clicked locations to the road).
+    let (st, p) = s.get(&t, "/api/v1/roads/snap?at=112.205,30.301");
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(
+        (p["lon"].as_f64(), p["lat"].as_f64()),
+        (Some(112.205), Some(30.3))
+    );
+    assert!(
+        (p["distance_m"].as_f64().unwrap() - 111.2).abs() < 0.5,
+        "{p}"
+    );
+    assert_eq!(p["name"], "人民路");
+    let (st, e) = s.get(&t, "/api/v1/roads/snap?at=112.205");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("at")));
+    let (st, e) = s.get(&t, "/api/v1/roads/snap");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("at")));
     // Without a road network the routing API says so instead of guessing.
     let (_d2, plain) = city();
     let t2 = plain.login("ana");
@@ -1443,4 +1467,487 @@ fn a_unit_sent_outside_its_station_reads_the_incident_and_gets_its_orders_live()
         s.get(&car, &format!("/api/v1/incidents/{}", other["id"])).0,
         403
     );
+}
+
+/// A point `m` meters north of (112.24, 30.33), where `incident_body` puts its calls.
+fn north_of_default(m: f64) -> Value {
+    json!({"lon": 112.24, "lat": 30.33 + m / 111_195.0})
+}
+
+#[test]
+fn duplicate_calls_are_offered_by_type_distance_time_and_jurisdiction() {
+    let (_d, s) = city();
+    let boss = s.login("boss");
+    let create = |tok: &str, kind: &str, sub: &str, meters: f64, minutes_ago: i64, org: &str| {
+        let mut b = incident_body("重复报警测试");
+        b["type"] = json!(kind);
+        b["subtype"] = json!(sub);
+        b["location"] = north_of_default(meters);
+        b["org_id"] = json!(org);
+        let at = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+        b["received_at"] = json!(at.to_rfc3339());
+        let (st, inc) = s.post(tok, "/api/v1/incidents", &b);
+        assert_eq!(st, 201, "{inc}");
+        inc["id"].as_i64().unwrap()
+    };
+    let theft = create(&boss, "criminal", "theft", 0.0, 5, "city");
+    let fight = create(&boss, "public_order", "fight", 300.0, 2, "city");
+    let _crash = create(&boss, "traffic", "collision", 10.0, 1, "city");
+    let far = create(&boss, "criminal", "theft", 700.0, 1, "city");
+    let old = create(&boss, "criminal", "theft", 0.0, 20, "city");
+    let closed = create(&boss, "criminal", "theft", 0.0, 1, "city");
+    s.patch(
+        &boss,
+        &format!("/api/v1/incidents/{closed}"),
+        &json!({"status": "closed", "disposition": "resolved_on_scene"}),
+    );
+    let station2 = create(&boss, "criminal", "robbery", 50.0, 3, "s2");
+
+    let ids = |v: &Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .map(|d| d["incident"]["id"].as_i64().unwrap())
+            .collect()
+    };
+    let q = "/api/v1/incidents/duplicates?type=criminal&lon=112.24&lat=30.33";
+    let (st, v) = s.get(&boss, q);
+    assert_eq!(st, 200, "{v}");
+    // Related (public order ~ criminal), open, within 500 m and 15 minutes; nearest first.
+    assert_eq!(ids(&v), [theft, station2, fight], "{v}");
+    let item = &v["items"][2];
+    assert!(
+        (item["distance_m"].as_f64().unwrap() - 300.0).abs() < 1.0,
+        "{item}"
+    );
+    let apart = item["seconds_apart"].as_i64().unwrap();
+    assert!((-130..=-110).contains(&apart), "{item}");
+    assert_eq!(v["items"][0]["incident"]["caller"]["phone"], "138****8000");
+    // A call at another time sees another window; equally near, the closer in time comes first.
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(19)).to_rfc3339();
+    let (_, v) = s.get(&boss, &format!("{q}&at={}", at.replace('+', "%2B")));
+    assert_eq!(ids(&v), [old, theft], "{v}");
+    // Jurisdiction: a station sees only its own incidents.
+    assert_eq!(ids(&s.get(&s.login("s2disp"), q).1), [station2]);
+    assert_eq!(ids(&s.get(&s.login("s1disp"), q).1), Vec::<i64>::new());
+    // Traffic is not related to crime: the collision ten meters away is not offered.
+    let (_, v) = s.get(
+        &boss,
+        "/api/v1/incidents/duplicates?type=traffic&lon=112.24&lat=30.33",
+    );
+    assert!(!ids(&v).contains(&theft), "{v}");
+    // For a recorded incident: itself left out.
+    let (st, v) = s.get(&boss, &format!("/api/v1/incidents/{fight}/duplicates"));
+    assert_eq!(st, 200);
+    assert_eq!(ids(&v), [station2, theft, far], "{v}");
+    assert_eq!(
+        s.get(
+            &s.login("s1disp"),
+            &format!("/api/v1/incidents/{fight}/duplicates")
+        )
+        .0,
+        403
+    );
+
+    // Bad input names the field.
+    for (path, status, field) in [
+        (
+            "/api/v1/incidents/duplicates?lon=112.24&lat=30.33",
+            400,
+            "type",
+        ),
+        (
+            "/api/v1/incidents/duplicates?type=nope&lon=112.24&lat=30.33",
+            422,
+            "type",
+        ),
+        (
+            "/api/v1/incidents/duplicates?type=criminal&lon=200&lat=30.33",
+            422,
+            "lon",
+        ),
+        (
+            "/api/v1/incidents/duplicates?type=criminal&lon=x&lat=30.33",
+            400,
+            "lon",
+        ),
+        (
+            "/api/v1/incidents/duplicates?type=criminal&lon=112.24",
+            400,
+            "lat",
+        ),
+        (
+            "/api/v1/incidents/duplicates?type=criminal&lon=112.24&lat=30.33&at=soon",
+            400,
+            "at",
+        ),
+        (
+            "/api/v1/incidents/duplicates?type=criminal&lon=112.24&lat=30.33&radius=9",
+            400,
+            "radius",
+        ),
+    ] {
+        let (st, e) = s.get(&boss, path);
+        assert_eq!(
+            (st, e["error"]["field"].as_str()),
+            (status, Some(field)),
+            "{path}: {e}"
+        );
+    }
+}
+
+#[test]
+fn merging_a_duplicate_keeps_both_calls_on_both_timelines_audited_and_live() {
+    let (_d, s) = city();
+    let boss = s.login("boss");
+    let other = s.login("disp2");
+    let (_, first) = s.post(&boss, "/api/v1/incidents", &incident_body("电动车被盗"));
+    let keep = first["id"].as_i64().unwrap();
+    let mut b = incident_body("看见有人撬电动车锁");
+    b["caller"] = json!({"name": "李四", "phone": "13900139000"});
+    b["location"] = north_of_default(120.0);
+    b["type"] = json!("public_order");
+    b["subtype"] = json!("disturbance");
+    b["priority"] = json!(1);
+    let (_, second) = s.post(&other, "/api/v1/incidents", &b);
+    let dup = second["id"].as_i64().unwrap();
+    let mut feed = s.ws(&boss, None);
+    feed.drain(Duration::from_millis(200));
+
+    let (st, m) = s.post(
+        &other,
+        &format!("/api/v1/incidents/{dup}/merge"),
+        &json!({"into": keep, "version": 1}),
+    );
+    assert_eq!(st, 200, "{m}");
+    assert_eq!(m["merged"]["status"], "closed");
+    assert_eq!(m["merged"]["disposition"], "duplicate");
+    assert_eq!(m["merged"]["merged_into"], keep);
+    assert_eq!(m["into"]["merged_from"], json!([dup]));
+    assert_eq!(
+        m["into"]["priority"], 1,
+        "the more urgent call sets the priority"
+    );
+    assert_eq!(m["into"]["status"], "new");
+    assert_eq!(m["merged"]["caller"]["phone"], "139****9000");
+
+    // Both timelines show the merge with its actor; the survivor's carries the call itself.
+    let timeline = |id: i64| s.get(&boss, &format!("/api/v1/incidents/{id}/timeline")).1;
+    let tl = timeline(dup);
+    let last = tl["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["kind"].as_str(), last["actor"].as_str()),
+        (Some("incident.merged"), Some("disp2"))
+    );
+    assert_eq!(
+        last["data"]["changes"]["disposition"],
+        json!([null, "duplicate"])
+    );
+    assert_eq!(last["data"]["into"], keep);
+    let tl = timeline(keep);
+    let last = tl["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["kind"].as_str(), last["actor"].as_str()),
+        (Some("incident.call_added"), Some("disp2"))
+    );
+    let call = &last["data"]["call"];
+    assert_eq!(call["incident_id"], dup);
+    assert_eq!(
+        call["caller"],
+        json!({"name": "李四", "phone": "13900139000"})
+    );
+    assert_eq!(call["description"], "看见有人撬电动车锁");
+    assert_eq!(call["received_at"], second["received_at"]);
+    assert_eq!(last["data"]["changes"]["priority"], json!([2, 1]));
+
+    // On record, and live for the jurisdiction (callers masked, no call details on the feed).
+    let audit = audit_rows(&s.dir);
+    assert!(audit.contains(&(
+        "disp2".into(),
+        "incident.merge".into(),
+        format!("incident:{dup}"),
+        "ok".into()
+    )));
+    let got = feed.drain(Duration::from_millis(800));
+    let kinds: Vec<(&str, i64)> = got
+        .iter()
+        .filter(|e| e["type"] == "event")
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["record_id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("incident.merged", dup), ("incident.call_added", keep)],
+        "{got:?}"
+    );
+    assert!(
+        got.iter().all(|e| !e.to_string().contains("13900139000")),
+        "{got:?}"
+    );
+    assert_eq!(got[1]["data"]["merged_from"], json!([dup]));
+
+    // State rules.
+    let merge = |tok: &str, id: i64, body: Value| {
+        s.post(tok, &format!("/api/v1/incidents/{id}/merge"), &body)
+    };
+    let (st, e) = merge(&boss, dup, json!({"into": keep}));
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (409, Some("status")),
+        "closed: {e}"
+    );
+    let (st, e) = merge(&boss, keep, json!({"into": keep}));
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (422, Some("into")),
+        "itself: {e}"
+    );
+    let (st, e) = merge(&boss, keep, json!({"into": dup}));
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (409, Some("into")),
+        "into a closed one: {e}"
+    );
+    let (st, e) = merge(&boss, keep, json!({"into": 9999}));
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (422, Some("into")),
+        "{e}"
+    );
+    let (st, e) = merge(&boss, keep, json!({"into": "x"}));
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (422, Some("into")),
+        "{e}"
+    );
+    let (_, third) = s.post(&boss, "/api/v1/incidents", &incident_body("第三个电话"));
+    let third = third["id"].as_i64().unwrap();
+    let (st, e) = merge(&boss, third, json!({"into": keep, "version": 7}));
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (409, Some("version")),
+        "{e}"
+    );
+    // Role and jurisdiction, refusals audited.
+    let ana = s.login("ana");
+    assert_eq!(merge(&ana, third, json!({"into": keep})).0, 403);
+    let mut b = incident_body("一所的警情");
+    b["org_id"] = json!("s1");
+    let (_, s1inc) = s.post(&boss, "/api/v1/incidents", &b);
+    let s1inc = s1inc["id"].as_i64().unwrap();
+    let s1 = s.login("s1disp");
+    assert_eq!(
+        merge(&s1, s1inc, json!({"into": keep})).0,
+        403,
+        "the city's incident is out of reach"
+    );
+    assert_eq!(merge(&s1, keep, json!({"into": s1inc})).0, 403);
+    let audit = audit_rows(&s.dir);
+    for who in ["ana", "s1disp"] {
+        assert!(
+            audit
+                .iter()
+                .any(|(a, act, _, o)| a == who && act == "incident.merge" && o == "denied"),
+            "{who}: {audit:?}"
+        );
+    }
+    // Units on their way: clear or cancel first.
+    let (_, u) = s.post(
+        &boss,
+        "/api/v1/units",
+        &json!({"call_sign": "城01", "kind": "patrol_car"}),
+    );
+    let (st, a) = s.post(
+        &boss,
+        &format!("/api/v1/incidents/{third}/assignments"),
+        &json!({"unit_id": u["id"]}),
+    );
+    assert_eq!(st, 201, "{a}");
+    let (st, e) = merge(&boss, third, json!({"into": keep}));
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (409, Some("assignments")),
+        "{e}"
+    );
+    assert!(e["error"]["message"].as_str().unwrap().contains("城01"));
+    s.post(
+        &boss,
+        &format!("/api/v1/assignments/{}/status", a["id"]),
+        &json!({"status": "cancelled", "result": "重复报警"}),
+    );
+    assert_eq!(merge(&boss, third, json!({"into": keep})).0, 200);
+    assert_eq!(
+        s.get(&boss, &format!("/api/v1/incidents/{keep}")).1["merged_from"],
+        json!([dup, third])
+    );
+}
+
+#[test]
+fn a_call_is_recorded_and_merged_in_one_step_or_not_at_all() {
+    let (_d, s) = city();
+    let boss = s.login("boss");
+    let (_, first) = s.post(&boss, "/api/v1/incidents", &incident_body("店铺被盗"));
+    let keep = first["id"].as_i64().unwrap();
+    let count = || {
+        s.get(&boss, "/api/v1/incidents?limit=1").1["total"]
+            .as_i64()
+            .unwrap()
+    };
+    let events = || {
+        let c = rusqlite::Connection::open(s.dir.join("zhihui.db")).unwrap();
+        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+
+    let mut b = incident_body("又一个电话说店铺被盗");
+    b["caller"] = json!({"name": "王五", "phone": "13700137000"});
+    b["merge_into"] = json!(keep);
+    let (st, rec) = s.post(&boss, "/api/v1/incidents", &b);
+    assert_eq!(st, 201, "{rec}");
+    assert_eq!(rec["status"], "closed");
+    assert_eq!(rec["disposition"], "duplicate");
+    assert_eq!(rec["merged_into"], keep);
+    let dup = rec["id"].as_i64().unwrap();
+    let (_, k) = s.get(&boss, &format!("/api/v1/incidents/{keep}"));
+    assert_eq!(k["merged_from"], json!([dup]));
+    let (_, tl) = s.get(&boss, &format!("/api/v1/incidents/{dup}/timeline"));
+    let kinds: Vec<&str> = tl["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["incident.created", "incident.merged"]);
+
+    // A refused merge leaves no new record and no event behind.
+    let (n, e0) = (count(), events());
+    for (into, status) in [(json!(dup), 409), (json!(4242), 422)] {
+        b["merge_into"] = into;
+        let (st, e) = s.post(&boss, "/api/v1/incidents", &b);
+        assert_eq!(
+            (st, e["error"]["field"].as_str()),
+            (status, Some("merge_into")),
+            "{e}"
+        );
+    }
+    b["merge_into"] = json!(keep);
+    b["priority"] = json!(9);
+    let (st, e) = s.post(&boss, "/api/v1/incidents", &b);
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("priority")));
+    assert_eq!((count(), events()), (n, e0));
+}
+
+/// The shared OpenStreetMap extracts (`$ZHIHUI_SHARED_DATA/roads`, default `../shared/data`).
+fn shared_roads(file: &str) -> Option<std::path::PathBuf> {
+    let base = std::env::var_os("ZHIHUI_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+        });
+    let p = base.join("roads").join(file);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping {file}: not found at {}", p.display());
+        None
+    }
+}
+
+#[test]
+fn recommendations_come_in_exact_travel_time_order_checked_against_plain_dijkstra_on_shared_extracts(
+) {
+    use zhihui_roads::{Profile, RoadNetwork};
+    for file in ["liechtenstein.osm.pbf", "monaco.osm.pbf"] {
+        let Some(pbf) = shared_roads(file) else {
+            continue;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        setup_city(dir.path());
+        let s = Server::start(dir.path(), &["--roads", pbf.to_str().unwrap()]);
+        let net = RoadNetwork::load(&pbf).unwrap();
+        let t = s.login("boss");
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut pick = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let [lon, lat] = net
+                .node_position((rng % net.node_count() as u64) as u32)
+                .unwrap();
+            json!({"lon": lon, "lat": lat})
+        };
+        let mut units: Vec<(i64, Profile, Value)> = Vec::new();
+        for i in 0..36 {
+            // Cars drive, foot patrols walk: each is ranked on its own profile.
+            let (kind, profile) = if i % 4 == 3 {
+                ("foot_patrol", Profile::Foot)
+            } else {
+                ("patrol_car", Profile::Police)
+            };
+            let pos = pick();
+            let (st, u) = s.post(
+                &t,
+                "/api/v1/units",
+                &json!({"call_sign": format!("测{i:02}"), "kind": kind, "position": pos}),
+            );
+            assert_eq!(st, 201, "{u}");
+            units.push((u["id"].as_i64().unwrap(), profile, u["position"].clone()));
+        }
+        let mut compared = 0;
+        for n in 0..6 {
+            let mut b = incident_body("精确排序");
+            b["location"] = pick();
+            let (_, inc) = s.post(&t, "/api/v1/incidents", &b);
+            let (st, recs) = s.get(
+                &t,
+                &format!("/api/v1/incidents/{}/recommendations?k=50", inc["id"]),
+            );
+            assert_eq!(st, 200, "{recs}");
+            let at = &inc["location"];
+            let mut want: Vec<(f64, i64)> = units
+                .iter()
+                .filter_map(|(id, profile, pos)| {
+                    let from =
+                        net.snap_for(*profile, pos["lon"].as_f64()?, pos["lat"].as_f64()?)?;
+                    let to = net.snap_for(*profile, at["lon"].as_f64()?, at["lat"].as_f64()?)?;
+                    let r = net.route_dijkstra(*profile, &from, &to)?;
+                    Some((r.seconds, *id))
+                })
+                .collect();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let got: Vec<(f64, i64)> = recs
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["eta_s"].as_f64().unwrap(), r["unit_id"].as_i64().unwrap()))
+                .collect();
+            compared += want.len();
+            assert_eq!(
+                got.iter().map(|g| g.1).collect::<Vec<_>>(),
+                want.iter().map(|w| w.1).collect::<Vec<_>>(),
+                "{file}, incident {n}: order differs from Dijkstra\n got {got:?}\nwant {want:?}"
+            );
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g.0 - w.0).abs() < 1e-6,
+                    "{file}: unit {} eta {} vs Dijkstra {}",
+                    g.1,
+                    g.0,
+                    w.0
+                );
+            }
+        }
+        // Some random points sit on islands of the network (a car park, a private lane); most
+        // must not, or the comparison proves little.
+        eprintln!("{file}: {compared} unit-incident pairs compared");
+        assert!(
+            compared >= 6 * 36 / 2,
+            "{file}: only {compared} pairs reachable"
+        );
+    }
 }

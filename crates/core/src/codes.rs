@@ -185,6 +185,51 @@ pub fn run_card(kind: &str, subtype: Option<&str>) -> &'static [(crate::UnitKind
     }
 }
 
+/// How far apart (straight line) two calls may be and still describe the same event.
+pub const DUPLICATE_RADIUS_M: f64 = 500.0;
+
+/// How far apart in time (received) two calls may be and still describe the same event.
+pub const DUPLICATE_WINDOW_S: i64 = 15 * 60;
+
+/// Incident types that a caller may use for what another caller reports as `kind`: an open
+/// incident of a related type nearby is offered as a possible duplicate of a new call. The
+/// relation is symmetric and every type is related to itself. Why each pair:
+///
+/// - `criminal` ~ `public_order`: a fight that turns into an assault or a robbery is reported as
+///   either, depending on what the caller saw;
+/// - `criminal` ~ `dispute`, `public_order` ~ `dispute`: a quarrel that escalates;
+/// - `traffic` ~ `dispute`: the parties of a collision argue (the `traffic_dispute` sub-type);
+/// - `traffic` ~ `fire`: burning vehicles and explosions after a crash;
+/// - `fire` ~ `help`: people trapped by a fire or calling for help because of smoke;
+/// - `other` ~ every type: a caller who cannot tell what is going on.
+///
+/// Sub-types are not compared: two callers rarely agree on them.
+pub fn related_types(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "criminal" => &["criminal", "public_order", "dispute", "other"],
+        "public_order" => &["public_order", "criminal", "dispute", "other"],
+        "dispute" => &["dispute", "criminal", "public_order", "traffic", "other"],
+        "traffic" => &["traffic", "dispute", "fire", "other"],
+        "fire" => &["fire", "traffic", "help", "other"],
+        "help" => &["help", "fire", "other"],
+        "other" => &[
+            "other",
+            "criminal",
+            "public_order",
+            "traffic",
+            "fire",
+            "help",
+            "dispute",
+        ],
+        _ => &[],
+    }
+}
+
+/// Whether calls of types `a` and `b` may describe the same event (see [`related_types`]).
+pub fn types_related(a: &str, b: &str) -> bool {
+    related_types(a).contains(&b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +246,18 @@ mod tests {
         }
         let d: HashSet<_> = DISPOSITIONS.iter().map(|d| d.code).collect();
         assert_eq!(d.len(), DISPOSITIONS.len());
+    }
+
+    #[test]
+    fn related_types_are_reflexive_symmetric_and_known() {
+        for a in INCIDENT_TYPES {
+            assert!(types_related(a.code, a.code), "{} ~ itself", a.code);
+            for &b in related_types(a.code) {
+                assert!(incident_type(b).is_some(), "unknown type {b}");
+                assert!(types_related(b, a.code), "{} ~ {b} but not back", a.code);
+            }
+        }
+        assert!(!types_related("traffic", "criminal"));
+        assert!(related_types("no_such_type").is_empty());
     }
 }

@@ -35,6 +35,10 @@ pub enum DomainError {
         /// Requested state.
         to: String,
     },
+    /// The change is well-formed but the state of a record it names does not allow it, e.g. a
+    /// merge into a closed incident; `field` names the request field that points at that record.
+    #[error("{}: {}", .0.field, .0.message)]
+    Conflict(FieldError),
 }
 
 impl DomainError {
@@ -43,10 +47,15 @@ impl DomainError {
         Self::Invalid(FieldError::new(field, message))
     }
 
+    /// Shorthand for a state conflict naming a field.
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict(FieldError::new(field, message))
+    }
+
     /// The field this error names, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::Invalid(f) => Some(&f.field),
+            Self::Invalid(f) | Self::Conflict(f) => Some(&f.field),
             Self::Transition { .. } => Some("status"),
         }
     }

@@ -142,6 +142,13 @@ pub struct Incident {
     pub updated_at: Time,
     /// Incremented on every change.
     pub version: u64,
+    /// For a call closed as a duplicate: the incident it was merged into.
+    #[serde(default)]
+    pub merged_into: Option<i64>,
+    /// Calls merged into this incident, oldest first (their own records stay, closed as
+    /// `duplicate`).
+    #[serde(default)]
+    pub merged_from: Vec<i64>,
 }
 
 /// The body of a create request.
@@ -174,6 +181,10 @@ pub struct NewIncident {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub received_at: Option<Time>,
+    /// Record the call and merge it at once into this open incident (a duplicate call): the new
+    /// record is closed as `duplicate`, in the same transaction as its creation.
+    #[serde(default)]
+    pub merge_into: Option<i64>,
 }
 
 /// The body of an update request: only the fields present change.
@@ -284,8 +295,56 @@ impl NewIncident {
             created_by: created_by.to_owned(),
             updated_at: now,
             version: 1,
+            merged_into: None,
+            merged_from: Vec::new(),
         })
     }
+}
+
+/// A call as the incident it was merged into records it: who called, when, and what they said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MergedCall {
+    /// The call's own incident record (closed as `duplicate`).
+    pub incident_id: i64,
+    /// When that call was received.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub received_at: Time,
+    /// Who called. Personal data: it travels only where the full incident does.
+    pub caller: Caller,
+    /// Where the caller placed it.
+    pub location: LonLat,
+    /// Address as the caller gave it.
+    pub address: String,
+    /// Type the call was taken as.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Sub-type the call was taken as.
+    pub subtype: Option<String>,
+    /// Priority the call was taken with.
+    pub priority: u8,
+    /// What the caller said.
+    pub description: String,
+}
+
+/// What a merge did to both records.
+#[derive(Debug, Clone)]
+pub struct Merge {
+    /// Changes to the merged (duplicate) incident.
+    pub merged: Changes,
+    /// Changes to the surviving incident.
+    pub into: Changes,
+    /// The call the surviving incident gained.
+    pub call: MergedCall,
+}
+
+/// A possible duplicate of a call: an open incident of a related type, close in space and time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DuplicateMatch {
+    /// Straight-line distance between the two locations, meters.
+    pub distance_m: f64,
+    /// Received time of the incident minus that of the call, seconds (negative: earlier).
+    pub seconds_apart: i64,
 }
 
 impl Incident {
@@ -412,6 +471,110 @@ impl Incident {
         Ok(changes)
     }
 
+    /// Whether this incident may be the same event as a call of type `kind` received at `at` at
+    /// `location`: open, of a related type ([`codes::related_types`]), within
+    /// [`codes::DUPLICATE_RADIUS_M`] and [`codes::DUPLICATE_WINDOW_S`].
+    pub fn duplicate_of_call(
+        &self,
+        kind: &str,
+        location: &LonLat,
+        at: Time,
+    ) -> Option<DuplicateMatch> {
+        if self.status == IncidentStatus::Closed || !codes::types_related(kind, &self.kind) {
+            return None;
+        }
+        let seconds_apart = (self.received_at - at).num_seconds();
+        if seconds_apart.abs() > codes::DUPLICATE_WINDOW_S {
+            return None;
+        }
+        let distance_m = self.location.distance_m(location);
+        (distance_m <= codes::DUPLICATE_RADIUS_M).then_some(DuplicateMatch {
+            distance_m,
+            seconds_apart,
+        })
+    }
+
+    /// Merges this incident (a duplicate call) into `into`: this one closes with disposition
+    /// `duplicate` pointing at `into`, which records the call and takes the more urgent of the
+    /// two priorities. Either both change or, on error, neither does. Whether the actor may touch
+    /// both records, and whether this one still has units on the way, is the caller's to check.
+    pub fn merge_into(&mut self, into: &mut Incident, now: Time) -> Result<Merge, DomainError> {
+        if self.id == into.id {
+            return Err(DomainError::invalid(
+                "into",
+                "an incident cannot be merged into itself",
+            ));
+        }
+        if self.status == IncidentStatus::Closed {
+            return Err(DomainError::Transition {
+                record: "incident",
+                from: "closed".into(),
+                to: "merged".into(),
+            });
+        }
+        if into.status == IncidentStatus::Closed {
+            return Err(DomainError::conflict(
+                "into",
+                format!(
+                    "incident {} is closed; a call is merged into an open incident",
+                    into.id
+                ),
+            ));
+        }
+        let mut a = self.clone();
+        a.status = IncidentStatus::Closed;
+        a.disposition = Some("duplicate".into());
+        a.merged_into = Some(into.id);
+        a.version += 1;
+        a.updated_at = now;
+        let mut b = into.clone();
+        b.priority = b.priority.min(self.priority);
+        b.merged_from.push(self.id);
+        b.version += 1;
+        b.updated_at = now;
+
+        let mut merged = Changes::new();
+        record_change(&mut merged, "status", &self.status, &a.status);
+        record_change(
+            &mut merged,
+            "disposition",
+            &self.disposition,
+            &a.disposition,
+        );
+        record_change(
+            &mut merged,
+            "merged_into",
+            &self.merged_into,
+            &a.merged_into,
+        );
+        let mut into_changes = Changes::new();
+        record_change(&mut into_changes, "priority", &into.priority, &b.priority);
+        record_change(
+            &mut into_changes,
+            "merged_from",
+            &into.merged_from,
+            &b.merged_from,
+        );
+        let call = MergedCall {
+            incident_id: self.id,
+            received_at: self.received_at,
+            caller: self.caller.clone(),
+            location: self.location,
+            address: self.address.clone(),
+            kind: self.kind.clone(),
+            subtype: self.subtype.clone(),
+            priority: self.priority,
+            description: self.description.clone(),
+        };
+        *self = a;
+        *into = b;
+        Ok(Merge {
+            merged,
+            into: into_changes,
+            call,
+        })
+    }
+
     /// The record with the caller masked, for lists and the live feed.
     pub fn masked(&self) -> Incident {
         Incident {
@@ -447,6 +610,7 @@ mod tests {
             description: "电动车被盗".into(),
             org_id: None,
             received_at: None,
+            merge_into: None,
         }
     }
 
@@ -584,5 +748,67 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(e.field(), Some("version"));
+    }
+
+    #[test]
+    fn a_merge_closes_the_duplicate_and_the_survivor_keeps_the_call() {
+        let mut first = new().into_incident(1, "s1".into(), "d", t(0)).unwrap();
+        let mut n = new();
+        n.priority = 1;
+        n.caller.name = "李四".into();
+        n.description = "看见有人撬车".into();
+        let mut second = n.into_incident(2, "s1".into(), "d", t(120)).unwrap();
+        let m = second.merge_into(&mut first, t(130)).unwrap();
+        assert_eq!(second.status, IncidentStatus::Closed);
+        assert_eq!(second.disposition.as_deref(), Some("duplicate"));
+        assert_eq!(second.merged_into, Some(1));
+        assert_eq!(first.merged_from, [2]);
+        assert_eq!(first.priority, 1, "the more urgent priority wins");
+        assert_eq!((first.version, second.version), (2, 2));
+        assert_eq!(m.merged["status"], serde_json::json!(["new", "closed"]));
+        assert_eq!(m.into["priority"], serde_json::json!([2, 1]));
+        assert_eq!(m.call.caller.name, "李四");
+        assert_eq!(m.call.received_at, t(120));
+        assert_eq!(m.call.description, "看见有人撬车");
+        // A closed record merges no further, in either role; nothing changes on refusal.
+        let mut third = new().into_incident(3, "s1".into(), "d", t(140)).unwrap();
+        let e = second.merge_into(&mut third, t(150)).unwrap_err();
+        assert_eq!(e.field(), Some("status"));
+        let e = third.merge_into(&mut second, t(150)).unwrap_err();
+        assert!(matches!(e, DomainError::Conflict(_)));
+        assert_eq!(e.field(), Some("into"));
+        assert_eq!(third.status, IncidentStatus::New);
+        let copy = first.clone();
+        let e = first.clone().merge_into(&mut first, t(150)).unwrap_err();
+        assert_eq!(e.field(), Some("into"));
+        assert_eq!(first, copy);
+    }
+
+    #[test]
+    fn duplicates_are_open_related_near_and_recent() {
+        let inc = new().into_incident(1, "s1".into(), "d", t(0)).unwrap();
+        let here = inc.location;
+        let north = |m: f64| LonLat {
+            lon: here.lon,
+            lat: here.lat + m / 111_195.0,
+        };
+        let m = inc
+            .duplicate_of_call("public_order", &north(400.0), t(600))
+            .unwrap();
+        assert!((m.distance_m - 400.0).abs() < 1.0, "{m:?}");
+        assert_eq!(m.seconds_apart, -600);
+        assert!(inc
+            .duplicate_of_call("criminal", &north(600.0), t(60))
+            .is_none());
+        assert!(inc
+            .duplicate_of_call("criminal", &here, t(16 * 60))
+            .is_none());
+        assert!(inc
+            .duplicate_of_call("criminal", &here, t(-15 * 60))
+            .is_some());
+        assert!(inc.duplicate_of_call("traffic", &here, t(60)).is_none());
+        let mut closed = inc.clone();
+        closed.status = IncidentStatus::Closed;
+        assert!(closed.duplicate_of_call("criminal", &here, t(60)).is_none());
     }
 }

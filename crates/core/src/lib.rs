@@ -9,18 +9,31 @@ mod error;
 pub mod geo;
 pub mod incident;
 pub mod instruction;
+pub mod interception;
+pub mod major_event;
 pub mod org;
+pub mod response_plan;
 pub mod role;
 pub mod unit;
 
 pub use assignment::{Assignment, AssignmentStatus};
 pub use error::{DomainError, FieldError};
 pub use geo::LonLat;
-pub use incident::{Caller, Incident, IncidentPatch, IncidentStatus, NewIncident};
+pub use incident::{
+    Caller, DuplicateMatch, Incident, IncidentPatch, IncidentStatus, Merge, MergedCall, NewIncident,
+};
 pub use instruction::{
     Instruction, InstructionStatus, NewInstruction, Recipient, RecipientStatus, Target,
 };
+pub use interception::{
+    Interception, InterceptionOutcome, InterceptionPoint, InterceptionStatus, NewInterception,
+    NewInterceptionPoint, PointStatus,
+};
 pub use org::{Org, OrgKind, OrgTree};
+pub use response_plan::{
+    ActivationStatus, ActivationStep, PlanActivation, PlanDraft, PlanStep, ResponsePlan, Scenario,
+    StepStatus, StepTarget,
+};
 pub use role::{Action, Role};
 pub use unit::{NewUnit, Unit, UnitKind, UnitPatch, UnitStatus};
 

@@ -8,7 +8,11 @@
 //! petgraph's Dijkstra (one search per source; stops at the target for one-to-one).
 //!
 //! Cases too slow to sample 10 times (fast_paths and petgraph 1000×1000) are not run; the README
-//! extrapolates them from the 100×100 figures (×100 pairs, ×10 searches).
+//! extrapolates them from the 100×100 figures (×100 pairs, ×10 searches), and petgraph's
+//! many-to-all of 16 sources from its one-to-all (×16).
+//!
+//! One-to-all (PHAST) and many-to-all of 16 sources are compared with petgraph's full
+//! Dijkstra; fast_paths has no one-to-all query.
 //!
 //! Data: `$ZHIHUI_SHARED_DATA/roads` (default `../shared/data/roads` beside the repository);
 //! missing files are skipped with a message. `ZHIHUI_BENCH_GRAPHS=li,mc,bremen` picks graphs.
@@ -19,7 +23,7 @@ use std::time::Duration;
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use petgraph::graph::{DiGraph, NodeIndex};
 use zhihui_roads::raw::{edges, RawGraph};
-use zhihui_roads::{Profile, RoadNetwork, Snap};
+use zhihui_roads::{Direction, Profile, RoadNetwork, Snap};
 
 const P: Profile = Profile::Car;
 
@@ -143,6 +147,12 @@ fn baseline_benches(c: &mut Criterion, name: &str, b: &Baselines, src: &[u32], d
                 .collect::<Vec<_>>()
         })
     });
+    g.bench_function("one_to_all/petgraph", |bn| {
+        bn.iter(|| {
+            i = (i + 1) % src.len();
+            b.dijkstra_all(src[i]).len()
+        })
+    });
     g.bench_function("matrix_100x100/fast_paths", |bn| {
         bn.iter(|| {
             src[..100]
@@ -231,6 +241,22 @@ fn pbf(c: &mut Criterion, key: &str, file: &str) {
                 net.nearest_k(P, &to[i], &from[..500], 10)
             })
         });
+        g.bench_function("one_to_all/zhihui", |bn| {
+            bn.iter(|| {
+                i = (i + 1) % from.len();
+                net.one_to_all(P, &from[i]).millis()[0]
+            })
+        });
+        g.bench_function("many_to_all_16/zhihui", |bn| {
+            bn.iter(|| {
+                i = (i + 16) % (from.len() - 16);
+                let mut sum = 0u64;
+                net.many_to_all_with(P, &from[i..i + 16], Direction::Forward, |_, t| {
+                    sum += t.millis()[0] as u64
+                });
+                sum
+            })
+        });
         g.bench_function("matrix_100x100/zhihui", |bn| {
             bn.iter(|| net.matrix(P, &from[..100], &to[..100]))
         });
@@ -296,7 +322,19 @@ fn bremen(c: &mut Criterion) {
         g.bench_function("one_to_500/zhihui", |bn| {
             bn.iter(|| {
                 i = (i + 1) % dst.len();
-                graph.matrix(&src[..500], &dst[i..i + 1])
+                graph.nearest_k(dst[i], &src[..500], 10)
+            })
+        });
+        g.bench_function("one_to_all/zhihui", |bn| {
+            bn.iter(|| {
+                i = (i + 1) % src.len();
+                graph.many_to_all(&src[i..i + 1], false)
+            })
+        });
+        g.bench_function("many_to_all_16/zhihui", |bn| {
+            bn.iter(|| {
+                i = (i + 16) % (src.len() - 16);
+                graph.many_to_all(&src[i..i + 16], false)
             })
         });
         g.bench_function("matrix_100x100/zhihui", |bn| {

@@ -60,6 +60,11 @@ impl Builder {
         Ok(id)
     }
 
+    /// `(lon, lat)` of a node added earlier.
+    pub fn position(&self, id: u32) -> (f64, f64) {
+        (self.lon[id as usize], self.lat[id as usize])
+    }
+
     fn intern(&mut self, name: Option<String>) -> u32 {
         match name {
             Some(n) if !n.trim().is_empty() => {

@@ -1,21 +1,37 @@
-//! Contraction hierarchies: fast_paths builds the hierarchy and answers point-to-point queries;
-//! the bucket many-to-many search runs on a copy of its upward graphs.
+//! Contraction hierarchies and the queries on them: point-to-point (two upward searches
+//! meeting at the top, then shortcuts unpacked), the bucket many-to-many search and the
+//! sweeps.
 //!
-//! fast_paths keeps the hierarchy's arrays crate-private but serializes them with serde, so the
-//! copy is taken by round-tripping the `FastGraph` through postcard into [`MirrorGraph`], whose
-//! fields mirror fast_paths 1.0.0 exactly (the dependency is pinned with `=` for that reason;
-//! the proptests comparing matrices with Dijkstra catch a layout change).
+//! Two builders, chosen by size (measured in bench/RESULTS.md): fast_paths up to
+//! [`FAST_PATHS_MAX_NODES`] nodes, whose hierarchies answer queries faster, and
+//! [`crate::contract`] above, which builds a million-node city in a fraction of fast_paths'
+//! time. fast_paths keeps its arrays crate-private but serializes them with serde, so its
+//! hierarchy is read by round-tripping the `FastGraph` through postcard into
+//! [`MirrorGraph`], whose fields mirror fast_paths 1.0.0 exactly (the dependency is pinned
+//! with `=` for that reason; the proptests comparing every query with Dijkstra catch a layout
+//! change). Queries never call fast_paths.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
-use fast_paths::{FastGraph, InputGraph, PathCalculator};
+use fast_paths::InputGraph;
 use serde::Deserialize;
 
+use crate::contract::{self, HEdge};
 use crate::network::{RoadNetwork, NONE};
+use crate::phast::{choose_phast, Sweep, MAX_MS};
 use crate::snap::Terminal;
 use crate::Profile;
+
+/// Networks up to this many nodes get fast_paths' hierarchy; larger ones
+/// [`crate::contract`]'s.
+pub(crate) const FAST_PATHS_MAX_NODES: usize = 300_000;
+
+/// 0 = builder by size, 1 = always fast_paths, 2 = always [`crate::contract`]. Set only by
+/// `raw::force_builder`, for tests and measurements.
+pub(crate) static BUILDER: AtomicU8 = AtomicU8::new(0);
 
 #[derive(Deserialize)]
 struct MirrorEdge {
@@ -36,167 +52,341 @@ struct MirrorGraph {
     first_edge_ids_bwd: Vec<usize>,
 }
 
-/// Edges to higher-ranked nodes, by node id, with weight (ms) and unpacked length.
-struct Upward {
+/// Edges to higher-ranked nodes, by node id, with weight (ms) and unpacked length. A shortcut
+/// a -> b bypasses `mid[e]`: it is the edge a -> mid (`down` index `sub[e][0]`) followed by
+/// mid -> b (`up` index `sub[e][1]`); original edges have `mid` `NONE`.
+pub(crate) struct Upward {
     first: Vec<u32>,
-    adj: Vec<u32>,
-    ms: Vec<u64>,
-    meters: Vec<f64>,
+    pub adj: Vec<u32>,
+    pub ms: Vec<u64>,
+    pub meters: Vec<f64>,
+    mid: Vec<u32>,
+    sub: Vec<[u32; 2]>,
 }
 
 impl Upward {
-    fn edges(&self, v: u32) -> std::ops::Range<usize> {
+    pub fn edges(&self, v: u32) -> std::ops::Range<usize> {
         let v = v as usize;
         if v + 1 >= self.first.len() {
             return 0..0;
         }
         self.first[v] as usize..self.first[v + 1] as usize
     }
+
+    fn with_capacity(n: usize, m: usize) -> Upward {
+        let mut first = Vec::with_capacity(n + 1);
+        first.push(0);
+        Upward {
+            first,
+            adj: Vec::with_capacity(m),
+            ms: Vec::with_capacity(m),
+            meters: Vec::with_capacity(m),
+            mid: Vec::with_capacity(m),
+            sub: Vec::with_capacity(m),
+        }
+    }
+}
+
+/// [`contract::Hierarchy`] lists as CSR arrays (sub-edge positions made global).
+fn from_lists(up: Vec<Vec<HEdge>>, down: Vec<Vec<HEdge>>) -> (Upward, Upward) {
+    let n = up.len();
+    let start = |l: &[Vec<HEdge>]| {
+        let mut f = Vec::with_capacity(n + 1);
+        f.push(0u32);
+        for x in l {
+            f.push(f[f.len() - 1] + x.len() as u32);
+        }
+        f
+    };
+    let (fu, fd) = (start(&up), start(&down));
+    let convert = |lists: Vec<Vec<HEdge>>| {
+        let m: usize = lists.iter().map(Vec::len).sum();
+        let mut g = Upward::with_capacity(n, m);
+        for l in lists {
+            for e in l {
+                g.adj.push(e.adj);
+                g.ms.push(e.w as u64);
+                g.meters.push(e.meters);
+                g.mid.push(e.mid);
+                g.sub.push(if e.mid == NONE {
+                    [NONE; 2]
+                } else {
+                    [fd[e.mid as usize] + e.sub[0], fu[e.mid as usize] + e.sub[1]]
+                });
+            }
+            g.first.push(g.adj.len() as u32);
+        }
+        g
+    };
+    (convert(up), convert(down))
+}
+
+/// fast_paths' hierarchy as [`Upward`] graphs by node id, lengths unpacked.
+fn from_fast_paths(
+    net: &RoadNetwork,
+    profile: Profile,
+    mg: &MirrorGraph,
+) -> Option<(Vec<u32>, Upward, Upward)> {
+    let n = mg.num_nodes;
+    if mg.ranks.len() != n
+        || mg.first_edge_ids_fwd.len() != n + 1
+        || mg.first_edge_ids_bwd.len() != n + 1
+    {
+        return None;
+    }
+    // fast_paths stores edges by rank; ours by node id: where each of its edges lands.
+    let place = |first_ids: &[usize], len: usize| -> Option<Vec<u32>> {
+        let mut at = vec![NONE; len];
+        let mut k = 0u32;
+        for v in 0..n {
+            let r = mg.ranks[v];
+            for slot in at.get_mut(*first_ids.get(r)?..*first_ids.get(r + 1)?)? {
+                *slot = k;
+                k += 1;
+            }
+        }
+        Some(at)
+    };
+    let at_fwd = place(&mg.first_edge_ids_fwd, mg.edges_fwd.len())?;
+    let at_bwd = place(&mg.first_edge_ids_bwd, mg.edges_bwd.len())?;
+    let build = |edges: &[MirrorEdge], first_ids: &[usize]| -> Option<Upward> {
+        let mut g = Upward::with_capacity(n, edges.len());
+        for v in 0..n {
+            let r = mg.ranks[v];
+            for e in edges.get(first_ids[r]..first_ids[r + 1])? {
+                g.adj.push(e.adj_node as u32);
+                g.ms.push(e.weight as u64);
+                g.meters.push(f64::NAN);
+                if e.replaced_in_edge == usize::MAX || e.replaced_out_edge == usize::MAX {
+                    g.mid.push(NONE);
+                    g.sub.push([NONE; 2]);
+                } else {
+                    let out = mg.edges_fwd.get(e.replaced_out_edge)?;
+                    g.mid.push(out.base_node as u32);
+                    g.sub.push([
+                        *at_bwd.get(e.replaced_in_edge)?,
+                        *at_fwd.get(e.replaced_out_edge)?,
+                    ]);
+                }
+            }
+            g.first.push(g.adj.len() as u32);
+        }
+        Some(g)
+    };
+    let mut up = build(&mg.edges_fwd, &mg.first_edge_ids_fwd)?;
+    let mut down = build(&mg.edges_bwd, &mg.first_edge_ids_bwd)?;
+    // Lengths by increasing rank: a shortcut's halves sit at a lower node, already done.
+    let mut order = vec![0usize; n];
+    for (v, &r) in mg.ranks.iter().enumerate() {
+        *order.get_mut(r)? = v;
+    }
+    for &v in &order {
+        for is_up in [true, false] {
+            let g = if is_up { &up } else { &down };
+            let range = g.edges(v as u32);
+            let mut lens = Vec::with_capacity(range.len());
+            for e in range.clone() {
+                let m = if g.mid[e] == NONE {
+                    let (a, b) = if is_up {
+                        (v as u32, g.adj[e])
+                    } else {
+                        (g.adj[e], v as u32)
+                    };
+                    net.best_edge(profile, a, b).map_or(0.0, |x| x.1)
+                } else {
+                    let [d, u] = g.sub[e];
+                    down.meters.get(d as usize)? + up.meters.get(u as usize)?
+                };
+                if m.is_nan() {
+                    return None;
+                }
+                lens.push(m);
+            }
+            let g = if is_up { &mut up } else { &mut down };
+            g.meters[range].copy_from_slice(&lens);
+        }
+    }
+    let rank = mg.ranks.iter().map(|&r| r as u32).collect();
+    Some((rank, up, down))
 }
 
 pub(crate) struct Ch {
-    fg: FastGraph,
-    n: usize,
-    /// Size of the search arrays: every node of the network (terminals may sit on nodes past
-    /// the hierarchy's range, which have no edge for this profile).
-    n_all: usize,
-    up: Upward,
-    down: Upward,
-    pool: Mutex<Vec<PathCalculator>>,
+    /// Rank of each node (0 = contracted first).
+    rank: Vec<u32>,
+    /// Size of the search arrays: every node of the network.
+    pub n_all: usize,
+    pub up: Upward,
+    pub down: Upward,
     scratch: Mutex<Vec<Scratch>>,
+    /// PHAST arrays, built on the first one-to-all query (most servers never ask for one).
+    sweep: OnceLock<Option<Sweep>>,
 }
 
 impl Ch {
+    /// Nodes by rank, lowest first.
     pub fn node_order(&self) -> Vec<usize> {
-        fast_paths::get_node_ordering(&self.fg)
+        let mut o = vec![0usize; self.rank.len()];
+        for (v, &r) in self.rank.iter().enumerate() {
+            o[r as usize] = v;
+        }
+        o
+    }
+
+    pub fn phast(&self) -> Option<&Sweep> {
+        self.sweep.get_or_init(|| Sweep::build(self)).as_ref()
     }
 
     /// `order`: a node order from another profile's hierarchy, used when it fits this graph.
     pub fn build(net: &RoadNetwork, profile: Profile, order: Option<&[usize]>) -> Option<Ch> {
+        let own = match BUILDER.load(Ordering::Relaxed) {
+            1 => false,
+            2 => true,
+            _ => net.node_count() > FAST_PATHS_MAX_NODES,
+        };
+        Self::build_with(net, profile, order, own)
+    }
+
+    /// [`Ch::build`] with the builder chosen by the caller (`own`: [`crate::contract`]).
+    fn build_with(
+        net: &RoadNetwork,
+        profile: Profile,
+        order: Option<&[usize]>,
+        own: bool,
+    ) -> Option<Ch> {
         let p = &net.p;
         let ms = &p.ms[profile.idx()];
-        let mut ig = InputGraph::new();
-        let mut edges = 0usize;
-        for v in 0..net.node_count() {
-            let range = p.first_out[v] as usize..p.first_out[v + 1] as usize;
-            for (&w, &h) in ms[range.clone()].iter().zip(&p.head[range]) {
+        let n = net.node_count();
+        let mut arcs = Vec::new();
+        for v in 0..n {
+            let r = p.first_out[v] as usize..p.first_out[v + 1] as usize;
+            let edges = p.head[r.clone()]
+                .iter()
+                .zip(&ms[r.clone()])
+                .zip(&p.meters[r]);
+            for ((&h, &w), &m) in edges {
                 if w != NONE && h as usize != v {
-                    ig.add_edge(v, h as usize, w as usize);
-                    edges += 1;
+                    arcs.push((v as u32, h, w, m as f64));
                 }
             }
         }
-        if edges == 0 {
+        if arcs.is_empty() {
             return None;
         }
-        ig.freeze();
-        let fg = match order {
-            Some(o) if o.len() == ig.get_num_nodes() => {
-                fast_paths::prepare_with_order(&ig, o).unwrap_or_else(|_| fast_paths::prepare(&ig))
+        let (mut rank, up, down) = if own {
+            let order: Option<Vec<u32>> = order.map(|o| o.iter().map(|&v| v as u32).collect());
+            let h = contract::build(n, &arcs, order.as_deref());
+            drop(arcs);
+            let (up, down) = from_lists(h.up, h.down);
+            (h.rank, up, down)
+        } else {
+            let mut ig = InputGraph::new();
+            for &(a, b, w, _) in &arcs {
+                ig.add_edge(a as usize, b as usize, w as usize);
             }
-            _ => fast_paths::prepare(&ig),
+            drop(arcs);
+            ig.freeze();
+            let fg = match order {
+                Some(o) if o.len() == ig.get_num_nodes() => fast_paths::prepare_with_order(&ig, o)
+                    .unwrap_or_else(|_| fast_paths::prepare(&ig)),
+                _ => fast_paths::prepare(&ig),
+            };
+            drop(ig);
+            let bytes = postcard::to_allocvec(&fg).ok()?;
+            drop(fg);
+            let mg: MirrorGraph = postcard::from_bytes(&bytes).ok()?;
+            drop(bytes);
+            from_fast_paths(net, profile, &mg)?
         };
-        let bytes = postcard::to_allocvec(&fg).ok()?;
-        let mg: MirrorGraph = postcard::from_bytes(&bytes).ok()?;
-        let n = mg.num_nodes;
-        if mg.ranks.len() != n
-            || mg.first_edge_ids_fwd.len() != n + 1
-            || mg.first_edge_ids_bwd.len() != n + 1
-        {
+        // fast_paths numbers only the nodes up to the last one with an edge; the rest have no
+        // edge for this profile and rank above everything (no search ever leaves them).
+        let mut next = rank.len() as u32;
+        rank.resize(n, NONE);
+        for r in &mut rank[..] {
+            if *r == NONE {
+                *r = next;
+                next += 1;
+            }
+        }
+        if next as usize != n {
             return None;
         }
-        let [meters_fwd, meters_bwd] = unpacked_meters(net, profile, &mg);
-        let upward = |edges: &[MirrorEdge], first_ids: &[usize], meters: &[f64]| {
-            let mut first = Vec::with_capacity(n + 1);
-            let mut adj = Vec::with_capacity(edges.len());
-            let mut w = Vec::with_capacity(edges.len());
-            let mut m = Vec::with_capacity(edges.len());
-            first.push(0u32);
-            for v in 0..n {
-                let r = mg.ranks[v];
-                for (e, edge) in edges
-                    .iter()
-                    .enumerate()
-                    .take(first_ids[r + 1])
-                    .skip(first_ids[r])
-                {
-                    adj.push(edge.adj_node as u32);
-                    w.push(edge.weight as u64);
-                    m.push(meters[e]);
-                }
-                first.push(adj.len() as u32);
-            }
-            Upward {
-                first,
-                adj,
-                ms: w,
-                meters: m,
-            }
-        };
-        let up = upward(&mg.edges_fwd, &mg.first_edge_ids_fwd, &meters_fwd);
-        let down = upward(&mg.edges_bwd, &mg.first_edge_ids_bwd, &meters_bwd);
         Some(Ch {
-            fg,
-            n,
-            n_all: n.max(net.node_count()),
+            rank,
+            n_all: n,
             up,
             down,
-            pool: Mutex::new(Vec::new()),
             scratch: Mutex::new(Vec::new()),
+            sweep: OnceLock::new(),
         })
     }
 
-    /// Fastest path between terminal sets: total ms and the node sequence.
+    /// Fastest path between terminal sets: total ms and the node sequence. Two upward searches,
+    /// forward from `s` and backward from `t`; the fastest path's highest node is settled
+    /// (and not stalled) by both, so the best sum over common nodes is exact.
     pub fn path(&self, s: &[Terminal], t: &[Terminal]) -> Option<(u64, Vec<u32>)> {
-        let mut best: Option<(u64, Vec<u32>)> = None;
-        for a in s {
-            for b in t {
-                if a.node == b.node && best.as_ref().is_none_or(|x| a.ms + b.ms < x.0) {
-                    best = Some((a.ms + b.ms, vec![a.node]));
+        let mut fwd = self.scratch();
+        let mut bwd = self.scratch();
+        let (mut sf, mut sb) = (Vec::new(), Vec::new());
+        self.upward_search(&self.up, &self.down, s, &mut fwd, &mut sf);
+        for &(v, d, _) in &sf {
+            bwd.aux[v as usize] = d;
+        }
+        // The backward search stops once its distance alone reaches the best meeting found.
+        let best = self.upward_search_meeting(&self.down, &self.up, t, &mut bwd, &mut sb);
+        for &(v, _, _) in &sf {
+            bwd.aux[v as usize] = u64::MAX;
+        }
+        let out = best.map(|(ms, top)| {
+            // Hierarchy edges up from the source to the top, then down to the target, each as
+            // (is an `up` edge, index, head), then unpacked.
+            let mut edges = Vec::new();
+            let mut v = top;
+            while fwd.pred[v as usize] != NONE {
+                edges.push((true, fwd.pred_edge[v as usize] as usize, v));
+                v = fwd.pred[v as usize];
+            }
+            let first = v;
+            edges.reverse();
+            let mut v = top;
+            while bwd.pred[v as usize] != NONE {
+                let below = bwd.pred[v as usize];
+                edges.push((false, bwd.pred_edge[v as usize] as usize, below));
+                v = below;
+            }
+            let mut nodes = vec![first];
+            for e in edges {
+                self.unpack(e, &mut nodes);
+            }
+            (ms, nodes)
+        });
+        self.give_back(fwd);
+        self.give_back(bwd);
+        out
+    }
+
+    /// Appends the nodes after the tail of hierarchy edge `e` (is an `up` edge, index, head),
+    /// shortcuts expanded.
+    fn unpack(&self, e: (bool, usize, u32), out: &mut Vec<u32>) {
+        // Explicit stack: shortcuts nest as deep as the hierarchy.
+        let mut stack = vec![e];
+        while let Some((is_up, e, head)) = stack.pop() {
+            let g = if is_up { &self.up } else { &self.down };
+            match g.mid.get(e).copied() {
+                Some(NONE) | None => out.push(head),
+                Some(mid) => {
+                    let [d, u] = g.sub[e];
+                    stack.push((true, u as usize, head));
+                    stack.push((false, d as usize, mid));
                 }
             }
         }
-        // Nodes past the hierarchy's range have no edge for this profile, so only the
-        // same-node case above can involve them; fast_paths would assert on them.
-        let srcs: Vec<(usize, usize)> = s
-            .iter()
-            .filter(|x| (x.node as usize) < self.n)
-            .map(|x| (x.node as usize, x.ms as usize))
-            .collect();
-        let tgts: Vec<(usize, usize)> = t
-            .iter()
-            .filter(|x| (x.node as usize) < self.n)
-            .map(|x| (x.node as usize, x.ms as usize))
-            .collect();
-        if srcs.is_empty() || tgts.is_empty() {
-            return best;
-        }
-        let mut calc = self
-            .pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_else(|| fast_paths::create_calculator(&self.fg));
-        let res = calc.calc_path_multiple_sources_and_targets(&self.fg, srcs, tgts);
-        if let Ok(mut p) = self.pool.lock() {
-            // A few idle calculators are enough for the server's concurrency; each holds O(n).
-            if p.len() < 8 {
-                p.push(calc);
-            }
-        }
-        if let Some(sp) = res {
-            let w = sp.get_weight() as u64;
-            if best.as_ref().is_none_or(|b| w < b.0) {
-                best = Some((w, sp.get_nodes().iter().map(|&x| x as u32).collect()));
-            }
-        }
-        best
     }
 
     /// Upward Dijkstra from terminals on `g` (stalling on demand through `other`, the opposite
     /// direction's upward graph); pushes every settled, non-stalled node with its (ms, meters)
-    /// to `out`. Leaves `sc` clean for the next search.
-    fn upward_search(
+    /// to `out` and leaves each reached node's predecessor in `sc.pred`. Leaves `sc` clean for
+    /// the next search otherwise.
+    pub(crate) fn upward_search(
         &self,
         g: &Upward,
         other: &Upward,
@@ -204,6 +394,34 @@ impl Ch {
         sc: &mut Scratch,
         out: &mut Vec<(u32, u64, f64)>,
     ) {
+        self.upward_search_impl(g, other, starts, sc, out, false);
+    }
+
+    /// [`Ch::upward_search`] that also meets the opposite search whose distances are in
+    /// `sc.aux`, and stops once its own distance reaches the best meeting: nothing settled
+    /// later can lie on a faster path. Returns the best meeting `(ms, node)`; the node's
+    /// `sc.pred` chain leads back to a start (its label is a real path even when stalled).
+    fn upward_search_meeting(
+        &self,
+        g: &Upward,
+        other: &Upward,
+        starts: &[Terminal],
+        sc: &mut Scratch,
+        out: &mut Vec<(u32, u64, f64)>,
+    ) -> Option<(u64, u32)> {
+        self.upward_search_impl(g, other, starts, sc, out, true)
+    }
+
+    fn upward_search_impl(
+        &self,
+        g: &Upward,
+        other: &Upward,
+        starts: &[Terminal],
+        sc: &mut Scratch,
+        out: &mut Vec<(u32, u64, f64)>,
+        meet: bool,
+    ) -> Option<(u64, u32)> {
+        let mut best: Option<(u64, u32)> = None;
         for t in starts {
             let u = t.node as usize;
             if u >= self.n_all {
@@ -215,6 +433,7 @@ impl Ch {
             if t.ms < sc.dist[u] {
                 sc.dist[u] = t.ms;
                 sc.meters[u] = t.meters;
+                sc.pred[u] = NONE;
                 sc.heap.push(Reverse((t.ms, t.node)));
             }
         }
@@ -222,6 +441,15 @@ impl Ch {
             let ui = u as usize;
             if d != sc.dist[ui] || sc.settled[ui] {
                 continue;
+            }
+            if meet {
+                if best.is_some_and(|b| d >= b.0) {
+                    break;
+                }
+                let f = sc.aux[ui];
+                if f != u64::MAX && best.is_none_or(|b| f + d < b.0) {
+                    best = Some((f + d, u));
+                }
             }
             sc.settled[ui] = true;
             // Stall on demand: a higher node already reached reaches u more cheaply, so u's
@@ -245,15 +473,19 @@ impl Ch {
                     }
                     sc.dist[vi] = nd;
                     sc.meters[vi] = mu + g.meters[e];
+                    sc.pred[vi] = u;
+                    sc.pred_edge[vi] = e as u32;
                     sc.heap.push(Reverse((nd, v)));
                 }
             }
         }
+        sc.heap.clear();
         for &v in &sc.touched {
             sc.dist[v as usize] = u64::MAX;
             sc.settled[v as usize] = false;
         }
         sc.touched.clear();
+        best
     }
 
     /// Cost from `starts` to the point whose search space is in `sc.aux`/`sc.aux_m`, by a
@@ -324,7 +556,7 @@ impl Ch {
         sc.touched.clear();
     }
 
-    fn scratch(&self) -> Scratch {
+    pub(crate) fn scratch(&self) -> Scratch {
         self.scratch
             .lock()
             .ok()
@@ -332,7 +564,7 @@ impl Ch {
             .unwrap_or_else(|| Scratch::new(self.n_all))
     }
 
-    fn give_back(&self, sc: Scratch) {
+    pub(crate) fn give_back(&self, sc: Scratch) {
         if let Ok(mut p) = self.scratch.lock() {
             if p.len() < 8 {
                 p.push(sc);
@@ -342,12 +574,17 @@ impl Ch {
 }
 
 /// Per-search arrays indexed by node, reused across searches (reset through `touched`).
-struct Scratch {
+pub(crate) struct Scratch {
     dist: Vec<u64>,
     meters: Vec<f64>,
     settled: Vec<bool>,
     touched: Vec<u32>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Predecessor of each node reached by the last upward search (`NONE` at its start
+    /// nodes); stale elsewhere, and only read along a search's own tree.
+    pred: Vec<u32>,
+    /// The edge of the searched graph that reached each node, at its predecessor.
+    pred_edge: Vec<u32>,
     /// Head of each node's bucket list (index into the bucket entries), or NONE.
     bucket: Vec<u32>,
     /// End of each node's bucket range (valid where `bucket` is not NONE).
@@ -366,6 +603,8 @@ impl Scratch {
             settled: vec![false; n],
             touched: Vec::new(),
             heap: BinaryHeap::new(),
+            pred: vec![NONE; n],
+            pred_edge: vec![NONE; n],
             bucket: vec![NONE; n],
             bucket_end: vec![0; n],
             aux: vec![u64::MAX; n],
@@ -385,6 +624,16 @@ pub(crate) fn many_to_many(
     let mut sc = ch.scratch();
     let live = |v: &[Option<Vec<Terminal>>]| v.iter().filter(|x| x.is_some()).count();
     let (ns, nt) = (live(srcs), live(tgts));
+    if nt == 1 && ns >= 1 || ns == 1 && nt >= 1 {
+        let many = if nt == 1 { ns } else { nt };
+        let min = ONE_TO_MANY_PHAST_MIN.max(ch.n_all / 200);
+        if choose_phast(ch, many, min) {
+            if let Some(sw) = ch.phast() {
+                ch.give_back(sc);
+                return one_side_phast(ch, sw, srcs, tgts, nt == 1);
+            }
+        }
+    }
     if nt == 1 && ns >= SWEEP_MIN || ns == 1 && nt >= SWEEP_MIN {
         let out = one_side_sweep(ch, srcs, tgts, nt == 1, &mut sc);
         ch.give_back(sc);
@@ -473,6 +722,12 @@ pub(crate) fn many_to_many(
 /// instead of buckets.
 const SWEEP_MIN: usize = 8;
 
+/// From this many points on the other side (or one per 200 nodes, if more), one-to-many and
+/// many-to-one (with meters for every point) run one PHAST sweep instead. Measured
+/// crossovers: ~2,500 targets on Liechtenstein (17k nodes, short search spaces), ~500 on a
+/// generated 200k-node city, ~5,000 on a generated 1M-node city (bench/RESULTS.md).
+const ONE_TO_MANY_PHAST_MIN: usize = 1000;
+
 /// Many sources to one target (`to_one`) or one source to many targets by [`Ch::sweep`].
 fn one_side_sweep(
     ch: &Ch,
@@ -513,68 +768,37 @@ fn one_side_sweep(
     out
 }
 
-/// Length of every hierarchy edge (`[edges_fwd, edges_bwd]`) once shortcuts are unpacked
-/// down to real edges.
-fn unpacked_meters(net: &RoadNetwork, profile: Profile, g: &MirrorGraph) -> [Vec<f64>; 2] {
-    // NaN = not yet known.
-    let mut memo = [
-        vec![f64::NAN; g.edges_fwd.len()],
-        vec![f64::NAN; g.edges_bwd.len()],
-    ];
-    for which in 0..2 {
-        for e in 0..memo[which].len() {
-            resolve(net, profile, g, &mut memo, which, e);
+/// Many sources to one target (`to_one`) or one source to many targets by one PHAST sweep from
+/// the single point, read at each point of the other side.
+fn one_side_phast(
+    ch: &Ch,
+    sw: &Sweep,
+    srcs: &[Option<Vec<Terminal>>],
+    tgts: &[Option<Vec<Terminal>>],
+    to_one: bool,
+) -> Vec<Vec<Option<(u64, f64)>>> {
+    let mut out = vec![vec![None; tgts.len()]; srcs.len()];
+    let (single, many) = if to_one { (tgts, srcs) } else { (srcs, tgts) };
+    let Some((k, Some(one))) = single.iter().enumerate().find(|x| x.1.is_some()) else {
+        return out;
+    };
+    let (mut labels, mut meters) = (Vec::new(), Vec::new());
+    sw.single_with_meters(ch, one, to_one, &mut labels, &mut meters);
+    for (i, t) in many.iter().enumerate() {
+        let Some(t) = t else { continue };
+        let mut best: Option<(u64, f64)> = None;
+        for x in t {
+            let Some(p) = sw.pos(x.node) else { continue };
+            let d = labels[p] as u64;
+            if d < MAX_MS && best.is_none_or(|b| d + x.ms < b.0) {
+                best = Some((d + x.ms, meters[p] + x.meters));
+            }
+        }
+        if to_one {
+            out[i][k] = best;
+        } else {
+            out[k][i] = best;
         }
     }
-    memo
-}
-
-fn resolve(
-    net: &RoadNetwork,
-    profile: Profile,
-    g: &MirrorGraph,
-    memo: &mut [Vec<f64>; 2],
-    which: usize,
-    e: usize,
-) {
-    // Explicit stack: hierarchies can be deep enough to worry about recursion.
-    let mut stack = vec![(which, e)];
-    while let Some(&(w, e)) = stack.last() {
-        if !memo[w][e].is_nan() {
-            stack.pop();
-            continue;
-        }
-        let edge = if w == 0 {
-            &g.edges_fwd[e]
-        } else {
-            &g.edges_bwd[e]
-        };
-        if edge.replaced_in_edge == usize::MAX || edge.replaced_out_edge == usize::MAX {
-            let (a, b) = if w == 0 {
-                (edge.base_node, edge.adj_node)
-            } else {
-                (edge.adj_node, edge.base_node)
-            };
-            memo[w][e] = net
-                .best_edge(profile, a as u32, b as u32)
-                .map_or(0.0, |x| x.1);
-            stack.pop();
-            continue;
-        }
-        let (i, o) = (edge.replaced_in_edge, edge.replaced_out_edge);
-        if i >= memo[1].len() || o >= memo[0].len() {
-            memo[w][e] = 0.0;
-            stack.pop();
-            continue;
-        }
-        let (mi, mo) = (memo[1][i], memo[0][o]);
-        if mi.is_nan() {
-            stack.push((1, i));
-        } else if mo.is_nan() {
-            stack.push((0, o));
-        } else {
-            memo[w][e] = mi + mo;
-            stack.pop();
-        }
-    }
+    out
 }

@@ -142,20 +142,90 @@ pub(crate) fn one_to_many(
         .collect()
 }
 
-/// Every node reachable within `limit_ms`, in settle order.
+/// Every node reachable within `limit_ms`, in settle order; `None` as soon as more than
+/// `budget` nodes are settled (the caller then prefers a full PHAST sweep).
 pub(crate) fn bounded(
     net: &RoadNetwork,
     profile: Profile,
     sources: &[Terminal],
     limit_ms: u64,
-) -> Vec<(u32, u64)> {
+    budget: Option<usize>,
+) -> Option<Vec<(u32, u64)>> {
     let mut s = Search::new(net, profile, sources);
     let mut out = Vec::new();
     while let Some((u, d)) = s.next() {
         if d > limit_ms {
             break;
         }
+        if budget.is_some_and(|b| out.len() >= b) {
+            return None;
+        }
         out.push((u, d));
     }
-    out
+    Some(out)
+}
+
+/// Full search from `sources` (to them, over reversed edges, when `reverse`): ms per node,
+/// `u64::MAX` where unreachable. The reference for the PHAST one-to-all sweeps.
+pub(crate) fn all(
+    net: &RoadNetwork,
+    profile: Profile,
+    sources: &[Terminal],
+    reverse: bool,
+) -> Vec<u64> {
+    if !reverse {
+        let mut s = Search::new(net, profile, sources);
+        while s.next().is_some() {}
+        return s.dist;
+    }
+    // The CSR graph stores out-edges only; the reference builds the reversed one on the spot.
+    let p = &net.p;
+    let ms = &p.ms[profile.idx()];
+    let n = net.node_count();
+    let mut first = vec![0u32; n + 1];
+    for &h in &p.head {
+        first[h as usize + 1] += 1;
+    }
+    for i in 0..n {
+        first[i + 1] += first[i];
+    }
+    let mut fill = first.clone();
+    let mut tail = vec![0u32; p.head.len()];
+    let mut w = vec![NONE; p.head.len()];
+    for v in 0..n {
+        let r = p.first_out[v] as usize..p.first_out[v + 1] as usize;
+        for (&h, &m) in p.head[r.clone()].iter().zip(&ms[r]) {
+            let i = fill[h as usize] as usize;
+            fill[h as usize] += 1;
+            tail[i] = v as u32;
+            w[i] = m;
+        }
+    }
+    let mut dist = vec![u64::MAX; n];
+    let mut heap = BinaryHeap::new();
+    for t in sources {
+        let v = t.node as usize;
+        if v < n && t.ms < dist[v] {
+            dist[v] = t.ms;
+            heap.push(Reverse((t.ms, t.node)));
+        }
+    }
+    while let Some(Reverse((d, u))) = heap.pop() {
+        let ui = u as usize;
+        if d > dist[ui] {
+            continue;
+        }
+        for i in first[ui] as usize..first[ui + 1] as usize {
+            if w[i] == NONE {
+                continue;
+            }
+            let v = tail[i] as usize;
+            let nd = d + w[i] as u64;
+            if nd < dist[v] {
+                dist[v] = nd;
+                heap.push(Reverse((nd, v as u32)));
+            }
+        }
+    }
+    dist
 }

@@ -52,6 +52,12 @@ pub struct GenParams {
     pub river: bool,
     /// Number of bridges; 0 picks one per five arterial columns, at least 2.
     pub bridges: usize,
+    /// Number of approach roads (出城道路): arterials that leave the grid as two-way `trunk`
+    /// national roads (…国道) running `max(2 km, 10 blocks)` outward to the edge of the map,
+    /// as a city's expressways and national roads do. They are what a cordon around the city
+    /// must close. 0 (the default) adds none, so the node count stays exactly the grid's.
+    #[serde(default)]
+    pub accesses: usize,
 }
 
 impl Default for GenParams {
@@ -66,6 +72,7 @@ impl Default for GenParams {
             arterial_every: 5,
             river: true,
             bridges: 0,
+            accesses: 0,
         }
     }
 }
@@ -190,6 +197,7 @@ pub fn city(params: GenParams) -> Result<RoadNetwork> {
         arterial_every: art,
         river,
         bridges,
+        accesses,
     } = params;
     let bad = |m: &str| Err(RoadsError::InvalidParams(m.to_string()));
     if !(16..=20_000_000).contains(&target_nodes) {
@@ -541,6 +549,53 @@ pub fn city(params: GenParams) -> Result<RoadNetwork> {
             run.push(id(i, j + 1));
         }
         emit(&mut run, &cur, &mut b)?;
+    }
+
+    // Approach roads: evenly spread over the perimeter ends of two-way arterials, going
+    // straight out from the grid's edge in the direction away from the center.
+    let mut ends: Vec<(usize, usize, f64, f64)> = Vec::new();
+    for (idx, kind) in kinds.iter().enumerate() {
+        if matches!(kind, Kind::Primary | Kind::Secondary) {
+            ends.push((idx, 0, 0.0, -1.0));
+            ends.push((g - 1, idx, 1.0, 0.0));
+            ends.push((idx, g - 1, 0.0, 1.0));
+            ends.push((0, idx, -1.0, 0.0));
+        }
+    }
+    // Walk round the perimeter (south, east, north, west) so an even pick spreads out.
+    ends.sort_by(|a, b| {
+        let key = |e: &(usize, usize, f64, f64)| match (e.2, e.3) {
+            (_, y) if y < 0.0 => e.0 as f64,
+            (x, _) if x > 0.0 => g as f64 + e.1 as f64,
+            (_, y) if y > 0.0 => 3.0 * g as f64 - e.0 as f64,
+            _ => 4.0 * g as f64 - e.1 as f64,
+        };
+        key(a).total_cmp(&key(b))
+    });
+    let want = accesses.min(ends.len());
+    let length = (10.0 * block_m).max(2_000.0);
+    const NATIONAL: [u32; 12] = [207, 318, 106, 105, 209, 240, 351, 234, 220, 228, 310, 312];
+    for k in 0..want {
+        let (i, j, dx, dy) = ends[k * ends.len() / want];
+        let start = id(i, j);
+        let (lon0, lat0) = b.position(start);
+        let mut nodes = vec![start];
+        let steps = 4;
+        for st in 1..=steps {
+            let d = length * st as f64 / steps as f64;
+            nodes.push(b.add_node(lon0 + dx * d / kx, lat0 + dy * d / ky)?);
+        }
+        b.add_way(
+            &nodes,
+            WayAttrs {
+                highway: Highway::Trunk,
+                name: Some(format!("{}国道", NATIONAL[k % NATIONAL.len()])),
+                oneway: Oneway::Both,
+                speed_kmh: None,
+                car: true,
+                foot: false,
+            },
+        )?;
     }
     b.finish()
 }

@@ -19,11 +19,14 @@
 
 mod builder;
 mod ch;
+mod contract;
 mod dijkstra;
 pub mod generate;
 mod geojson;
 mod network;
 mod osm;
+mod phast;
+pub mod plan;
 mod profile;
 #[doc(hidden)]
 pub mod raw;
@@ -32,6 +35,7 @@ mod zroads;
 
 pub use network::{Isochrone, Matrix, RoadNetwork, Route};
 pub use osm::ImportOptions;
+pub use phast::{Direction, TravelTimes};
 pub use profile::{Highway, Profile};
 pub use snap::Snap;
 
@@ -90,6 +94,14 @@ pub enum RoadsError {
     /// The network exceeds the compact index range (more than 4 billion nodes or edges).
     #[error("network too large: {0}")]
     TooLarge(String),
+    /// A planner's input is unusable; `field` names the part of the request at fault.
+    #[error("{field}: {message}")]
+    InvalidPlanInput {
+        /// The request field at fault (`origin`, `units`, `points`, `exits`, …).
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// Invalid generator parameters.
     #[error("invalid generator parameters: {0}")]
     InvalidParams(String),

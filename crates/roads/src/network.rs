@@ -4,6 +4,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::ch::Ch;
+use crate::phast::MAX_MS;
 use crate::profile::{Highway, Profile};
 use crate::snap::{SnapIndex, Terminal};
 use crate::{ch, dijkstra, Result, RoadsError, Snap};
@@ -71,7 +72,7 @@ pub struct Matrix {
 /// The area reachable within a time budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Isochrone {
-    /// Every reachable node with its travel time in seconds.
+    /// Every reachable node with its travel time in seconds, sorted by time then node id.
     pub nodes: Vec<(u32, f64)>,
     /// Convex hull of the start point and the reachable nodes as a closed `[lon, lat]` ring
     /// (first point repeated at the end), counter-clockwise. Convex, so it overstates the area
@@ -343,9 +344,12 @@ impl RoadNetwork {
         self.snap_index().snap(self, lon, lat, Some(profile))
     }
 
-    /// Builds the contraction hierarchy for `profile` now instead of on first query.
+    /// Builds the contraction hierarchy for `profile`, and the arrays of its one-to-all sweeps
+    /// (which `nearest_k` with many candidates uses too), now instead of on first query.
     pub fn prepare(&self, profile: Profile) {
-        let _ = self.ch(profile);
+        if let Some(c) = self.ch(profile) {
+            let _ = c.phast();
+        }
     }
 
     /// [`RoadNetwork::prepare`] for every profile.
@@ -376,7 +380,12 @@ impl RoadNetwork {
     pub fn route(&self, profile: Profile, from: &Snap, to: &Snap) -> Option<Route> {
         let (s, t) = (self.sources(profile, from)?, self.targets(profile, to)?);
         let direct = self.direct(profile, from, to);
-        let via = self.ch(profile).and_then(|c| c.path(&s, &t));
+        let via = match self.ch(profile) {
+            Some(c) => c.path(&s, &t),
+            // No edge at all for this profile: only a snap exactly on a node shared by both
+            // ends can still be joined, and Dijkstra over nothing finds that instantly.
+            None => dijkstra::path(self, profile, &s, &t),
+        };
         self.finish_route(profile, from, to, direct, via, &s, &t)
     }
 
@@ -456,8 +465,9 @@ impl RoadNetwork {
         best.map(|(e, _, m)| (e, m as f64))
     }
 
-    /// Travel time and length from `from` to each of `to` (contraction hierarchy, one bucket
-    /// search); `None` where unreachable or invalid.
+    /// Travel time and length from `from` to each of `to` (contraction hierarchy: a sweep over
+    /// the targets' search spaces, or from 1,000 targets, or one per 200 nodes, on one PHAST
+    /// sweep from `from`); `None` where unreachable or invalid.
     pub fn one_to_many(
         &self,
         profile: Profile,
@@ -500,8 +510,9 @@ impl RoadNetwork {
     }
 
     /// The `k` candidates that reach `at` fastest (travel FROM each candidate TO `at`, as a unit
-    /// drives to an incident), as `(candidate index, seconds, meters)` sorted by seconds.
-    /// Unreachable candidates are left out.
+    /// drives to an incident), as `(candidate index, seconds, meters)` sorted by seconds, ties by
+    /// index. Unreachable candidates are left out. From 250 candidates on, one backward PHAST
+    /// sweep from `at` ([`RoadNetwork::all_to_one`]) replaces the many-to-one search.
     pub fn nearest_k(
         &self,
         profile: Profile,
@@ -509,6 +520,9 @@ impl RoadNetwork {
         candidates: &[Snap],
         k: usize,
     ) -> Vec<(usize, f64, f64)> {
+        if let Some(v) = self.nearest_k_phast(profile, at, candidates, k) {
+            return v;
+        }
         let m = self.matrix(profile, candidates, std::slice::from_ref(at));
         let mut v: Vec<(usize, f64, f64)> = m
             .seconds
@@ -523,8 +537,9 @@ impl RoadNetwork {
     }
 
     /// Many-to-many travel times and lengths with a bucket-based contraction hierarchy search
-    /// (one-to-many and many-to-one with a sweep of the upward graph instead). Lengths are
-    /// rounded to the millimetre.
+    /// (a single row or column with a sweep of the upward graph instead, or from 1,000 points
+    /// on the other side, or one per 200 nodes, with one PHAST sweep). Lengths are rounded to
+    /// the millimetre.
     pub fn matrix(&self, profile: Profile, from: &[Snap], to: &[Snap]) -> Matrix {
         let srcs: Vec<Option<Vec<Terminal>>> =
             from.iter().map(|s| self.sources(profile, s)).collect();
@@ -532,7 +547,14 @@ impl RoadNetwork {
             to.iter().map(|t| self.targets(profile, t)).collect();
         let mut best: Vec<Vec<Option<(u64, f64)>>> = match self.ch(profile) {
             Some(c) => ch::many_to_many(c, &srcs, &tgts),
-            None => vec![vec![None; to.len()]; from.len()],
+            // As in `route`: without edges only snaps on a shared node connect.
+            None => srcs
+                .iter()
+                .map(|s| match s {
+                    Some(s) => dijkstra::one_to_many(self, profile, s, &tgts),
+                    None => vec![None; to.len()],
+                })
+                .collect(),
         };
         for (i, f) in from.iter().enumerate() {
             for (j, t) in to.iter().enumerate() {
@@ -565,8 +587,26 @@ impl RoadNetwork {
         }
     }
 
-    /// Everything reachable from `from` within `max_seconds` (bounded Dijkstra).
+    /// Everything reachable from `from` within `max_seconds`: a bounded Dijkstra while the
+    /// area stays small; once it has settled a twentieth of the network, a PHAST sweep over the
+    /// whole hierarchy ([`RoadNetwork::one_to_all`]) is cheaper, so it switches.
     pub fn isochrone(&self, profile: Profile, from: &Snap, max_seconds: f64) -> Isochrone {
+        let budget = self.node_count() / ISO_DIJKSTRA_SHARE;
+        self.isochrone_impl(profile, from, max_seconds, Some(budget.max(64)))
+    }
+
+    /// Reference implementation of [`RoadNetwork::isochrone`] with plain (bounded) Dijkstra only.
+    pub fn isochrone_dijkstra(&self, profile: Profile, from: &Snap, max_seconds: f64) -> Isochrone {
+        self.isochrone_impl(profile, from, max_seconds, None)
+    }
+
+    fn isochrone_impl(
+        &self,
+        profile: Profile,
+        from: &Snap,
+        max_seconds: f64,
+        budget: Option<usize>,
+    ) -> Isochrone {
         let empty = Isochrone {
             nodes: Vec::new(),
             polygon: Vec::new(),
@@ -577,11 +617,15 @@ impl RoadNetwork {
         if max_seconds.is_nan() || max_seconds < 0.0 {
             return empty;
         }
-        let limit = (max_seconds * 1000.0).min(u64::MAX as f64 / 4.0) as u64;
-        let nodes: Vec<(u32, f64)> = dijkstra::bounded(self, profile, &s, limit)
-            .into_iter()
-            .map(|(n, ms)| (n, ms_to_s(ms)))
-            .collect();
+        // The same cap as the PHAST tables, so both engines agree on what is reachable.
+        let limit = (max_seconds * 1000.0).min((MAX_MS - 1) as f64) as u64;
+        let nodes = match dijkstra::bounded(self, profile, &s, limit, budget) {
+            Some(mut v) => {
+                v.sort_unstable_by_key(|&(n, ms)| (ms, n));
+                v.into_iter().map(|(n, ms)| (n, ms_to_s(ms))).collect()
+            }
+            None => self.one_to_all(profile, from).within(max_seconds),
+        };
         let mut pts: Vec<[f64; 2]> = nodes
             .iter()
             .map(|&(n, _)| [self.p.lon[n as usize], self.p.lat[n as usize]])
@@ -594,12 +638,24 @@ impl RoadNetwork {
     }
 }
 
+/// [`RoadNetwork::isochrone`] leaves Dijkstra for PHAST once it has settled 1/this of the
+/// network's nodes: where a bounded Dijkstra has done about the work of one sweep (measured
+/// crossover: 3–10 % of the nodes reached, bench/RESULTS.md), so an isochrone costs at worst
+/// about twice the better of the two.
+pub(crate) const ISO_DIJKSTRA_SHARE: usize = 20;
+
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
+/// Convex hull as a closed counter-clockwise ring.
+pub(crate) fn convex_hull(mut pts: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
+    discard_interior(&mut pts);
+    monotone_chain(pts)
+}
+
 /// Andrew's monotone chain; returns a closed counter-clockwise ring.
-fn convex_hull(mut pts: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
+fn monotone_chain(mut pts: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
     pts.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
     pts.dedup();
     if pts.len() < 3 {
@@ -629,9 +685,71 @@ fn convex_hull(mut pts: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
     hull
 }
 
+/// Akl–Toussaint: drops the points strictly inside the octagon of the extreme points in x, y,
+/// x + y and x − y. None of them can be a hull vertex, and of an isochrone's thousands of
+/// nodes nearly all are inside, so the sort that follows stays small.
+fn discard_interior(pts: &mut Vec<[f64; 2]>) {
+    if pts.len() < 64 {
+        return;
+    }
+    let keys: [fn(&[f64; 2]) -> f64; 4] = [|p| p[0], |p| p[1], |p| p[0] + p[1], |p| p[0] - p[1]];
+    let mut ext = [[0.0f64; 2]; 8];
+    for (i, k) in keys.iter().enumerate() {
+        let by = |a: &&[f64; 2], b: &&[f64; 2]| k(a).total_cmp(&k(b));
+        ext[2 * i] = *pts.iter().min_by(by).unwrap_or(&[0.0; 2]);
+        ext[2 * i + 1] = *pts.iter().max_by(by).unwrap_or(&[0.0; 2]);
+    }
+    // Counter-clockwise: min y, max(x - y), max x, max(x + y), max y, min(x - y), min x,
+    // min(x + y).
+    let mut oct = [
+        ext[2], ext[7], ext[1], ext[5], ext[3], ext[6], ext[0], ext[4],
+    ]
+    .to_vec();
+    oct.dedup();
+    if oct.len() > 1 && oct.first() == oct.last() {
+        oct.pop();
+    }
+    if oct.len() < 3 {
+        return;
+    }
+    let cross = |o: [f64; 2], a: [f64; 2], b: [f64; 2]| {
+        (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    };
+    let inside =
+        |p: [f64; 2]| (0..oct.len()).all(|i| cross(oct[i], oct[(i + 1) % oct.len()], p) > 0.0);
+    pts.retain(|&p| !inside(p));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interior_filter_keeps_the_hull() {
+        let mut x = 7u64;
+        let mut r = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for shape in 0..3 {
+            let pts: Vec<[f64; 2]> = (0..5000)
+                .map(|_| {
+                    let (a, d) = (r() * std::f64::consts::TAU, r().sqrt());
+                    match shape {
+                        0 => [d * a.cos(), d * a.sin() * 0.5 + 0.3 * d * a.cos()],
+                        1 => [r(), r()],
+                        _ => [(r() * 20.0).round(), (r() * 3.0).round()],
+                    }
+                })
+                .collect();
+            let mut filtered = pts.clone();
+            discard_interior(&mut filtered);
+            assert!(filtered.len() < pts.len() / 2, "{}", filtered.len());
+            assert_eq!(convex_hull(pts.clone()), monotone_chain(pts));
+        }
+    }
 
     #[test]
     fn hull_is_closed_square() {

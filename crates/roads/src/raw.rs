@@ -103,10 +103,45 @@ impl RawGraph {
         self.net.ch(P)
     }
 
-    /// Shortest travel time s -> t (fast_paths point-to-point query on the hierarchy).
+    /// Shortest travel time s -> t (the point-to-point query on the hierarchy, as `route`).
     pub fn one_to_one(&self, s: u32, t: u32) -> Option<u64> {
         let (a, b) = (term(s)?, term(t)?);
-        self.ch()?.path(&a, &b).map(|x| x.0)
+        match self.ch() {
+            Some(c) => c.path(&a, &b).map(|x| x.0),
+            None => (s == t).then_some(0),
+        }
+    }
+
+    /// The `k` of `cands` that reach `at` fastest, `(index, ms)` sorted by time then index: as
+    /// `RoadNetwork::nearest_k`, one backward PHAST sweep from 250 candidates on, else the
+    /// many-to-one search.
+    pub fn nearest_k(&self, at: u32, cands: &[u32], k: usize) -> Vec<(usize, u64)> {
+        let Some(c) = self.ch() else {
+            let mut v: Vec<(usize, u64)> = (0..cands.len())
+                .filter(|&i| cands[i] == at)
+                .map(|i| (i, 0))
+                .collect();
+            v.truncate(k);
+            return v;
+        };
+        let srcs: Vec<_> = cands.iter().map(|&x| term(x)).collect();
+        if crate::phast::choose_phast(c, cands.len(), crate::phast::NEAREST_PHAST_MIN) {
+            if let (Some(sw), Some(ends)) = (c.phast(), term(at)) {
+                return crate::phast::nearest_k_sweep(c, sw, &ends, &srcs, |_| None, k)
+                    .into_iter()
+                    .map(|(i, ms, _)| (i, ms))
+                    .collect();
+            }
+        }
+        let col = ch::many_to_many(c, &srcs, &[term(at)]);
+        let mut v: Vec<(usize, u64)> = col
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r.first().copied()??.0)))
+            .collect();
+        v.sort_unstable_by_key(|&(i, ms)| (ms, i));
+        v.truncate(k);
+        v
     }
 
     /// Travel times from `s` to each of `t` (bucket search, as `RoadNetwork::one_to_many`).
@@ -117,7 +152,11 @@ impl RawGraph {
     /// Travel times from each of `s` to each of `t` (bucket many-to-many, as `RoadNetwork::matrix`).
     pub fn matrix(&self, s: &[u32], t: &[u32]) -> Vec<Vec<Option<u64>>> {
         let Some(c) = self.ch() else {
-            return vec![vec![None; t.len()]; s.len()];
+            // No edge survived (only self loops): every node reaches just itself.
+            return s
+                .iter()
+                .map(|a| t.iter().map(|b| (a == b).then_some(0)).collect())
+                .collect();
         };
         let srcs: Vec<_> = s.iter().map(|&x| term(x)).collect();
         let tgts: Vec<_> = t.iter().map(|&x| term(x)).collect();
@@ -143,4 +182,61 @@ pub fn edges(net: &RoadNetwork, profile: Profile) -> Vec<(u32, u32, u32)> {
         }
     }
     out
+}
+
+/// Points per PHAST sweep in `many_to_all` (0 = automatic, else clamped to 1..=16), for
+/// measuring the choice and testing every width. Process-wide.
+pub fn set_lanes(lanes: usize) {
+    crate::phast::LANES.store(lanes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Which builder makes the contraction hierarchies of networks built from now on: `None` =
+/// by size (fast_paths up to 300,000 nodes, the crate's own above), `Some(true)` = always the
+/// crate's own, `Some(false)` = always fast_paths. For tests and measurements. Process-wide.
+pub fn force_builder(own: Option<bool>) {
+    let v = match own {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    };
+    crate::ch::BUILDER.store(v, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Which engine one-to-many / many-to-one queries (`one_to_many`, `nearest_k`, single-row or
+/// single-column matrices) use: `None` = chosen by estimate (the default), `Some(true)` = always
+/// one PHAST sweep, `Some(false)` = always the search over the points' search spaces. For
+/// measuring the crossover and testing both paths. Process-wide.
+pub fn force_one_side(phast: Option<bool>) {
+    let v = match phast {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    };
+    crate::phast::ONE_SIDE.store(v, std::sync::atomic::Ordering::Relaxed);
+}
+
+impl RawGraph {
+    /// Travel times from `s` to every node (`backward`: from every node to `s`) by PHAST, in
+    /// batches of the lane count; `u32::MAX` = unreachable.
+    pub fn many_to_all(&self, s: &[u32], backward: bool) -> Vec<Vec<u32>> {
+        let n = self.net.node_count();
+        let Some((c, sw)) = self.ch().and_then(|c| Some((c, c.phast()?))) else {
+            let mut out = vec![vec![u32::MAX; n]; s.len()];
+            for (o, &x) in out.iter_mut().zip(s) {
+                if let Some(d) = o.get_mut(x as usize) {
+                    *d = 0;
+                }
+            }
+            return out;
+        };
+        let lanes = crate::phast::lanes_for(n);
+        let mut out = vec![vec![u32::MAX; n]; s.len()];
+        let mut labels = Vec::new();
+        for (src, o) in s.chunks(lanes).zip(out.chunks_mut(lanes)) {
+            let starts: Vec<_> = src.iter().map(|&x| term(x)).collect();
+            let mut o: Vec<&mut [u32]> = o.iter_mut().map(|v| &mut v[..]).collect();
+            sw.run(c, &starts, backward, &mut labels, &mut o);
+        }
+        out
+    }
 }

@@ -191,6 +191,7 @@ impl RoadNetwork {
                 meters: t * len,
             });
         }
+        at_node(&mut v, s);
         Some(v)
     }
 
@@ -214,6 +215,7 @@ impl RoadNetwork {
                 meters: (1.0 - t) * len,
             });
         }
+        at_node(&mut v, s);
         Some(v)
     }
 
@@ -241,6 +243,25 @@ impl RoadNetwork {
         }
         best
     }
+}
+
+/// A snap exactly on an end of its segment *is* that node, whatever the segment's one-way
+/// direction: without this, a point on an intersection whose nearest segment is a one-way
+/// street pointing the other way would be charged a detour round the block.
+fn at_node(v: &mut Vec<Terminal>, s: &Snap) {
+    let node = if s.fraction == 0.0 {
+        s.from_node
+    } else if s.fraction == 1.0 {
+        s.to_node
+    } else {
+        return;
+    };
+    v.retain(|t| t.node != node);
+    v.push(Terminal {
+        node,
+        ms: 0,
+        meters: 0.0,
+    });
 }
 
 fn part(fraction: f64, ms: u32) -> u64 {

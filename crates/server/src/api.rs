@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson};
 use crate::{blocking, AppState, Authed};
 
-type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
+pub(crate) type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// Writes a refusal to the audit log before passing the error on: attempts outside one's role or
 /// jurisdiction are exactly what a supervisor needs to see.
@@ -66,12 +66,12 @@ pub struct Items<T> {
     items: Vec<T>,
 }
 
-struct ListParams {
+pub(crate) struct ListParams {
     pairs: Vec<(String, String)>,
 }
 
 impl ListParams {
-    fn new(p: Params, allowed: &[&str]) -> ApiResult<Self> {
+    pub(crate) fn new(p: Params, allowed: &[&str]) -> ApiResult<Self> {
         let Query(pairs) =
             p.map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
         for (k, _) in &pairs {
@@ -85,7 +85,7 @@ impl ListParams {
         }
         Ok(Self { pairs })
     }
-    fn get(&self, k: &str) -> Option<&str> {
+    pub(crate) fn get(&self, k: &str) -> Option<&str> {
         self.pairs
             .iter()
             .rev()
@@ -121,7 +121,7 @@ impl ListParams {
                 }),
         }
     }
-    fn time(&self, k: &str) -> ApiResult<Option<Time>> {
+    pub(crate) fn time(&self, k: &str) -> ApiResult<Option<Time>> {
         self.get(k)
             .map(|v| {
                 chrono::DateTime::parse_from_rfc3339(v)
@@ -220,20 +220,26 @@ pub async fn list_incidents(
     }))
 }
 
-/// Record a new incident (110 call).
+/// Record a new incident (110 call). With `merge_into`, the call is recorded and merged into that
+/// open incident in one transaction (a duplicate call; see `POST /incidents/{id}/merge`).
 #[utoipa::path(post, path = "/api/v1/incidents", request_body = NewIncident,
-    responses((status = 201, body = Incident), (status = 422, description = "invalid field")), security(("bearer" = [])))]
+    responses((status = 201, body = Incident), (status = 422, description = "invalid field"),
+              (status = 409, description = "merge_into names a closed incident")), security(("bearer" = [])))]
 pub async fn create_incident(
     State(state): State<AppState>,
     auth: Authed,
-    ApiJson(new): ApiJson<NewIncident>,
+    ApiJson(mut new): ApiJson<NewIncident>,
 ) -> ApiResult<(StatusCode, Json<Incident>)> {
     let orgs = state.orgs();
     let actor = auth.actor.clone();
     let now = state.now();
+    let into = new.merge_into.take();
     let r = state
         .store
-        .write(move |tx| commands::create_incident(tx, &orgs, &actor, new, now))
+        .write(move |tx| match into {
+            None => commands::create_incident(tx, &orgs, &actor, new, now),
+            Some(into) => commands::create_duplicate_call(tx, &orgs, &actor, new, into, now),
+        })
         .await
         .map_err(ApiError::from);
     let inc = audit_refusal(&state, &auth.actor, "incident.create", "incident", r).await?;

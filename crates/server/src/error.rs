@@ -60,9 +60,9 @@ impl From<StoreError> for ApiError {
             StoreError::Domain(d) => {
                 let field = d.field().map(str::to_owned);
                 let status = match (&d, field.as_deref()) {
-                    (zhihui_core::DomainError::Transition { .. }, _) | (_, Some("version")) => {
-                        StatusCode::CONFLICT
-                    }
+                    (zhihui_core::DomainError::Transition { .. }, _)
+                    | (zhihui_core::DomainError::Conflict(_), _)
+                    | (_, Some("version")) => StatusCode::CONFLICT,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 let code = if status == StatusCode::CONFLICT {

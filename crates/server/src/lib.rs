@@ -4,15 +4,19 @@
 mod api;
 mod auth;
 mod bulletin;
-mod dispatch;
+pub mod dispatch;
+mod duplicates;
 mod eido;
 mod error;
+mod events;
 mod extract;
 mod instructions;
 mod live;
 pub mod map;
 mod openapi;
+mod plans;
 mod positions;
+mod response_plans;
 mod watchdog;
 mod web;
 
@@ -70,6 +74,8 @@ pub struct AppState {
     live: live::Hub,
     /// Set by [`AppState::enable_test_clock`]: milliseconds added to the system clock.
     test_clock: Option<Arc<std::sync::atomic::AtomicI64>>,
+    /// Unit positions snapped onto the roads, for recommendations.
+    snaps: Arc<dispatch::SnapCache>,
 }
 
 impl AppState {
@@ -85,6 +91,7 @@ impl AppState {
             clock,
             live,
             test_clock: None,
+            snaps: Arc::new(dispatch::SnapCache::new()),
         };
         // Organisations are added with `zhihui org add` beside the running server; pick them up.
         let st = state.clone();
@@ -172,10 +179,13 @@ pub fn router(state: AppState) -> Router {
             "/incidents",
             get(api::list_incidents).post(api::create_incident),
         )
+        .route("/incidents/duplicates", get(duplicates::for_call))
         .route(
             "/incidents/{id}",
             get(api::get_incident).patch(api::update_incident),
         )
+        .route("/incidents/{id}/duplicates", get(duplicates::for_incident))
+        .route("/incidents/{id}/merge", post(duplicates::merge))
         .route("/incidents/{id}/timeline", get(api::incident_timeline))
         .route(
             "/incidents/{id}/recommendations",
@@ -206,6 +216,76 @@ pub fn router(state: AppState) -> Router {
         .route("/instructions/{id}/sign", post(instructions::sign))
         .route("/instructions/{id}/feedback", post(instructions::feedback))
         .route("/instructions/{id}/close", post(instructions::close))
+        .route(
+            "/plans/intercept",
+            post(plans::intercept).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
+        )
+        .route(
+            "/plans/blockade",
+            post(plans::blockade).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
+        )
+        .route("/interceptions", get(plans::list).post(plans::create))
+        .route("/interceptions/{id}", get(plans::get_one))
+        .route("/interceptions/{id}/timeline", get(plans::timeline))
+        .route("/interceptions/{id}/close", post(plans::close))
+        .route(
+            "/interceptions/{id}/points/{index}/arrived",
+            post(plans::arrive),
+        )
+        .route(
+            "/events",
+            get(events::list)
+                .post(events::create)
+                .layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
+        )
+        .route("/events/{id}", get(events::get_one))
+        .route("/events/{id}/board", get(events::board))
+        .route("/events/{id}/deploy", post(events::deploy))
+        .route(
+            "/events/{id}/assignments",
+            post(events::assign).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
+        )
+        .route("/events/{id}/close", post(events::close))
+        .route("/events/{id}/posts/{post}/arrived", post(events::arrived))
+        .route("/events/{id}/posts/{post}/relief", post(events::relief))
+        .route(
+            "/events/{id}/posts/{post}/timeline",
+            get(events::post_timeline),
+        )
+        .route(
+            "/response-plans",
+            get(response_plans::list).post(response_plans::create),
+        )
+        .route(
+            "/response-plans/{id}",
+            get(response_plans::get_one).put(response_plans::update),
+        )
+        .route(
+            "/response-plans/{id}/versions",
+            get(response_plans::versions),
+        )
+        .route("/response-plans/{id}/retire", post(response_plans::retire))
+        .route(
+            "/incidents/{id}/activate-plan",
+            post(response_plans::activate),
+        )
+        .route(
+            "/incidents/{id}/activate-plan/preview",
+            post(response_plans::preview),
+        )
+        .route(
+            "/incidents/{id}/plan-activations",
+            get(response_plans::incident_activations),
+        )
+        .route(
+            "/plan-activations/{id}",
+            get(response_plans::get_activation),
+        )
+        .route(
+            "/plan-activations/{id}/timeline",
+            get(response_plans::timeline),
+        )
+        .route("/plan-activations/{id}/close", post(response_plans::close))
         .route("/test/clock", post(watchdog::advance_clock))
         .route("/map", get(map::info))
         .route("/map/roads.geojson", get(map::roads))
@@ -220,6 +300,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/roads/isochrone", get(map::isochrone))
         .route("/roads/search", get(map::search))
+        .route("/roads/snap", get(map::snap_point))
         .route("/live", get(live::handler))
         .route("/openapi.json", get(openapi::document))
         .fallback(api::not_found);

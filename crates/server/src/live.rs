@@ -29,7 +29,8 @@ pub(crate) struct LiveMsg {
 
 fn to_msg(e: &Event) -> LiveMsg {
     let text = match e.record_type.as_str() {
-        "incident" | "unit" | "assignment" | "alert" | "instruction" => {
+        "incident" | "unit" | "assignment" | "alert" | "instruction" | "interception"
+        | "plan_activation" | "major_event" | "post" => {
             let mut data = e.payload.get("record").cloned().unwrap_or_default();
             if let Some(c) = data.get_mut("caller") {
                 // The feed reaches every console in the jurisdiction: personal data stays masked.

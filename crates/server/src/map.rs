@@ -141,6 +141,54 @@ async fn compute<T: Send + 'static>(
 }
 
 #[derive(Deserialize)]
+pub struct SnapQuery {
+    at: String,
+    profile: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SnapResponse {
+    /// The nearest point on a road the profile may use.
+    lon: f64,
+    lat: f64,
+    /// How far `at` is from that road, meters.
+    distance_m: f64,
+    /// The road's name, if it has one (for the address field).
+    name: Option<String>,
+}
+
+/// The nearest point on the road network to `at` (`LON,LAT`), e.g. to place a call clicked on the
+/// map onto the street it came from.
+#[utoipa::path(get, path = "/api/v1/roads/snap",
+    params(("at" = String, Query, description = "LON,LAT"), ("profile" = Option<String>, Query, description = "police (default), car or foot")),
+    responses((status = 200, body = SnapResponse), (status = 422, description = "no road for this profile")), security(("bearer" = [])))]
+pub async fn snap_point(
+    State(state): State<AppState>,
+    _auth: Authed,
+    q: Result<Query<SnapQuery>, QueryRejection>,
+) -> ApiResult<Json<SnapResponse>> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")).field("at"))?;
+    let net = network(&state)?;
+    let p = parse_profile(q.profile.as_deref())?;
+    let at = parse_point_text("at", &q.at)?;
+    compute(move || {
+        let s = snap(&net, p, "at", at)?;
+        Ok(Json(SnapResponse {
+            lon: round6(s.lon),
+            lat: round6(s.lat),
+            distance_m: (s.distance_m * 10.0).round() / 10.0,
+            name: s.name,
+        }))
+    })
+    .await
+}
+
+/// Micro-degrees (about 0.1 m): what the console shows and stores.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+#[derive(Deserialize)]
 pub struct RouteQuery {
     from: String,
     to: String,

@@ -30,6 +30,10 @@ struct Due {
 /// Checks every open order against the clock and raises what is due. Returns how many alerts
 /// were new.
 pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
+    // Checkpoints are marked late, not alerted: their instructions escalate at the same deadline.
+    crate::plans::sweep(state).await?;
+    // Event posts raise their own alerts, one per lapse.
+    crate::events::sweep(state).await?;
     let now = state.now();
     let st = state.clone();
     let open = tokio::task::spawn_blocking(move || {

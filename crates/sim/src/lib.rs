@@ -4,6 +4,7 @@
 //! the call and clear; free units patrol. Every change goes through the same domain commands as
 //! the HTTP API, so the demo shows exactly what real use would.
 
+mod event;
 pub mod seed;
 
 use std::sync::Arc;
@@ -29,7 +30,14 @@ pub trait CityMap: Send + Sync {
     fn route(&self, from: LonLat, to: LonLat) -> Option<Vec<LonLat>>;
     /// Index of the candidate that reaches `at` fastest by road, with its travel time in seconds.
     fn fastest_to(&self, at: LonLat, candidates: &[LonLat]) -> Option<(usize, f64)>;
+    /// The optimal deployment of `units` (position, kind) onto `posts`, or `None` when this map
+    /// cannot plan one (then the demo runs no major event).
+    fn deploy(&self, _posts: &[DeployPost], _units: &[(LonLat, String)]) -> Option<DeployPlan> {
+        None
+    }
 }
+
+pub use event::{DeployPlan, DeployPost};
 
 /// Tuning of the simulation.
 #[derive(Debug, Clone)]
@@ -186,6 +194,25 @@ enum Task {
         incident: i64,
         until: f64,
     },
+    /// Driving to the post or checkpoint an instruction committed it to.
+    ToPost {
+        instruction: i64,
+        target: LonLat,
+        post: bool,
+    },
+    /// At its post; `leave_at` when the crew will wander off (infinity: never).
+    Holding {
+        instruction: i64,
+        leave_at: f64,
+    },
+    /// Away from its post until `until`, then back.
+    Away {
+        until: f64,
+    },
+    /// Broke down on the way: never arrives.
+    Broken {
+        instruction: i64,
+    },
 }
 
 struct SimUnit {
@@ -200,6 +227,9 @@ struct SimUnit {
     speed_mps: f64,
     task: Task,
     last_sent: f64,
+    /// A vehicle of the demo's major event: waits at its staging point instead of patrolling and
+    /// takes no calls.
+    reserve: bool,
 }
 
 impl SimUnit {
@@ -326,18 +356,24 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
     };
     let mut units: Vec<SimUnit> = units
         .into_iter()
-        .map(|u: Unit| SimUnit {
-            id: u.id,
-            call_sign: u.call_sign,
-            org_id: u.org_id,
-            kind: u.kind,
-            pos: u.position.unwrap_or(LonLat { lon: 0.0, lat: 0.0 }),
-            path: Vec::new(),
-            seg: 0,
-            seg_progress: 0.0,
-            speed_mps: 0.0,
-            task: Task::Idle { until: 0.0 },
-            last_sent: 0.0,
+        .map(|u: Unit| {
+            let reserve = u.call_sign.starts_with(event::PREFIX);
+            SimUnit {
+                id: u.id,
+                call_sign: u.call_sign,
+                org_id: u.org_id,
+                kind: u.kind,
+                pos: u.position.unwrap_or(LonLat { lon: 0.0, lat: 0.0 }),
+                path: Vec::new(),
+                seg: 0,
+                seg_progress: 0.0,
+                speed_mps: 0.0,
+                task: Task::Idle {
+                    until: if reserve { f64::INFINITY } else { 0.0 },
+                },
+                last_sent: 0.0,
+                reserve,
+            }
         })
         .collect();
     let mut pending: Vec<Pending> = Vec::new();
@@ -348,11 +384,17 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
     let mut next_call = 3.0;
     let mut next_instruction = 45.0;
     let mut interval = tokio::time::interval(Duration::from_secs_f64(tick / opts.speed.max(0.01)));
+    let mut demo = event::Demo::new(opts.speed);
     loop {
         interval.tick().await;
         t += tick;
-        // Domain time runs at the simulation's speed, so timers and deadlines keep their meaning.
+        // Domain time is real time, as the server's timers see it; simulated durations meant to
+        // trip those timers (a slow signature, a slow crew, a late answer) are stretched by the
+        // speed so that they still do when the city runs faster.
         let now = Utc::now();
+
+        demo.tick(&store, &tree, city.as_ref(), &mut rng, &mut units, t, now)
+            .await;
 
         if t >= next_call {
             match new_call(&store, &tree, city.as_ref(), &mut rng, now).await {
@@ -500,6 +542,7 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
             let free: Vec<usize> = (0..units.len())
                 .filter(|&i| {
                     matches!(units[i].task, Task::Idle { .. } | Task::Patrol)
+                        && !units[i].reserve
                         && !matches!(units[i].kind, UnitKind::Swat | UnitKind::FootPatrol)
                 })
                 .collect();
@@ -537,7 +580,7 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
             };
             // Usually signed within seconds; now and then a crew is slow and the timer fires.
             let sign_delay = if rng.gen_bool(0.08) {
-                rng.gen_range(65.0..90.0)
+                rng.gen_range(65.0..90.0) * opts.speed.max(1.0)
             } else {
                 rng.gen_range(4.0..20.0)
             };
@@ -552,9 +595,12 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
 
         // Move units; collect position reports into one write per tick.
         let mut moves: Vec<(Actor, i64, LonLat)> = Vec::new();
-        for u in units.iter_mut() {
-            let arrived =
-                matches!(u.task, Task::Patrol | Task::ToIncident { .. }) && u.advance(tick);
+        for (i, u) in units.iter_mut().enumerate() {
+            let arrived = matches!(
+                u.task,
+                Task::Patrol | Task::ToIncident { .. } | Task::ToPost { .. } | Task::Away { .. }
+            ) && u.advance(tick);
+            let report = demo.step(i, u, arrived, t, &mut rng, city.as_ref());
             match u.task {
                 Task::Idle { until } if t >= until => {
                     let (dest, _) = city.random_point(&mut rng);
@@ -595,7 +641,7 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
                             // Emergency driving, a little under the police profile's speeds; a slow
                             // crew (traffic, wrong turn) trips the late-arrival timer.
                             let speed = if slow {
-                                rng.gen_range(12.0..18.0)
+                                rng.gen_range(12.0..18.0) / opts.speed.max(1.0)
                             } else {
                                 rng.gen_range(40.0..60.0)
                             };
@@ -722,7 +768,9 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
                 }
                 _ => {}
             }
-            if matches!(u.task, Task::Patrol | Task::ToIncident { .. }) && t - u.last_sent >= 2.0 {
+            let moving = report == event::Report::Throttled
+                || matches!(u.task, Task::Patrol | Task::ToIncident { .. });
+            if report == event::Report::Now || (moving && t - u.last_sent >= 2.0) {
                 u.last_sent = t;
                 moves.push((unit_actor(u), u.id, u.pos));
             }
@@ -796,6 +844,7 @@ async fn new_call(
         description: describe(kind, subtype).into(),
         org_id: Some(station.into()),
         received_at: None,
+        merge_into: None,
     };
     let tr = tree.clone();
     store

@@ -1,4 +1,5 @@
-//! The demo's organisation tree, accounts and units, modelled on a prefecture-level city bureau.
+//! The demo's organisation tree, accounts, units and emergency plans, modelled on a
+//! prefecture-level city bureau.
 
 use chrono::Utc;
 use rand::seq::SliceRandom;
@@ -243,6 +244,14 @@ pub fn seed(store: &Store, city: &dyn CityMap, password_hash: &str) -> Result<bo
             password_hash: password_hash.into(),
         };
         store.write_blocking(move |tx| commands::create_user(tx, &system(), user, now))?;
+    }
+
+    // The plan library starts with the article's cases; `zhihui serve` starts with none.
+    for draft in zhihui_core::response_plan::default_plans() {
+        let t = tree.clone();
+        store.write_blocking(move |tx| {
+            zhihui_store::response_plans::create_plan(tx, &t, &system(), draft, now)
+        })?;
     }
     Ok(true)
 }

@@ -8,8 +8,8 @@ use serde_json::json;
 use crate::projections as p;
 use crate::{AuditDraft, EventDraft, StoreError, Tx};
 use zhihui_core::{
-    Action, Incident, IncidentPatch, NewIncident, NewUnit, Org, OrgTree, Role, Time, Unit,
-    UnitPatch,
+    codes, Action, DomainError, DuplicateMatch, Incident, IncidentPatch, LonLat, NewIncident,
+    NewUnit, Org, OrgTree, Role, Time, Unit, UnitPatch,
 };
 
 /// Who is acting.
@@ -177,7 +177,156 @@ pub fn update_incident(
     Ok(inc)
 }
 
-/// Registers a unit.
+/// Open incidents in the actor's jurisdiction that a call of type `kind` at `location`, received
+/// at `at`, may duplicate (see [`Incident::duplicate_of_call`]), nearest first. `exclude` leaves
+/// out the call's own record when it already exists.
+pub fn duplicate_candidates(
+    conn: &rusqlite::Connection,
+    orgs: &OrgTree,
+    actor: &Actor,
+    kind: &str,
+    location: &LonLat,
+    at: Time,
+    exclude: Option<i64>,
+) -> Result<Vec<(Incident, DuplicateMatch)>, StoreError> {
+    if codes::incident_type(kind).is_none() {
+        return Err(DomainError::invalid("type", format!("unknown incident type `{kind}`")).into());
+    }
+    location.validate("location")?;
+    let window = chrono::Duration::seconds(codes::DUPLICATE_WINDOW_S);
+    let mut out: Vec<(Incident, DuplicateMatch)> = p::open_incidents_received_between(
+        conn,
+        &orgs.subtree_ids(&actor.org_id),
+        codes::related_types(kind),
+        &(at - window),
+        &(at + window),
+    )?
+    .into_iter()
+    .filter(|i| Some(i.id) != exclude)
+    .filter_map(|i| {
+        let m = i.duplicate_of_call(kind, location, at)?;
+        Some((i, m))
+    })
+    .collect();
+    out.sort_by(|a, b| {
+        a.1.distance_m
+            .total_cmp(&b.1.distance_m)
+            .then(a.1.seconds_apart.abs().cmp(&b.1.seconds_apart.abs()))
+            .then(a.0.id.cmp(&b.0.id))
+    });
+    Ok(out)
+}
+
+/// Merges incident `id` (a duplicate call) into the open incident `into`. Both calls are kept:
+/// `id` closes with disposition `duplicate` and `merged_into`, and `into`'s history gains an
+/// `incident.call_added` event carrying the call (caller, time, description). Refused when the
+/// actor may not change incidents or does not hold both in jurisdiction, when either is closed,
+/// when `id` is `into`, and while units are still on their way to `id`.
+pub fn merge_incident(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+    into: i64,
+    version: Option<u64>,
+    now: Time,
+) -> Result<(Incident, Incident), StoreError> {
+    actor.require(Action::WriteIncident, "merge incidents")?;
+    let mut dup = load_incident(tx.conn(), orgs, actor, id)?;
+    actor.require_within(orgs, &dup.org_id)?;
+    if let Some(v) = version {
+        if v != dup.version {
+            return Err(DomainError::invalid(
+                "version",
+                format!("record is at version {}, not {v}", dup.version),
+            )
+            .into());
+        }
+    }
+    if into == id {
+        return Err(
+            DomainError::invalid("into", "an incident cannot be merged into itself").into(),
+        );
+    }
+    let mut keep = load_incident(tx.conn(), orgs, actor, into).map_err(|e| match e {
+        StoreError::NotFound(m) => DomainError::invalid("into", format!("{m} not found")).into(),
+        other => other,
+    })?;
+    actor.require_within(orgs, &keep.org_id)?;
+    let busy: Vec<String> = p::incident_assignments(tx.conn(), id)?
+        .into_iter()
+        .filter(|a| !a.status.is_final())
+        .map(|a| a.call_sign)
+        .collect();
+    if !busy.is_empty() && dup.status != zhihui_core::IncidentStatus::Closed {
+        return Err(StoreError::Conflict {
+            field: "assignments".into(),
+            message: format!(
+                "units are still sent to incident {id} ({}); clear or cancel their orders first",
+                busy.join(", ")
+            ),
+        });
+    }
+    let m = dup.merge_into(&mut keep, now)?;
+    p::put_incident(tx.conn(), &dup)?;
+    p::put_incident(tx.conn(), &keep)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: dup.org_id.clone(),
+        record_type: "incident".into(),
+        record_id: id,
+        kind: "incident.merged".into(),
+        payload: json!({ "record": dup, "changes": m.merged, "into": into }),
+    })?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: keep.org_id.clone(),
+        record_type: "incident".into(),
+        record_id: into,
+        kind: "incident.call_added".into(),
+        payload: json!({ "record": keep, "changes": m.into, "call": m.call }),
+    })?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "incident.merge",
+        format!("incident:{id}"),
+        json!({ "into": into }),
+    ))?;
+    Ok((dup, keep))
+}
+
+/// Records a call and merges it at once into the open incident `into`, in one transaction: a
+/// refused merge leaves no new record behind. Errors about the target name `merge_into`.
+pub fn create_duplicate_call(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    new: NewIncident,
+    into: i64,
+    now: Time,
+) -> Result<Incident, StoreError> {
+    let inc = create_incident(tx, orgs, actor, new, now)?;
+    let rename = |f: zhihui_core::FieldError| zhihui_core::FieldError {
+        field: if f.field == "into" {
+            "merge_into".into()
+        } else {
+            f.field
+        },
+        message: f.message,
+    };
+    merge_incident(tx, orgs, actor, inc.id, into, None, now)
+        .map(|(merged, _)| merged)
+        .map_err(|e| match e {
+            StoreError::Domain(DomainError::Invalid(f)) => DomainError::Invalid(rename(f)).into(),
+            StoreError::Domain(DomainError::Conflict(f)) => DomainError::Conflict(rename(f)).into(),
+            other => other,
+        })
+}
+
+/// Registers a unit./// Registers a unit.
 pub fn create_unit(
     tx: &mut Tx<'_>,
     orgs: &OrgTree,
@@ -279,6 +428,11 @@ pub fn update_unit(
         .into(),
         payload: json!({ "record": unit, "changes": changes }),
     })?;
+    if changes.contains_key("position") {
+        // After the move's own event, so the timeline reads "moved, then arrived".
+        crate::interceptions::on_unit_moved(tx, &unit, &actor.username, now)?;
+        crate::major_events::on_unit_moved(tx, &unit, &actor.username, now)?;
+    }
     if !only_moved {
         tx.audit(audit_ok(
             actor,
@@ -861,6 +1015,24 @@ pub fn answer_instruction(
         json!({ "target": target }),
         now,
     )?;
+    let feedback = match &action {
+        RecipientAction::Sign => None,
+        RecipientAction::Feedback(text) => Some(text.as_str()),
+    };
+    crate::interceptions::on_instruction_answered(tx, id, feedback, &actor.username, now)?;
+    crate::major_events::on_instruction_answered(tx, id, &actor.username, now)?;
+    let change = match feedback {
+        None => crate::response_plans::InstructionChange::Signed,
+        Some(_) => crate::response_plans::InstructionChange::FedBack,
+    };
+    crate::response_plans::on_instruction_changed(
+        tx,
+        &ins,
+        change,
+        Some(target),
+        &actor.username,
+        now,
+    )?;
     tx.audit(audit_ok(
         actor,
         now,
@@ -896,6 +1068,14 @@ pub fn close_instruction(
         &ins,
         "instruction.closed",
         json!({}),
+        now,
+    )?;
+    crate::response_plans::on_instruction_changed(
+        tx,
+        &ins,
+        crate::response_plans::InstructionChange::Closed,
+        None,
+        &actor.username,
         now,
     )?;
     tx.audit(audit_ok(
@@ -965,6 +1145,14 @@ pub fn escalate_instruction(
         &ins,
         "instruction.reminded",
         json!({ "late": targets }),
+        now,
+    )?;
+    crate::response_plans::on_instruction_changed(
+        tx,
+        &ins,
+        crate::response_plans::InstructionChange::Overdue,
+        None,
+        "system",
         now,
     )?;
     tx.audit(AuditDraft {

@@ -10,8 +10,11 @@
 mod audit;
 pub mod commands;
 mod error;
+pub mod interceptions;
+pub mod major_events;
 mod migrations;
 pub mod projections;
+pub mod response_plans;
 mod writer;
 
 use std::path::{Path, PathBuf};

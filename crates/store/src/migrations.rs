@@ -123,6 +123,85 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX instructions_status_deadline ON instructions(status, deadline);
     "#,
+    // 3: unit positions as columns, so recommendations read a thousand units without parsing
+    // their documents.
+    r#"
+    ALTER TABLE units ADD COLUMN lon REAL;
+    ALTER TABLE units ADD COLUMN lat REAL;
+    UPDATE units SET lon = json_extract(doc, '$.position.lon'), lat = json_extract(doc, '$.position.lat');
+    "#,
+    // 4: interceptions (设卡布控). The checkpoint rows index the documents: which unit holds a
+    // checkpoint (for position reports), which instruction sent it, which deadlines are due.
+    r#"
+    CREATE TABLE interceptions (
+        id INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        incident_id INTEGER REFERENCES incidents(id),
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX interceptions_status ON interceptions(status, id);
+    CREATE TABLE interception_points (
+        interception_id INTEGER NOT NULL REFERENCES interceptions(id),
+        idx INTEGER NOT NULL,
+        unit_id INTEGER NOT NULL REFERENCES units(id),
+        instruction_id INTEGER NOT NULL REFERENCES instructions(id),
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        deadline TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        arrived INTEGER NOT NULL,
+        late INTEGER NOT NULL,
+        PRIMARY KEY (interception_id, idx)
+    );
+    CREATE INDEX interception_points_unit ON interception_points(unit_id) WHERE active = 1;
+    CREATE INDEX interception_points_instruction ON interception_points(instruction_id);
+    CREATE INDEX interception_points_due ON interception_points(deadline) WHERE active = 1 AND arrived = 0 AND late = 0;
+    "#,
+    // 5: the plan library (预案) and plan activations. Every version of a plan is kept as
+    // written; an activation names the version it issued. The step rows index which instruction
+    // carries which step, for the instruction hooks.
+    r#"
+    CREATE TABLE response_plans (
+        id INTEGER PRIMARY KEY,
+        scenario TEXT NOT NULL,
+        latest_version INTEGER NOT NULL,
+        retired INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE response_plan_versions (
+        plan_id INTEGER NOT NULL REFERENCES response_plans(id),
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (plan_id, version)
+    );
+    CREATE TRIGGER response_plan_versions_no_update BEFORE UPDATE ON response_plan_versions
+        BEGIN SELECT RAISE(ABORT, 'plan versions are kept as written'); END;
+    CREATE TRIGGER response_plan_versions_no_delete BEFORE DELETE ON response_plan_versions
+        BEGIN SELECT RAISE(ABORT, 'plan versions are kept as written'); END;
+    CREATE TABLE plan_activations (
+        id INTEGER PRIMARY KEY,
+        plan_id INTEGER NOT NULL,
+        plan_version INTEGER NOT NULL,
+        incident_id INTEGER NOT NULL REFERENCES incidents(id),
+        org_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        activated_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        FOREIGN KEY (plan_id, plan_version) REFERENCES response_plan_versions(plan_id, version)
+    );
+    CREATE INDEX plan_activations_incident ON plan_activations(incident_id);
+    CREATE TABLE plan_activation_steps (
+        activation_id INTEGER NOT NULL REFERENCES plan_activations(id),
+        idx INTEGER NOT NULL,
+        instruction_id INTEGER NOT NULL REFERENCES instructions(id),
+        PRIMARY KEY (activation_id, idx)
+    );
+    CREATE INDEX plan_activation_steps_instruction ON plan_activation_steps(instruction_id);
+    "#,
+    // 6: major-event deployment (重大安保): events, their posts and which unit holds which post.
+    crate::major_events::MIGRATION,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -4,7 +4,9 @@
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use crate::{parse_ts, ts, Event, StoreError};
-use zhihui_core::{Assignment, Incident, Instruction, Org, OrgKind, Role, Time, Unit};
+use zhihui_core::{
+    Assignment, Incident, Instruction, LonLat, Org, OrgKind, Role, Time, Unit, UnitKind,
+};
 
 // ---------------------------------------------------------------- events
 
@@ -55,11 +57,14 @@ pub fn record_events(
     rows.map(|r| finish_event(r?)).collect()
 }
 
-/// An incident's history including the steps of its dispatch orders, oldest first.
+/// An incident's history including the steps of its dispatch orders and the plans activated and
+/// closed for it (their steps are on the activation's own timeline), oldest first.
 pub fn incident_history(c: &Connection, incident_id: i64) -> Result<Vec<Event>, StoreError> {
     let mut s = c.prepare_cached(&format!(
         "SELECT {EVENT_COLS} FROM events WHERE (record_type = 'incident' AND record_id = ?1)
            OR (record_type = 'assignment' AND record_id IN (SELECT id FROM assignments WHERE incident_id = ?1))
+           OR (record_type = 'plan_activation' AND kind IN ('plan_activation.activated', 'plan_activation.closed')
+               AND record_id IN (SELECT id FROM plan_activations WHERE incident_id = ?1))
          ORDER BY seq"
     ))?;
     let rows = s.query_map(params![incident_id], row_to_event)?;
@@ -231,6 +236,32 @@ pub fn list_incidents(
     Ok((items, total))
 }
 
+/// Incidents not closed, of the given types and organisations, received in `[from, to]`: the
+/// candidates a new call may duplicate (the distance test is the caller's).
+pub fn open_incidents_received_between(
+    c: &Connection,
+    org_ids: &[String],
+    types: &[&str],
+    from: &Time,
+    to: &Time,
+) -> Result<Vec<Incident>, StoreError> {
+    if org_ids.is_empty() || types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT doc FROM incidents WHERE status != 'closed' AND received_at >= ? AND received_at <= ?
+           AND {} AND {} ORDER BY received_at DESC, id DESC",
+        in_clause("org_id", org_ids.len()),
+        in_clause("type", types.len())
+    );
+    let mut args: Vec<String> = vec![ts(from), ts(to)];
+    args.extend(org_ids.iter().cloned());
+    args.extend(types.iter().map(|t| (*t).to_owned()));
+    let mut s = c.prepare(&sql)?;
+    let rows = s.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
 // ---------------------------------------------------------------- units
 
 /// Next free unit id.
@@ -255,10 +286,11 @@ pub fn call_sign_taken(c: &Connection, call_sign: &str, except: i64) -> Result<b
 pub fn put_unit(c: &Connection, u: &Unit) -> Result<(), StoreError> {
     let doc = serde_json::to_string(u)?;
     c.prepare_cached(
-        "INSERT INTO units(id, call_sign, org_id, status, kind, updated_at, doc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO units(id, call_sign, org_id, status, kind, updated_at, doc, lon, lat)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(id) DO UPDATE SET call_sign=excluded.call_sign, org_id=excluded.org_id,
-           status=excluded.status, kind=excluded.kind, updated_at=excluded.updated_at, doc=excluded.doc",
+           status=excluded.status, kind=excluded.kind, updated_at=excluded.updated_at, doc=excluded.doc,
+           lon=excluded.lon, lat=excluded.lat",
     )?
     .execute(params![
         u.id,
@@ -267,7 +299,9 @@ pub fn put_unit(c: &Connection, u: &Unit) -> Result<(), StoreError> {
         u.status.as_str(),
         u.kind.as_str(),
         ts(&u.updated_at),
-        doc
+        doc,
+        u.position.map(|p| p.lon),
+        u.position.map(|p| p.lat),
     ])?;
     Ok(())
 }
@@ -326,6 +360,73 @@ pub fn list_units(c: &Connection, f: &UnitFilter) -> Result<(Vec<Unit>, i64), St
         .map(|r| Ok(serde_json::from_str(&r?)?))
         .collect::<Result<Vec<Unit>, StoreError>>()?;
     Ok((items, total))
+}
+
+/// A unit free for dispatch, with just what ranking needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreeUnit {
+    /// Unit id.
+    pub id: i64,
+    /// Call sign.
+    pub call_sign: String,
+    /// Kind.
+    pub kind: UnitKind,
+    /// Last known position.
+    pub position: Option<LonLat>,
+}
+
+impl From<&Unit> for FreeUnit {
+    fn from(u: &Unit) -> Self {
+        FreeUnit {
+            id: u.id,
+            call_sign: u.call_sign.clone(),
+            kind: u.kind,
+            position: u.position,
+        }
+    }
+}
+
+/// Available units of the given kinds and organisations, from plain columns: parsing a thousand
+/// unit documents (or even extracting their positions with SQLite's JSON functions) per
+/// recommendation cost several times more than ranking them.
+pub fn free_units(
+    c: &Connection,
+    org_ids: &[String],
+    kinds: &[UnitKind],
+) -> Result<Vec<FreeUnit>, StoreError> {
+    if org_ids.is_empty() || kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, call_sign, kind, lon, lat FROM units WHERE status = 'available' AND {} AND {}
+         ORDER BY id",
+        in_clause("org_id", org_ids.len()),
+        in_clause("kind", kinds.len())
+    );
+    let mut args: Vec<&str> = org_ids.iter().map(String::as_str).collect();
+    args.extend(kinds.iter().map(|k| k.as_str()));
+    let mut s = c.prepare_cached(&sql)?;
+    let rows = s.query_map(params_from_iter(args.iter()), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<f64>>(3)?,
+            r.get::<_, Option<f64>>(4)?,
+        ))
+    })?;
+    rows.map(|r| {
+        let (id, call_sign, kind, lon, lat) = r?;
+        let kind = UnitKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unit {id} has kind {kind}")))?;
+        Ok(FreeUnit {
+            id,
+            call_sign,
+            kind,
+            position: lon.zip(lat).map(|(lon, lat)| LonLat { lon, lat }),
+        })
+    })
+    .collect()
 }
 
 // ---------------------------------------------------------------- users and sessions

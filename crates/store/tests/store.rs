@@ -142,3 +142,59 @@ fn reopening_keeps_everything_and_continues_the_chain() {
         AuditVerdict::Intact { entries: 3 }
     );
 }
+
+#[test]
+fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
+    use zhihui_core::{LonLat, Unit, UnitKind, UnitStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let at = LonLat {
+        lon: 112.241_234_567_8,
+        lat: 30.331_234_567_8,
+    };
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        store
+            .write_blocking(move |tx| {
+                for (id, position) in [(1, Some(at)), (2, None)] {
+                    let u = Unit {
+                        id,
+                        call_sign: format!("车{id}"),
+                        kind: UnitKind::PatrolCar,
+                        org_id: "o".into(),
+                        status: UnitStatus::Available,
+                        position,
+                        position_at: None,
+                        updated_at: Utc::now(),
+                        version: 1,
+                    };
+                    projections::put_unit(tx.conn(), &u)?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+    // Back to schema 2: no position columns, migration 3 (nor any later one) not applied.
+    let c = rusqlite::Connection::open(dir.path().join(zhihui_store::DB_FILE)).unwrap();
+    c.execute_batch(
+        "ALTER TABLE units DROP COLUMN lon; ALTER TABLE units DROP COLUMN lat;
+         DROP TABLE interception_points; DROP TABLE interceptions;
+         DELETE FROM schema_migrations WHERE version >= 3;",
+    )
+    .unwrap();
+    drop(c);
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let free = store
+        .read(|c| projections::free_units(c, &["o".into()], &[UnitKind::PatrolCar]))
+        .unwrap();
+    assert_eq!(free.len(), 2);
+    let p = free[0].position.expect("position carried over");
+    assert!(
+        (p.lon - at.lon).abs() < 1e-12 && (p.lat - at.lat).abs() < 1e-12,
+        "{p:?}"
+    );
+    assert_eq!(free[1].position, None);
+    assert!(store
+        .read(|c| projections::free_units(c, &["o".into()], &[UnitKind::Swat]))
+        .unwrap()
+        .is_empty());
+}

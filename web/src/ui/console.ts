@@ -12,9 +12,11 @@ import { AlertCenter } from './alerts';
 import { DetailPanel } from './detail';
 import type { RouteLine } from './dispatch';
 import { InstructionPanel } from './instructions';
+import { InterceptPanel } from './intercept';
 import { emblem } from './login';
 import { NewIncidentForm } from './newIncident';
 import { IncidentQueue } from './queue';
+import { PlanPanel } from './responsePlans';
 import { UnitBoard } from './units';
 
 declare global {
@@ -89,9 +91,17 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   );
   mapWrap.appendChild(detail.el);
   const formClose = { close: () => {} };
-  const instr = new InstructionPanel(user, () => formClose.close());
+  const instr = new InstructionPanel(user, () => (formClose.close(), icp.toggle(false), plans.toggle(false)));
   mapWrap.appendChild(instr.el);
   debug.instructions = instr;
+  // 设卡布控 shares the left side of the map with the instructions and the new-incident form.
+  const icp = new InterceptPanel(user, live, mapReady, () => (instr.toggle(false), formClose.close(), plans.toggle(false)));
+  mapWrap.appendChild(icp.el);
+  debug.intercept = icp;
+  // 预案库 too: one panel at a time on the left of the map.
+  const plans = new PlanPanel(user, live, () => (instr.toggle(false), icp.toggle(false), formClose.close()));
+  mapWrap.appendChild(plans.el);
+  debug.plans = plans;
   const alertCenter = new AlertCenter(live, (id) => instr.show(id));
   void mapReady.then((m) => {
     if (!m) return;
@@ -100,6 +110,8 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
     mapWrap.appendChild(nif.el);
     form.open = () => {
       instr.toggle(false);
+      icp.toggle(false);
+      plans.toggle(false);
       nif.open();
     };
     formClose.close = () => nif.close();
@@ -158,6 +170,8 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       ),
       stats,
       h('div.spacer'),
+      plans.button,
+      icp.button,
       instr.button,
       alertCenter.button,
       clock,
@@ -239,6 +253,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       debug.snapshotLoaded = true;
       alertCenter.load();
       instr.load();
+      icp.load();
     } catch (e) {
       toast(`${t('err.generic')}: ${(e as Error).message}`, 'err');
     }

@@ -1,12 +1,14 @@
 // 详情: the incident detail panel — fields, status actions (派警/到场/结案) and the 时间轴 timeline.
 
-import { api, ApiError, canEditIncidents, type Assignment, type Incident, type IncidentStatus, type TimelineItem } from '../api';
+import { api, ApiError, canEditIncidents, type Assignment, type Duplicate, type Incident, type IncidentStatus, type TimelineItem } from '../api';
 import { h, setChildren, toast } from '../dom';
 import { codeLabel, entryLabel, fmtTime, getCodes, getLang, onLangChange, subtypeLabel, t, tDyn, type Key } from '../i18n';
 import type { LiveFeed } from '../live';
 import { PRIORITY_COLORS } from '../map';
 import { incidents, orgName, selectedIncident } from '../store';
 import { DispatchBlock, type RouteLine } from './dispatch';
+import { canPlanIntercept, openIntercept } from './intercept';
+import { activationTimelineItem, canActivatePlan, openPlanActivation } from './responsePlans';
 
 const FLOW: IncidentStatus[] = ['new', 'dispatched', 'on_scene', 'closed'];
 const ACTIONS: { to: IncidentStatus; key: Key }[] = [
@@ -29,6 +31,9 @@ export class DetailPanel {
   private busy = false;
   private loadToken = 0;
   private dispatch: DispatchBlock;
+  /** Open incidents this one may repeat (GET /incidents/{id}/duplicates), for merging. */
+  private dups: Duplicate[] = [];
+  private mergeError: ApiError | null = null;
 
   constructor(
     private role: string,
@@ -57,12 +62,19 @@ export class DetailPanel {
     live.subscribe((ev) => {
       if (this.id === null) return;
       const isAsg = ev.record_type === 'assignment' && (ev.data as { incident_id?: number } | null)?.incident_id === this.id;
-      if (!isAsg && (ev.record_type !== 'incident' || ev.record_id !== this.id)) return;
+      // The incident's own timeline carries a plan's activation and closing, not its steps.
+      const isPlan =
+        ev.record_type === 'plan_activation' &&
+        (ev.kind === 'plan_activation.activated' || ev.kind === 'plan_activation.closed') &&
+        (ev.data as { incident_id?: number } | null)?.incident_id === this.id;
+      if (!isAsg && !isPlan && (ev.record_type !== 'incident' || ev.record_id !== this.id)) return;
       if (this.timeline.some((x) => x.seq === ev.seq)) return;
       const data = ev.changes ? { record: ev.data, changes: ev.changes } : ev.data;
       this.timeline.push({ seq: ev.seq, at: ev.at, actor: ev.actor, kind: ev.kind, data });
       this.timeline.sort((a, b) => a.seq - b.seq);
       this.draw();
+      // The feed carries no caller data; the added call's details come with the (audited) timeline.
+      if (ev.kind === 'incident.call_added') void this.reloadTimeline();
     });
     onLangChange(() => this.draw());
   }
@@ -76,6 +88,8 @@ export class DetailPanel {
     this.actionError = null;
     this.closeDisposition = '';
     this.closeSummary = '';
+    this.dups = [];
+    this.mergeError = null;
     this.el.hidden = id === null;
     void this.dispatch.setIncident(id);
     if (id === null) return;
@@ -83,6 +97,16 @@ export class DetailPanel {
     if (inc) this.onLocate(inc);
     this.draw();
     const token = ++this.loadToken;
+    if (canEditIncidents(this.role) && inc?.status !== 'closed') {
+      void api
+        .incidentDuplicates(id)
+        .then((r) => {
+          if (token !== this.loadToken) return;
+          this.dups = r.items.slice(0, 5);
+          this.draw();
+        })
+        .catch(() => {});
+    }
     const [full, tl] = await Promise.allSettled([api.incident(id), api.timeline(id)]);
     if (token !== this.loadToken) return;
     if (full.status === 'fulfilled') {
@@ -98,6 +122,76 @@ export class DetailPanel {
       this.tlError = (tl.reason as ApiError)?.message ?? t('err.generic');
     }
     this.draw();
+  }
+
+  private async reloadTimeline(): Promise<void> {
+    const id = this.id;
+    if (id === null) return;
+    try {
+      const tl = await api.timeline(id);
+      if (id !== this.id) return;
+      const seen = new Set(tl.items.map((x) => x.seq));
+      this.timeline = [...tl.items, ...this.timeline.filter((x) => !seen.has(x.seq))].sort((a, b) => a.seq - b.seq);
+      this.draw();
+    } catch {
+      // The live item stays; the call's details show on the next open.
+    }
+  }
+
+  /** Merges the open incident (a duplicate call) into `into` and moves on to that one. */
+  private async mergeInto(into: number): Promise<void> {
+    if (this.id === null || this.busy) return;
+    this.busy = true;
+    this.mergeError = null;
+    this.draw();
+    try {
+      const r = await api.mergeIncident(this.id, into);
+      for (const rec of [r.merged, r.into]) {
+        const keepCaller = incidents.get(rec.id)?.caller;
+        incidents.upsert(keepCaller ? { ...rec, caller: keepCaller } : rec);
+      }
+      toast(`#${r.merged.id} ${t('detail.merged')} #${into}`, 'ok');
+      this.busy = false;
+      selectedIncident.set(into);
+    } catch (e) {
+      this.mergeError = e as ApiError;
+      this.busy = false;
+      this.draw();
+    }
+  }
+
+  private duplicatesBlock(inc: Incident): HTMLElement | null {
+    if (inc.status === 'closed' || this.dups.length === 0 || !canEditIncidents(this.role)) return null;
+    return h(
+      'div.dups',
+      { 'data-testid': 'detail-duplicates' },
+      h('div.dups-head', null, h('span.dups-title', null, `⚠ ${t('detail.dups')}`), h('span.spacer'), h('span.dups-key', null, t('detail.dupsNote'))),
+      this.dups.map((x) =>
+        h(
+          'div.dup',
+          { 'data-testid': 'detail-duplicate', 'data-id': String(x.incident.id) },
+          h(
+            'div.dup-main',
+            null,
+            h(
+              'div.dup-line',
+              null,
+              h('a.link.dup-id.mono', { href: '#', onClick: (e: Event) => (e.preventDefault(), selectedIncident.set(x.incident.id)) }, `#${x.incident.id}`),
+              h('span.prio-tag.solid', { style: { '--c': PRIORITY_COLORS[x.incident.priority] } }, t(`prio.${x.incident.priority}` as Key)),
+              h('span.dup-type', null, codeLabel('incident_types', x.incident.type)),
+              h('span.status-badge', { class: `sb-${x.incident.status}` }, codeLabel('incident_statuses', x.incident.status)),
+            ),
+            h('div.dup-meta', null, `${x.incident.address || '—'} · ${Math.round(x.distance_m)} m`),
+          ),
+          h(
+            'button.btn.btn-sm.btn-merge',
+            { type: 'button', 'data-testid': 'detail-merge', disabled: this.busy, onClick: () => void this.mergeInto(x.incident.id) },
+            `${t('detail.mergeThis')} #${x.incident.id}`,
+          ),
+        ),
+      ),
+      this.mergeError && h('div.form-error', { role: 'alert', 'data-testid': 'merge-error' }, this.mergeError.message),
+    );
   }
 
   private async setStatus(to: IncidentStatus): Promise<void> {
@@ -166,6 +260,10 @@ export class DetailPanel {
       field('detail.description', h('div.desc', null, inc.description || '—'), 'wide'),
       inc.disposition ? field('detail.disposition', codeLabel('dispositions', inc.disposition), 'wide') : null,
       inc.summary ? field('detail.summary', h('div.desc', null, inc.summary), 'wide') : null,
+      inc.merged_into ? field('detail.mergedInto', incidentLink(inc.merged_into, 'detail-merged-into'), 'wide') : null,
+      inc.merged_from?.length
+        ? field('detail.mergedFrom', h('span.links', { 'data-testid': 'detail-merged-from' }, inc.merged_from.map((m) => incidentLink(m))), 'wide')
+        : null,
     );
     const active = document.activeElement as HTMLElement | null;
     const focusId = active && this.el.contains(active) ? active.dataset.testid : undefined;
@@ -179,6 +277,7 @@ export class DetailPanel {
         'div.detail-body',
         null,
         fields,
+        this.duplicatesBlock(inc),
         this.actionsBlock(inc),
         inc.status !== 'closed' &&
           h('h3.sec', null, t('rec.title'), h('span.sec-note', null, canDispatch ? t('rec.note') : t('rec.noteRo'))),
@@ -225,6 +324,18 @@ export class DetailPanel {
           t(a.key),
         ),
       ),
+      canPlanIntercept(this.role) &&
+        h(
+          'button.btn.btn-action.to-intercept',
+          { 'data-testid': 'intercept-open', title: t('icp.title'), disabled: this.busy, onClick: () => openIntercept(inc) },
+          t('icp.open'),
+        ),
+      canActivatePlan(this.role) &&
+        h(
+          'button.btn.btn-action.to-plan',
+          { 'data-testid': 'plan-activate-open', title: t('rp.activate'), disabled: this.busy, onClick: () => openPlanActivation(inc) },
+          t('rp.activateBtn'),
+        ),
     );
     let closeForm: HTMLElement | null = null;
     if (this.closing) {
@@ -297,6 +408,10 @@ export class DetailPanel {
         items.push(assignmentItem(it));
         continue;
       }
+      if (it.kind.startsWith('plan_activation.')) {
+        items.push(activationTimelineItem(it));
+        continue;
+      }
       const { record, changes: given } = normalize(it.data);
       const data = record ?? {};
       let changes: [string, unknown, unknown][] = [];
@@ -309,6 +424,7 @@ export class DetailPanel {
         for (const f of DIFF_FIELDS) if (JSON.stringify(prev[f]) !== JSON.stringify(record[f])) changes.push([f, prev[f], record[f]]);
       }
       if (record) prev = record;
+      const call = it.kind === 'incident.call_added' ? callOf(it.data) : null;
       items.push(
         h(
           'li.tl-item',
@@ -340,6 +456,13 @@ export class DetailPanel {
                   ),
                 ),
               ),
+            call &&
+              h(
+                'div.tl-call',
+                { 'data-testid': 'timeline-call' },
+                h('span.tl-call-who', null, `#${call.incident_id} · ${fmtTime(call.received_at)} · ${call.caller?.name || '—'} ${call.caller?.phone ?? ''}`),
+                call.description && h('span.tl-call-what', null, call.description),
+              ),
           ),
         ),
       );
@@ -353,6 +476,24 @@ export class DetailPanel {
  * event payload), as a bare record, or as some other object; reduce them to a record (if any)
  * and a list of changes (if given).
  */
+/** A link that opens incident `id` in the detail panel. */
+function incidentLink(id: number, testid?: string): HTMLElement {
+  return h('a.link.mono', { href: '#', 'data-testid': testid, 'data-id': String(id), onClick: (e: Event) => (e.preventDefault(), selectedIncident.set(id)) }, `#${id} `);
+}
+
+interface AddedCall {
+  incident_id: number;
+  received_at: string;
+  caller?: { name: string; phone: string };
+  description?: string;
+}
+
+/** The call an `incident.call_added` item carries (only in the timeline read, not on the feed). */
+function callOf(raw: unknown): AddedCall | null {
+  const c = (raw as { call?: AddedCall } | null)?.call;
+  return c && typeof c.incident_id === 'number' ? c : null;
+}
+
 /** A dispatch-order step in the timeline: "派警 中山巡01 (reason)" etc. */
 function assignmentItem(it: TimelineItem): HTMLElement {
   const { record } = normalize(it.data);
@@ -417,6 +558,10 @@ function fmtValue(field: string, v: unknown, rec: Record<string, unknown>): stri
       return codeLabel('dispositions', String(v));
     case 'org_id':
       return orgName(String(v), getLang());
+    case 'merged_into':
+      return `#${v}`;
+    case 'merged_from':
+      return Array.isArray(v) ? v.map((x) => `#${x}`).join(' ') || '—' : String(v);
     case 'location': {
       const l = v as { lon?: number; lat?: number };
       return typeof l.lon === 'number' && typeof l.lat === 'number' ? `${l.lon.toFixed(5)}, ${l.lat.toFixed(5)}` : JSON.stringify(v);

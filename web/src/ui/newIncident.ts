@@ -1,9 +1,9 @@
 // 新建警情: the new-incident form. The location is set by clicking on the map (a marker shows it).
 // Enter submits, Esc cancels; server errors show error.message and highlight error.field.
 
-import { api, ApiError, type Incident, type NewIncident, type RoadHit } from '../api';
+import { api, ApiError, type Duplicate, type Incident, type NewIncident, type RoadHit } from '../api';
 import { h, setChildren, toast } from '../dom';
-import { entryLabel, getCodes, getLang, onLangChange, t, type Key } from '../i18n';
+import { codeLabel, entryLabel, getCodes, getLang, onLangChange, t, type Key } from '../i18n';
 import type { OpsMap } from '../map';
 import { PRIORITY_COLORS } from '../map';
 import { incidents, orgs, selectedIncident } from '../store';
@@ -52,6 +52,12 @@ export class NewIncidentForm {
   private suggTimer: number | null = null;
   private suggQuery = '';
 
+  // Possible duplicates (GET /incidents/duplicates) of the call being typed, once type and
+  // location are known: the dispatcher may merge the call into one of them instead.
+  private dups: Duplicate[] = [];
+  private dupsKey = '';
+  private dupsTimer: number | null = null;
+
   constructor(private map: OpsMap) {
     this.el = h('div.new-incident', { hidden: true });
     onLangChange(() => this.isOpen && this.draw());
@@ -69,15 +75,66 @@ export class NewIncidentForm {
     this.isOpen = true;
     this.draft = emptyDraft();
     this.error = null;
+    this.dups = [];
+    this.dupsKey = '';
     this.el.hidden = false;
     this.map.startPick((p) => {
       this.draft.location = p;
       if (this.error?.field === 'location' || this.error?.field?.startsWith('location.')) this.error = null;
       this.draw();
+      this.snapToRoad(p);
     });
     document.addEventListener('keydown', this.keyHandler);
     this.draw();
     this.focusFirst();
+  }
+
+  /**
+   * A clicked point moves onto the nearest road (within 200 m, as position reports do) and the
+   * road's name fills an empty address. Without a road network the click stays as it is.
+   */
+  private snapToRoad(p: { lon: number; lat: number }): void {
+    void api
+      .roadSnap(p)
+      .then((s) => {
+        const d = this.draft;
+        if (!this.isOpen || d.location !== p) return;
+        if (s.distance_m <= 200) {
+          d.location = { lon: s.lon, lat: s.lat };
+          this.map.setPickMarker(d.location);
+          if (!d.address.trim() && s.name) d.address = s.name;
+          this.draw();
+        }
+      })
+      .catch(() => {})
+      .finally(() => this.checkDuplicates());
+  }
+
+  private checkDuplicates(): void {
+    const d = this.draft;
+    const key = d.location && d.type ? `${d.type}|${d.location.lon}|${d.location.lat}` : '';
+    if (key === this.dupsKey) return;
+    this.dupsKey = key;
+    if (this.dupsTimer !== null) window.clearTimeout(this.dupsTimer);
+    if (!key || !d.location) {
+      if (this.dups.length > 0) {
+        this.dups = [];
+        this.draw();
+      }
+      return;
+    }
+    const q = { type: d.type, lon: d.location.lon, lat: d.location.lat };
+    this.dupsTimer = window.setTimeout(() => {
+      this.dupsTimer = null;
+      void api
+        .duplicates(q)
+        .then((r) => {
+          if (key !== this.dupsKey || !this.isOpen) return;
+          this.dups = r.items.slice(0, 5);
+          this.draw();
+        })
+        .catch(() => {});
+    }, 150);
   }
 
   private searchAddress(q: string): void {
@@ -143,12 +200,15 @@ export class NewIncidentForm {
     this.map.setPickMarker(p);
     this.map.flyTo(p, 15);
     this.draw();
+    this.checkDuplicates();
   }
 
   close(): void {
     if (!this.isOpen) return;
     this.showSuggestions([], '');
     this.isOpen = false;
+    if (this.dupsTimer !== null) window.clearTimeout(this.dupsTimer);
+    this.dupsTimer = null;
     this.el.hidden = true;
     this.map.stopPick();
     document.removeEventListener('keydown', this.keyHandler);
@@ -159,7 +219,8 @@ export class NewIncidentForm {
     (this.el.querySelector('[data-testid=new-caller-name]') as HTMLInputElement | null)?.focus();
   }
 
-  private async submit(): Promise<void> {
+  /** Creates the incident, or with `mergeInto` records the call merged into that incident. */
+  private async submit(mergeInto?: number): Promise<void> {
     if (this.busy) return;
     const d = this.draft;
     if (!d.location) {
@@ -177,6 +238,7 @@ export class NewIncidentForm {
     };
     if (d.subtype) body.subtype = d.subtype;
     if (d.org_id) body.org_id = d.org_id;
+    if (mergeInto !== undefined) body.merge_into = mergeInto;
     this.busy = true;
     this.error = null;
     this.draw();
@@ -187,6 +249,11 @@ export class NewIncidentForm {
       const ae = e as ApiError;
       this.busy = false;
       this.error = { message: ae.status === 0 ? t('err.network') : ae.message || t('err.generic'), field: ae.field ?? null };
+      if (ae.field === 'merge_into') {
+        // The candidate moved on (closed, merged elsewhere): offer what is open now.
+        this.dupsKey = '';
+        this.checkDuplicates();
+      }
       this.draw();
       const bad = this.el.querySelector('.invalid') as HTMLElement | null;
       bad?.focus();
@@ -195,9 +262,62 @@ export class NewIncidentForm {
     this.busy = false;
     incidents.upsert(rec);
     (window as unknown as { __zhihui?: { lastCreated?: unknown } }).__zhihui!.lastCreated = { id: rec.id, at: performance.now() };
+    if (mergeInto !== undefined) {
+      toast(`${t('new.merged')} #${mergeInto}`, 'ok');
+      this.close();
+      selectedIncident.set(mergeInto);
+      return;
+    }
     toast(`${t('new.created')} #${rec.id}`, 'ok');
     this.close();
     selectedIncident.set(rec.id);
+  }
+
+  private duplicatesBlock(): HTMLElement | null {
+    if (this.dups.length === 0) return null;
+    const minutes = (s: number) => {
+      if (Math.abs(s) < 60) return t('new.justNow');
+      const m = Math.round(Math.abs(s) / 60);
+      return `${m} ${s <= 0 ? t('new.minutesAgo') : t('new.minutesLater')}`;
+    };
+    return h(
+      'div.dups',
+      { 'data-testid': 'duplicates', role: 'region', 'aria-label': t('new.dups'), 'aria-live': 'polite' },
+      h('div.dups-head', null, h('span.dups-title', null, `⚠ ${t('new.dups')}`), h('span.spacer'), h('span.dups-key', null, t('new.mergeKey'))),
+      h('div.dups-note', null, t('new.dupsNote')),
+      this.dups.map((x) => {
+        const inc = x.incident;
+        return h(
+          'div.dup',
+          { 'data-testid': 'duplicate', 'data-id': String(inc.id) },
+          h(
+            'div.dup-main',
+            null,
+            h(
+              'div.dup-line',
+              null,
+              h('span.dup-id.mono', null, `#${inc.id}`),
+              h('span.prio-tag.solid', { style: { '--c': PRIORITY_COLORS[inc.priority] } }, t(`prio.${inc.priority}` as Key)),
+              h('span.dup-type', null, codeLabel('incident_types', inc.type)),
+              h('span.status-badge', { class: `sb-${inc.status}` }, codeLabel('incident_statuses', inc.status)),
+            ),
+            h('div.dup-meta', null, `${inc.address || '—'} · ${Math.round(x.distance_m)} m · ${minutes(x.seconds_apart)}`),
+            inc.description && h('div.dup-desc', null, inc.description),
+          ),
+          h(
+            'button.btn.btn-sm.btn-merge',
+            {
+              type: 'button',
+              id: `ni-merge-${inc.id}`,
+              'data-testid': 'merge-into',
+              disabled: this.busy,
+              onClick: () => void this.submit(inc.id),
+            },
+            `${t('new.mergeInto')} #${inc.id}`,
+          ),
+        );
+      }),
+    );
   }
 
   private draw(): void {
@@ -237,6 +357,7 @@ export class NewIncidentForm {
           d.subtype = '';
           this.draw();
           (this.el.querySelector('[data-testid=new-subtype]') as HTMLElement | null)?.focus();
+          this.checkDuplicates();
         },
       },
       h('option', { value: '', selected: !d.type }, t('new.chooseType')),
@@ -320,6 +441,11 @@ export class NewIncidentForm {
           void this.submit();
         },
         onKeydown: (e: KeyboardEvent) => {
+          if (e.altKey && e.code === 'KeyM' && this.dups.length > 0) {
+            e.preventDefault();
+            void this.submit(this.dups[0].incident.id);
+            return;
+          }
           if (e.key !== 'Enter' || e.isComposing) return;
           const tgt = e.target as HTMLElement;
           if (tgt.tagName === 'TEXTAREA' && !(e.ctrlKey || e.metaKey)) return;
@@ -399,6 +525,7 @@ export class NewIncidentForm {
         h('div.f', { class: bad('priority') ? 'has-error' : '' }, h('label', null, t('new.priority')), prio),
         h('div.f', { class: bad('description') ? 'has-error' : '' }, h('label', { for: 'ni-description' }, t('new.description')), desc),
         orgSel,
+        this.duplicatesBlock(),
         h('div.ni-keys', null, t('new.keys')),
       ),
       h(

@@ -11,6 +11,7 @@ import { PRIORITY_COLORS, UNIT_STATUS_COLORS } from '../map';
 import { assignments, incidents, units } from '../store';
 import { fmtEta, OPEN_ASSIGNMENT, STEPS } from './dispatch';
 import { emblem } from './login';
+import { UnitInstructions } from './unitInstructions';
 
 const NEXT: Partial<Record<AssignmentStatus, { to: AssignmentStatus; key: Key }>> = {
   assigned: { to: 'signed', key: 'm.sign' },
@@ -38,6 +39,7 @@ export function renderTerminal(root: HTMLElement, stored: User, onLogout: () => 
   const head = h('header.m-top');
   const body = h('main.m-body', { 'data-testid': 'terminal' });
   setChildren(root, h('div.m-app', null, head, body));
+  const unitInstr = new UnitInstructions(() => unitId, live, () => drawSoon());
 
   const drawHead = () => {
     const u = unitId !== null ? units.get(unitId) : undefined;
@@ -85,6 +87,7 @@ export function renderTerminal(root: HTMLElement, stored: User, onLogout: () => 
       loadedOnce = true;
       debug.loaded = true;
       for (const a of list.items) loadIncident(a.incident_id);
+      void unitInstr.load();
     } catch (e) {
       meError = (e as ApiError).message;
     }
@@ -287,6 +290,7 @@ export function renderTerminal(root: HTMLElement, stored: User, onLogout: () => 
       ),
       h('h3.m-sec', null, t('m.orders'), h('span.count', { 'data-testid': 'm-order-count' }, String(list.length))),
       list.length === 0 ? h('div.m-empty', { 'data-testid': 'm-no-orders' }, loadedOnce ? t('m.noOrders') : t('detail.loading')) : list.map(orderCard),
+      unitInstr.render(),
     );
     if (focusId) (body.querySelector(`[data-testid="${focusId}"]`) as HTMLElement | null)?.focus();
   };

@@ -1,4 +1,6 @@
 #![allow(dead_code)]
+
+pub mod random;
 use std::path::PathBuf;
 
 /// The shared data folder, or `None` (with a message) when it is absent so tests skip.

@@ -1,0 +1,967 @@
+// 安保部署: the major-event board. Every post of the event on the map, coloured by status
+// (staffed green, late amber, empty red), counts at the top, a dense list filterable by status,
+// and a post's detail — who is assigned, when they are due, one-click 替补 relief. One request
+// loads the board (GET /events/{id}/board); the live feed (`record_type: "post"`) keeps it
+// current, so 173 posts and 400 units cost no request per post. Statuses are the server's: its
+// timers turn a post late or empty within a second and publish the change.
+
+import maplibregl from 'maplibre-gl';
+import { apiRequest, ApiError, canEditIncidents, type User } from '../api';
+import { h, setChildren, throttle, toast } from '../dom';
+import { codeLabel, fmtTime, getLang, onLangChange, t, tDyn, type Key } from '../i18n';
+import type { LiveFeed } from '../live';
+import type { OpsMap } from '../map';
+import { RecordStore, units } from '../store';
+import { fmtEta } from './dispatch';
+import './event.css';
+
+// ---- contract (docs/api-v1.md, 重大安保) ---------------------------------------------------------
+
+export type PostStatus = 'pending' | 'staffed' | 'late' | 'empty' | 'relieved' | 'ended';
+export type PostingStatus = 'assigned' | 'on_site' | 'left' | 'replaced' | 'released';
+
+export interface PostUnit {
+  unit_id: number;
+  call_sign: string;
+  kind: string;
+  unit_org_id: string;
+  instruction_id: number;
+  status: PostingStatus;
+  relief: boolean;
+  assigned_at: string;
+  assigned_by: string;
+  travel_s: number | null;
+  expected_at: string;
+  due_at: string;
+  signed_at: string | null;
+  arrived_at: string | null;
+  left_at: string | null;
+  closed_at: string | null;
+  replaced_by: number | null;
+  late: boolean;
+}
+
+export interface Post {
+  id: number;
+  event_id: number;
+  index: number;
+  kind: 'checkpoint' | 'duty_point';
+  label: string;
+  lon: number;
+  lat: number;
+  kinds: string[];
+  staff: number;
+  shift_start: string;
+  shift_end: string;
+  status: PostStatus;
+  on_site: number;
+  assigned: number;
+  overdue: number;
+  vacant: number;
+  lapses: number;
+  lapse_since: string | null;
+  reliefs: number;
+  units: PostUnit[];
+  active: boolean;
+  version: number;
+}
+
+export interface MajorEvent {
+  id: number;
+  name: string;
+  venue: string;
+  starts_at: string;
+  ends_at: string;
+  org_id: string;
+  created_by: string;
+  created_at: string;
+  status: 'active' | 'closed';
+  checkpoints: number;
+  duty_points: number;
+  places: number;
+  summary: string | null;
+  closed_at: string | null;
+  closed_by: string | null;
+  version: number;
+}
+
+interface Board {
+  event: MajorEvent;
+  now: string;
+  posts: Post[];
+}
+
+interface Proposal {
+  event_id: number;
+  postings: { post_id: number; post_index: number; label: string; unit_id: number; call_sign: string; kind: string; travel_s: number }[];
+  short: { post_id: number; post_index: number; label: string; places: number }[];
+  places: number;
+  filled: number;
+  makespan_s: number;
+  total_s: number;
+  units_considered: number;
+  unusable_unit_ids: number[];
+  elapsed_ms: number;
+}
+
+interface TimelineItem {
+  seq: number;
+  at: string;
+  actor: string;
+  kind: string;
+  data: { record?: Post | null; detail?: { by?: string; unit_id?: number; from?: string; to?: string } | null };
+}
+
+export const evApi = {
+  list: () => apiRequest<{ items: MajorEvent[] }>('GET', '/api/v1/events?status=active'),
+  board: (id: number) => apiRequest<Board>('GET', `/api/v1/events/${id}/board`),
+  deploy: (id: number) => apiRequest<Proposal>('POST', `/api/v1/events/${id}/deploy`, {}),
+  assign: (id: number, items: { post_id: number; unit_id: number }[]) =>
+    apiRequest<{ assigned: number; posts: Post[] }>('POST', `/api/v1/events/${id}/assignments`, { items }),
+  relief: (id: number, post: number) =>
+    apiRequest<{ post: Post; unit_id: number; call_sign: string; travel_s: number | null; replaced_unit_id: number | null }>(
+      'POST',
+      `/api/v1/events/${id}/posts/${post}/relief`,
+      {},
+    ),
+  arrived: (id: number, post: number, unit_id: number) => apiRequest<Post>('POST', `/api/v1/events/${id}/posts/${post}/arrived`, { unit_id }),
+  timeline: (id: number, post: number) => apiRequest<{ items: TimelineItem[] }>('GET', `/api/v1/events/${id}/posts/${post}/timeline`),
+};
+
+/** Posts of the events this console follows, merged by version from answers and the live feed. */
+export const posts = new RecordStore<Post>();
+export const events = new RecordStore<MajorEvent>();
+
+export const STATUS_COLORS: Record<PostStatus, string> = {
+  staffed: '#2fd47a',
+  late: '#f5a623',
+  empty: '#ff3b3b',
+  relieved: '#22c7e0',
+  pending: '#7d92b8',
+  ended: '#4a5568',
+};
+
+/** The order of the list: what needs the dispatcher first. */
+const URGENCY: Record<PostStatus, number> = { empty: 0, late: 1, relieved: 2, pending: 3, staffed: 4, ended: 5 };
+const FILTERS: (PostStatus | 'all')[] = ['all', 'empty', 'late', 'relieved', 'pending', 'staffed'];
+
+const OPEN_EVENT = 'zhihui:post';
+
+/** Opens the board at a post (from an alert). */
+export function openPost(eventId: number, postId: number): void {
+  window.dispatchEvent(new CustomEvent(OPEN_EVENT, { detail: { event_id: eventId, post_id: postId } }));
+}
+
+function fc(features: GeoJSON.Feature[]): GeoJSON.FeatureCollection {
+  return { type: 'FeatureCollection', features };
+}
+
+function countsOf(list: Post[]) {
+  const c = { posts: list.length, checkpoints: 0, duty_points: 0, places: 0, on_site: 0, assigned: 0, overdue: 0, vacant: 0 } as Record<string, number>;
+  for (const s of Object.keys(URGENCY)) c[s] = 0;
+  for (const p of list) {
+    c[p.kind === 'checkpoint' ? 'checkpoints' : 'duty_points']++;
+    c.places += p.staff;
+    c.on_site += p.on_site;
+    c.assigned += p.assigned;
+    c.overdue += p.overdue;
+    c.vacant += p.vacant;
+    c[p.status]++;
+  }
+  return c;
+}
+
+function left(iso: string, now = Date.now()): number {
+  return Math.round((new Date(iso).getTime() - now) / 1000);
+}
+
+// ---- map layer ---------------------------------------------------------------------------------
+
+/** The posts on the operations map: rings coloured by status (checkpoints with an outer ring),
+ * above the units so that the units standing at a post show inside its ring. */
+class PostLayer {
+  private ready: Promise<void>;
+  private popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 12, className: 'zh-popup' });
+  /** What is drawn, for tests: post features by status, and unit links. */
+  drawn: { posts: number; byStatus: Record<string, number>; colors: Record<number, string>; links: number } = {
+    posts: 0,
+    byStatus: {},
+    colors: {},
+    links: 0,
+  };
+
+  constructor(
+    private ops: OpsMap,
+    private onPick: (id: number) => void,
+  ) {
+    this.ready = ops.whenLoaded().then(() => this.setup());
+  }
+
+  private setup(): void {
+    const m = this.ops.map;
+    const before = m.getLayer('incidents-halo') ? 'incidents-halo' : undefined;
+    m.addSource('ev-links', { type: 'geojson', data: fc([]) });
+    m.addLayer(
+      {
+        id: 'ev-links',
+        type: 'line',
+        source: 'ev-links',
+        layout: { 'line-cap': 'round' },
+        paint: { 'line-color': ['get', 'color'], 'line-width': 1.6, 'line-dasharray': [2, 1.5], 'line-opacity': 0.9 },
+      },
+      before,
+    );
+    m.addSource('ev-posts', { type: 'geojson', data: fc([]) });
+    m.addLayer(
+      {
+        id: 'ev-posts-sel',
+        type: 'circle',
+        source: 'ev-posts',
+        filter: ['==', ['get', 'sel'], true],
+        paint: { 'circle-radius': 17, 'circle-color': 'rgba(255,255,255,0.08)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 },
+      },
+      before,
+    );
+    m.addLayer(
+      {
+        id: 'ev-posts-cp',
+        type: 'circle',
+        source: 'ev-posts',
+        filter: ['==', ['get', 'kind'], 'checkpoint'],
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 8, 15, 13],
+          'circle-color': 'rgba(0,0,0,0)',
+          'circle-stroke-color': ['get', 'color'],
+          'circle-stroke-width': 1.2,
+          'circle-stroke-opacity': 0.8,
+        },
+      },
+      before,
+    );
+    m.addLayer(
+      {
+        id: 'ev-posts',
+        type: 'circle',
+        source: 'ev-posts',
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, ['case', ['==', ['get', 'kind'], 'checkpoint'], 5, 4], 15, ['case', ['==', ['get', 'kind'], 'checkpoint'], 9, 7.5]],
+          'circle-color': ['get', 'fill'],
+          'circle-stroke-color': ['get', 'color'],
+          'circle-stroke-width': ['case', ['in', ['get', 'status'], ['literal', ['late', 'empty']]], 2.6, 2],
+        },
+      },
+      before,
+    );
+    m.on('click', 'ev-posts', (e) => {
+      const id = Number(e.features?.[0]?.properties?.id);
+      if (Number.isFinite(id)) this.onPick(id);
+    });
+    m.on('mouseenter', 'ev-posts', (e) => {
+      m.getCanvas().style.cursor = 'pointer';
+      const f = e.features?.[0];
+      const p = f && posts.get(Number(f.properties?.id));
+      if (!p) return;
+      this.popup
+        .setLngLat([p.lon, p.lat])
+        .setDOMContent(
+          h(
+            'div.pop',
+            null,
+            h('b', null, `${p.index}. ${p.label}`),
+            h('div', null, `${t(`ev.kind.${p.kind}` as Key)} · ${t(`ev.status.${p.status}` as Key)} · ${p.on_site}/${p.staff}`),
+          ),
+        )
+        .addTo(m);
+    });
+    m.on('mouseleave', 'ev-posts', () => {
+      m.getCanvas().style.cursor = '';
+      this.popup.remove();
+    });
+  }
+
+  async show(list: Post[] | null, selected: number | null): Promise<void> {
+    await this.ready;
+    const m = this.ops.map;
+    const set = (id: string, data: GeoJSON.FeatureCollection) => (m.getSource(id) as maplibregl.GeoJSONSource | undefined)?.setData(data);
+    if (!list) {
+      set('ev-posts', fc([]));
+      set('ev-links', fc([]));
+      this.popup.remove();
+      this.drawn = { posts: 0, byStatus: {}, colors: {}, links: 0 };
+      return;
+    }
+    const byStatus: Record<string, number> = {};
+    const colors: Record<number, string> = {};
+    // Lapses drawn last, on top.
+    const sorted = [...list].sort((a, b) => URGENCY[b.status] - URGENCY[a.status]);
+    const feats: GeoJSON.Feature[] = sorted.map((p) => {
+      byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
+      const color = STATUS_COLORS[p.status];
+      colors[p.id] = color;
+      return {
+        type: 'Feature',
+        id: p.id,
+        geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+        properties: { id: p.id, status: p.status, kind: p.kind, color, fill: p.status === 'staffed' ? 'rgba(47,212,122,0.35)' : 'rgba(4,8,15,0.75)', sel: p.id === selected },
+      };
+    });
+    set('ev-posts', fc(feats));
+    // The selected post: a line from each unit still on its way (or gone) to the post.
+    const links: GeoJSON.Feature[] = [];
+    const sel = selected !== null ? list.find((p) => p.id === selected) : undefined;
+    for (const a of sel?.units ?? []) {
+      if (a.status !== 'assigned' && a.status !== 'left') continue;
+      const u = units.get(a.unit_id);
+      if (!u?.position) continue;
+      links.push({
+        type: 'Feature',
+        geometry: { type: 'LineString', coordinates: [[u.position.lon, u.position.lat], [sel!.lon, sel!.lat]] },
+        properties: { color: a.late ? STATUS_COLORS.late : '#9cc4ff' },
+      });
+    }
+    set('ev-links', fc(links));
+    this.drawn = { posts: feats.length, byStatus, colors, links: links.length };
+  }
+
+  fit(list: Post[]): void {
+    if (list.length === 0) return;
+    const lons = list.map((p) => p.lon);
+    const lats = list.map((p) => p.lat);
+    const wrap = this.ops.map.getContainer().parentElement;
+    const panel = wrap?.querySelector('.ev-panel') as HTMLElement | null;
+    this.ops.map.fitBounds(
+      [
+        [Math.min(...lons), Math.min(...lats)],
+        [Math.max(...lons), Math.max(...lats)],
+      ],
+      { padding: { left: (panel && !panel.hidden ? panel.offsetWidth : 0) + 30, right: 30, top: 30, bottom: 30 }, maxZoom: 15, duration: 500 },
+    );
+  }
+
+  flyTo(p: Post): void {
+    const wrap = this.ops.map.getContainer().parentElement;
+    const panel = wrap?.querySelector('.ev-panel') as HTMLElement | null;
+    this.ops.map.easeTo({
+      center: [p.lon, p.lat],
+      zoom: Math.max(this.ops.map.getZoom(), 14.5),
+      duration: 500,
+      padding: { left: panel && !panel.hidden ? panel.offsetWidth : 0, right: 0, top: 0, bottom: 0 },
+    });
+  }
+}
+
+// ---- the panel ---------------------------------------------------------------------------------
+
+export class EventPanel {
+  readonly el: HTMLElement;
+  readonly button: HTMLElement;
+  private isOpen = false;
+  private eventId: number | null = null;
+  private filter: PostStatus | 'all' = 'all';
+  private kindFilter: 'all' | 'checkpoint' | 'duty_point' = 'all';
+  private query = '';
+  private selected: number | null = null;
+  private busy: string | null = null;
+  private error: ApiError | null = null;
+  private proposal: Proposal | null = null;
+  private timeline: TimelineItem[] = [];
+  private timelineFor: number | null = null;
+  private layer: PostLayer | null = null;
+  private fitted = false;
+  private readonly writer: boolean;
+  private drawSoon = throttle(() => this.draw(), 250);
+  private mapSoon = throttle(() => this.drawMap(), 250);
+  /** Number of full list renders (the test checks the throttle keeps it low). */
+  renders = 0;
+
+  constructor(
+    user: User,
+    live: LiveFeed,
+    mapReady: Promise<OpsMap | null>,
+    private onOpen: () => void,
+  ) {
+    this.writer = canEditIncidents(user.role);
+    this.el = h('div.ev-panel', { 'data-testid': 'event-panel', hidden: true });
+    this.button = h('button.ev-btn', { 'data-testid': 'event-button', title: t('ev.buttonTitle'), onClick: () => this.toggle() });
+    void mapReady.then((m) => {
+      if (!m) return;
+      this.layer = new PostLayer(m, (id) => this.select(id, false));
+      this.drawMap();
+    });
+    live.subscribe((ev) => {
+      if (ev.record_type === 'post') {
+        posts.upsert(ev.data as Post);
+        if (this.timelineFor === ev.record_id) this.loadTimelineSoon();
+      } else if (ev.record_type === 'major_event') {
+        events.upsert(ev.data as MajorEvent);
+        if (this.eventId === null && (ev.data as MajorEvent).status === 'active') void this.openEvent(ev.record_id);
+      }
+    });
+    posts.subscribe(() => {
+      this.drawButton();
+      if (this.isOpen) {
+        this.drawSoon();
+        this.mapSoon();
+      }
+    });
+    events.subscribe(() => {
+      this.drawButton();
+      if (this.isOpen) this.drawSoon();
+    });
+    window.addEventListener(OPEN_EVENT, (e) => {
+      const d = (e as CustomEvent<{ event_id: number; post_id: number }>).detail;
+      void this.openEvent(d.event_id).then(() => {
+        this.toggle(true);
+        this.select(d.post_id, true);
+      });
+    });
+    window.setInterval(() => this.tick(), 1000);
+    // The live feed carries every change; a periodic read is only a safety net after a long
+    // disconnection.
+    window.setInterval(() => this.isOpen && this.eventId !== null && void this.reload(), 60_000);
+    onLangChange(() => {
+      this.drawButton();
+      if (this.isOpen) this.draw();
+    });
+    this.drawButton();
+  }
+
+  /** The newest active event of the jurisdiction (after the snapshot). */
+  load(): void {
+    void evApi
+      .list()
+      .then((r) => {
+        events.upsertMany(r.items ?? []);
+        const first = (r.items ?? []).sort((a, b) => b.id - a.id)[0];
+        if (first && this.eventId === null) return this.openEvent(first.id);
+      })
+      .catch(() => {});
+  }
+
+  get opened(): boolean {
+    return this.isOpen;
+  }
+
+  /** What the map shows (tests). */
+  get drawn(): PostLayer['drawn'] | null {
+    return this.layer?.drawn ?? null;
+  }
+
+  /** Closes this panel whenever another panel on the map's left side is shown. */
+  closeWhenShown(container: HTMLElement, selectors: string): void {
+    new MutationObserver(() => {
+      if (!this.isOpen) return;
+      for (const el of container.querySelectorAll<HTMLElement>(selectors)) {
+        if (el !== this.el && !el.hidden) {
+          this.toggle(false);
+          return;
+        }
+      }
+    }).observe(container, { subtree: true, childList: true, attributes: true, attributeFilter: ['hidden'] });
+  }
+
+  private async openEvent(id: number): Promise<void> {
+    if (this.eventId !== id) {
+      this.eventId = id;
+      this.fitted = false;
+      this.selected = null;
+      this.proposal = null;
+    }
+    await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    const id = this.eventId;
+    if (id === null) return;
+    try {
+      const b = await evApi.board(id);
+      events.upsert(b.event);
+      posts.upsertMany(b.posts);
+      if (this.isOpen) {
+        this.draw();
+        this.drawMap();
+      }
+    } catch (e) {
+      this.error = e as ApiError;
+      if (this.isOpen) this.draw();
+    }
+  }
+
+  toggle(open = !this.isOpen): void {
+    if (open === this.isOpen) {
+      if (open) this.draw();
+      return;
+    }
+    this.isOpen = open;
+    this.el.hidden = !open;
+    if (open) {
+      this.onOpen();
+      this.draw();
+      this.drawMap();
+      if (this.eventId === null) this.load();
+    } else {
+      setChildren(this.el);
+      void this.layer?.show(null, null);
+    }
+    this.drawButton();
+  }
+
+  private current(): Post[] {
+    const id = this.eventId;
+    return id === null ? [] : posts.all().filter((p) => p.event_id === id);
+  }
+
+  select(id: number | null, fly: boolean): void {
+    this.selected = this.selected === id && !fly ? null : id;
+    this.error = null;
+    const p = this.selected !== null ? posts.get(this.selected) : undefined;
+    if (p) {
+      if (fly) this.layer?.flyTo(p);
+      void this.loadTimeline(p);
+    } else {
+      this.timelineFor = null;
+    }
+    this.draw();
+    this.drawMap();
+  }
+
+  private async loadTimeline(p: Post): Promise<void> {
+    this.timelineFor = p.id;
+    try {
+      const r = await evApi.timeline(p.event_id, p.id);
+      if (this.timelineFor !== p.id) return;
+      this.timeline = r.items;
+      this.drawSoon();
+    } catch {
+      /* the detail shows without it */
+    }
+  }
+
+  private tlTimer: number | null = null;
+  private loadTimelineSoon(): void {
+    if (this.tlTimer !== null) return;
+    this.tlTimer = window.setTimeout(() => {
+      this.tlTimer = null;
+      const p = this.timelineFor !== null ? posts.get(this.timelineFor) : undefined;
+      if (p) void this.loadTimeline(p);
+    }, 400);
+  }
+
+  // ---- actions ----
+
+  private async relief(p: Post): Promise<void> {
+    if (this.busy) return;
+    this.busy = `relief:${p.id}`;
+    this.error = null;
+    this.draw();
+    try {
+      const r = await evApi.relief(p.event_id, p.id);
+      posts.upsert(r.post);
+      toast(`${t('ev.reliefSent')} · ${p.label} ← ${r.call_sign}${r.travel_s !== null ? ` · ${fmtEta(r.travel_s)}` : ''}`, 'ok');
+    } catch (e) {
+      this.error = e as ApiError;
+    } finally {
+      this.busy = null;
+      this.draw();
+    }
+  }
+
+  private async arrived(p: Post, unitId: number): Promise<void> {
+    if (this.busy) return;
+    this.busy = `arrived:${unitId}`;
+    this.error = null;
+    this.draw();
+    try {
+      posts.upsert(await evApi.arrived(p.event_id, p.id, unitId));
+      toast(t('ev.arrivedOk'), 'ok', 2000);
+    } catch (e) {
+      this.error = e as ApiError;
+    } finally {
+      this.busy = null;
+      this.draw();
+    }
+  }
+
+  private async deploy(): Promise<void> {
+    if (this.busy || this.eventId === null) return;
+    this.busy = 'deploy';
+    this.error = null;
+    this.draw();
+    try {
+      this.proposal = await evApi.deploy(this.eventId);
+    } catch (e) {
+      this.error = e as ApiError;
+    } finally {
+      this.busy = null;
+      this.draw();
+    }
+  }
+
+  private async accept(): Promise<void> {
+    const p = this.proposal;
+    if (!p || this.busy || this.eventId === null) return;
+    this.busy = 'accept';
+    this.error = null;
+    this.draw();
+    try {
+      const r = await evApi.assign(
+        this.eventId,
+        p.postings.map((x) => ({ post_id: x.post_id, unit_id: x.unit_id })),
+      );
+      posts.upsertMany(r.posts);
+      this.proposal = null;
+      toast(`${t('ev.accepted')} · ${r.assigned}`, 'ok');
+    } catch (e) {
+      this.error = e as ApiError;
+    } finally {
+      this.busy = null;
+      this.draw();
+    }
+  }
+
+  // ---- drawing ----
+
+  private tick(): void {
+    if (!this.isOpen) return;
+    const now = Date.now();
+    for (const el of this.el.querySelectorAll<HTMLElement>('[data-until]')) {
+      const s = left(el.dataset.until!, now);
+      el.textContent = s >= 0 ? `${t('ev.in')} ${fmtEta(s)}` : `${t('ev.overdueBy')} ${fmtEta(-s)}`;
+      el.classList.toggle('over', s < 0);
+    }
+    const shift = this.el.querySelector<HTMLElement>('[data-shift]');
+    if (shift) shift.textContent = this.shiftText();
+  }
+
+  private shiftText(): string {
+    const ev = this.eventId !== null ? events.get(this.eventId) : undefined;
+    const first = this.current()[0];
+    if (!ev || !first) return '';
+    if (ev.status === 'closed') return t('ev.closed');
+    const s = left(first.shift_start);
+    if (s > 0) return `${t('ev.toShift')} ${fmtEta(s)}`;
+    return left(first.shift_end) > 0 ? t('ev.onShift') : t('ev.shiftOver');
+  }
+
+  private drawButton(): void {
+    const list = this.current();
+    const c = countsOf(list);
+    const lapses = c.late + c.empty;
+    this.button.classList.toggle('on', this.isOpen);
+    this.button.classList.toggle('hot', list.length > 0);
+    this.button.classList.toggle('bad', lapses > 0);
+    setChildren(
+      this.button,
+      h('i.ev-ico'),
+      h('span', null, t('ev.title')),
+      list.length > 0 && h('b', { 'data-testid': 'event-lapses', title: `${t('ev.status.late')} + ${t('ev.status.empty')}` }, String(lapses)),
+    );
+  }
+
+  private draw(): void {
+    if (!this.isOpen) return;
+    this.renders++;
+    const oldList = this.el.querySelector('.ev-list');
+    const scroll = oldList ? oldList.scrollTop : 0;
+    const focusId = (document.activeElement as HTMLElement | null)?.dataset?.testid;
+    const ev = this.eventId !== null ? events.get(this.eventId) : undefined;
+    const list = this.current();
+    setChildren(
+      this.el,
+      h(
+        'div.ev-frame',
+        null,
+        h(
+          'div.panel-head',
+          null,
+          h('h2', null, t('ev.title')),
+          ev && h('span.ev-name', { title: ev.venue }, ev.name),
+          h('div.spacer'),
+          h('button.btn.btn-ghost.btn-sm.icon', { title: t('detail.close'), 'data-testid': 'event-close-panel', onClick: () => this.toggle(false) }, '✕'),
+        ),
+        !ev ? h('div.muted.pad', { 'data-testid': 'event-none' }, t('ev.none')) : this.body(ev, list),
+      ),
+    );
+    const nl = this.el.querySelector('.ev-list');
+    if (nl) nl.scrollTop = scroll;
+    if (focusId) (this.el.querySelector(`[data-testid="${focusId}"]`) as HTMLElement | null)?.focus();
+  }
+
+  private body(ev: MajorEvent, list: Post[]): HTMLElement {
+    const c = countsOf(list);
+    const tile = (label: string, value: string, cls: string, testid: string, filter?: PostStatus) =>
+      h(
+        'button.ev-tile',
+        {
+          class: `${cls} ${filter && this.filter === filter ? 'on' : ''}`,
+          'data-testid': testid,
+          disabled: !filter,
+          onClick: () => filter && ((this.filter = this.filter === filter ? 'all' : filter), this.draw()),
+        },
+        h('b', null, value),
+        h('span', null, label),
+      );
+    const first = list[0];
+    return h(
+      'div.ev-body',
+      { 'data-testid': 'event-board', 'data-event': String(ev.id) },
+      h(
+        'div.ev-sub',
+        null,
+        h('span.muted', null, ev.venue),
+        h('span.spacer'),
+        first && h('span.mono.muted', null, `${t('ev.shift')} ${fmtTime(first.shift_start)}–${fmtTime(first.shift_end)}`),
+        h('span.ev-shift', { 'data-shift': '1' }, this.shiftText()),
+      ),
+      h(
+        'div.ev-tiles',
+        null,
+        tile(t('ev.checkpoints'), String(c.checkpoints), '', 'ev-count-checkpoints'),
+        tile(t('ev.dutyPoints'), String(c.duty_points), '', 'ev-count-duty'),
+        tile(t('ev.onSite'), `${c.on_site}/${c.places}`, 'ok', 'ev-count-onsite', 'staffed'),
+        tile(t('ev.status.late'), String(c.late), c.late > 0 ? 'late' : '', 'ev-count-late', 'late'),
+        tile(t('ev.status.empty'), String(c.empty), c.empty > 0 ? 'empty' : '', 'ev-count-empty', 'empty'),
+        tile(t('ev.gaps'), String(c.vacant), c.vacant > 0 ? 'gap' : '', 'ev-count-gaps'),
+      ),
+      this.selected !== null && posts.get(this.selected) ? this.detail(posts.get(this.selected)!) : this.listView(list, c),
+      this.error && h('div.form-error', { role: 'alert', 'data-testid': 'event-error', 'data-field': this.error.field ?? '' }, this.error.message),
+    );
+  }
+
+  private listView(list: Post[], c: Record<string, number>): HTMLElement {
+    const seg = (f: PostStatus | 'all') =>
+      h(
+        'button.seg-btn',
+        { class: this.filter === f ? 'on' : '', 'data-testid': `ev-filter-${f}`, onClick: () => ((this.filter = f), this.draw()) },
+        f === 'all' ? t('ev.all') : t(`ev.status.${f}` as Key),
+        h('span.seg-count', null, String(f === 'all' ? c.posts : c[f])),
+      );
+    const kseg = (k: 'all' | 'checkpoint' | 'duty_point') =>
+      h(
+        'button.seg-btn',
+        { class: this.kindFilter === k ? 'on' : '', onClick: () => ((this.kindFilter = k), this.draw()) },
+        k === 'all' ? t('ev.all') : t(`ev.kind.${k}` as Key),
+      );
+    const q = this.query.trim().toLowerCase();
+    const shown = list
+      .filter((p) => this.filter === 'all' || p.status === this.filter)
+      .filter((p) => this.kindFilter === 'all' || p.kind === this.kindFilter)
+      .filter(
+        (p) =>
+          !q ||
+          p.label.toLowerCase().includes(q) ||
+          String(p.index) === q ||
+          p.units.some((a) => a.status !== 'replaced' && a.call_sign.toLowerCase().includes(q)),
+      )
+      .sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.index - b.index);
+    const search = h('input.input.ev-search', {
+      type: 'search',
+      placeholder: t('ev.search'),
+      value: this.query,
+      'data-testid': 'ev-search',
+      onInput: (e: Event) => {
+        this.query = (e.target as HTMLInputElement).value;
+        this.drawSoon();
+      },
+    });
+    return h(
+      'div.ev-listwrap',
+      null,
+      h('div.seg.ev-seg', null, FILTERS.map(seg)),
+      h('div.ev-tools', null, h('div.seg', null, kseg('all'), kseg('checkpoint'), kseg('duty_point')), search),
+      this.writer && c.vacant > 0 && this.deployBlock(),
+      h(
+        'div.ev-list',
+        { 'data-testid': 'ev-posts' },
+        shown.length === 0
+          ? h('div.muted.pad', null, t('ev.noMatch'))
+          : shown.map((p) =>
+              h(
+                'div.ev-row',
+                {
+                  'data-testid': 'ev-post',
+                  'data-id': String(p.id),
+                  'data-status': p.status,
+                  class: `st-${p.status}`,
+                  tabindex: '0',
+                  onClick: () => this.select(p.id, true),
+                  onKeydown: (e: KeyboardEvent) => e.key === 'Enter' && this.select(p.id, true),
+                },
+                h('i.ev-dot', { style: { background: STATUS_COLORS[p.status] } }),
+                h('span.mono.ev-idx', null, String(p.index)),
+                h('span.ev-k', { class: p.kind }, t(`ev.kindShort.${p.kind}` as Key)),
+                h('span.ev-label', { title: p.label }, p.label),
+                h('span.mono.ev-staff', { class: p.on_site >= p.staff ? 'full' : '' }, `${p.on_site}/${p.staff}`),
+                h('span.ev-badge', { class: `st-${p.status}` }, t(`ev.status.${p.status}` as Key)),
+              ),
+            ),
+      ),
+      h(
+        'div.ev-legend',
+        null,
+        (['staffed', 'pending', 'relieved', 'late', 'empty'] as PostStatus[]).map((s) =>
+          h('span', null, h('i', { style: { borderColor: STATUS_COLORS[s] } }), t(`ev.status.${s}` as Key)),
+        ),
+        h('span', null, h('i.cp'), t('ev.kind.checkpoint')),
+      ),
+    );
+  }
+
+  private deployBlock(): HTMLElement {
+    const p = this.proposal;
+    if (!p) {
+      return h(
+        'div.ev-deploy',
+        null,
+        h('span.sec-note', null, t('ev.deployNote')),
+        h(
+          'button.btn.btn-primary.btn-sm',
+          { 'data-testid': 'ev-deploy', disabled: this.busy !== null, onClick: () => void this.deploy() },
+          this.busy === 'deploy' ? t('ev.deploying') : t('ev.deploy'),
+        ),
+      );
+    }
+    return h(
+      'div.ev-deploy.ev-proposal',
+      { 'data-testid': 'ev-proposal' },
+      h(
+        'div.ev-prop-stats',
+        null,
+        h('span', null, `${t('ev.filled')} `, h('b.mono', null, `${p.filled}/${p.places}`)),
+        h('span', null, `${t('ev.makespan')} `, h('b.mono', null, fmtEta(p.makespan_s))),
+        p.short.length > 0 && h('span.bad', null, `${t('ev.short')} `, h('b.mono', null, String(p.short.reduce((n, s) => n + s.places, 0)))),
+        h('span.muted', null, `${t('ev.elapsed')} ${Math.round(p.elapsed_ms)} ms`),
+      ),
+      h(
+        'div.row-end',
+        null,
+        h('button.btn.btn-ghost.btn-sm', { onClick: () => ((this.proposal = null), this.draw()) }, t('new.cancel').replace(/\s*\(.*\)$/, '')),
+        h(
+          'button.btn.btn-danger.btn-sm',
+          { 'data-testid': 'ev-accept', disabled: this.busy !== null || p.filled === 0, onClick: () => void this.accept() },
+          `${t('ev.accept')} (${p.filled})`,
+        ),
+      ),
+    );
+  }
+
+  private detail(p: Post): HTMLElement {
+    const active = p.units.filter((a) => a.status === 'assigned' || a.status === 'on_site' || a.status === 'left');
+    const past = p.units.filter((a) => a.status === 'replaced' || a.status === 'released');
+    const canRelief = this.writer && p.active && (p.status === 'late' || p.status === 'empty' || (p.vacant > 0 && left(p.shift_start) <= 0));
+    const unitRow = (a: PostUnit) => {
+      const st = a.late && a.status !== 'on_site' ? 'late' : a.status;
+      const u = units.get(a.unit_id);
+      return h(
+        'div.ev-unit',
+        { 'data-testid': 'ev-unit', 'data-unit': String(a.unit_id), 'data-status': st, class: `us-${st}` },
+        h('span.ev-cs', null, h('b', null, a.call_sign), a.relief && h('small.ev-tag', null, t('ev.reliefs')), h('small', null, codeLabel('unit_kinds', a.kind))),
+        h('span.ev-ubadge', { class: `us-${st}` }, t(`ev.unit.${st}` as Key)),
+        h(
+          'span.ev-when',
+          null,
+          a.status === 'on_site' && a.arrived_at && h('small.mono', null, `${t('ev.arrivedAt')} ${fmtTime(a.arrived_at)}`),
+          a.status === 'left' && a.left_at && h('small.mono.bad', null, `${t('ev.leftAt')} ${fmtTime(a.left_at)}`),
+          (a.status === 'assigned' || a.status === 'left') && [
+            h('small.mono', null, `${t('ev.eta')} ${fmtTime(a.expected_at)}`),
+            h('small.mono.ev-cd', { 'data-until': a.due_at }, ''),
+          ],
+          (a.status === 'replaced' || a.status === 'released') && a.closed_at && h('small.mono.muted', null, fmtTime(a.closed_at)),
+        ),
+        this.writer &&
+          a.status !== 'on_site' &&
+          (a.status === 'assigned' || a.status === 'left') &&
+          h(
+            'button.btn.btn-ghost.btn-xs',
+            { 'data-testid': 'ev-mark-arrived', disabled: this.busy !== null, title: u?.position ? `${u.position.lon.toFixed(5)}, ${u.position.lat.toFixed(5)}` : '', onClick: () => void this.arrived(p, a.unit_id) },
+            t('ev.markArrived'),
+          ),
+      );
+    };
+    const vacant = Array.from({ length: p.vacant }, (_, i) =>
+      h('div.ev-unit.us-vacant', { key: String(i) }, h('span.ev-cs', null, h('b', null, '—')), h('span.ev-ubadge.us-vacant', null, t('ev.vacant'))),
+    );
+    return h(
+      'div.ev-detail',
+      { 'data-testid': 'ev-detail', 'data-id': String(p.id), 'data-status': p.status },
+      h(
+        'div.ev-dhead',
+        null,
+        h('button.btn.btn-ghost.btn-sm.icon', { 'data-testid': 'ev-back', title: t('ev.back'), onClick: () => this.select(null, false) }, '‹'),
+        h('span.mono.ev-idx', null, String(p.index)),
+        h('b.ev-dlabel', null, p.label),
+        h('span.spacer'),
+        h('span.ev-badge.big', { class: `st-${p.status}`, 'data-testid': 'ev-detail-status' }, t(`ev.status.${p.status}` as Key)),
+      ),
+      h(
+        'dl.ev-kv',
+        null,
+        h('dt', null, t('ev.kind.checkpoint') === t(`ev.kind.${p.kind}` as Key) ? t('ev.kind.checkpoint') : t('ev.kind.duty_point')),
+        h('dd', null, `${t('ev.staff')} ${p.staff} · ${t('ev.accepts')} ${p.kinds.length ? p.kinds.map((k) => codeLabel('unit_kinds', k)).join('、') : t('ev.anyKind')}`),
+        h('dt', null, t('ev.shift')),
+        h('dd.mono', null, `${fmtTime(p.shift_start)}–${fmtTime(p.shift_end)}`),
+        h('dt', null, t('ev.lapses')),
+        h('dd', null, `${p.lapses}${p.reliefs ? ` · ${t('ev.reliefs')} ${p.reliefs}` : ''}${p.lapse_since ? ` · ${fmtTime(p.lapse_since)}` : ''}`),
+      ),
+      h('h3.sec', null, t('ev.units'), h('span.count', null, `${p.on_site}/${p.staff}`)),
+      h('div.ev-units', null, active.length + p.vacant === 0 ? h('div.muted', null, t('ev.noUnits')) : [active.map(unitRow), vacant], past.map(unitRow)),
+      canRelief &&
+        h(
+          'div.ev-relief',
+          null,
+          h(
+            'button.btn.btn-danger.ev-relief-btn',
+            { 'data-testid': 'ev-relief', disabled: this.busy !== null, onClick: () => void this.relief(p) },
+            this.busy === `relief:${p.id}` ? t('ev.reliefBusy') : `⇄ ${t('ev.relief')}`,
+          ),
+          h('div.sec-note', null, t('ev.reliefNote')),
+        ),
+      h('h3.sec', null, t('ev.timeline'), h('span.count', null, String(this.timelineFor === p.id ? this.timeline.length : 0))),
+      h(
+        'ol.timeline.ev-tl',
+        { 'data-testid': 'ev-timeline' },
+        (this.timelineFor === p.id ? this.timeline : [])
+          .slice()
+          .reverse()
+          .slice(0, 30)
+          .map((it) => {
+            const d = it.data?.detail ?? {};
+            const unit = typeof d.unit_id === 'number' ? p.units.find((a) => a.unit_id === d.unit_id)?.call_sign : undefined;
+            return h(
+              'li.tl-item',
+              null,
+              h('span.tl-time.mono', null, fmtTime(it.at)),
+              h(
+                'span',
+                null,
+                h('b', null, tDyn(`ev.tl.${it.kind}`, it.kind)),
+                unit && ` · ${unit}`,
+                d.to && ` · ${tDyn(`ev.status.${d.to}`, d.to)}`,
+                d.by === 'position' && h('small.muted', null, ` (${t('ev.byPosition')})`),
+                h('small.muted', null, ` · ${it.actor}`),
+              ),
+            );
+          }),
+      ),
+    );
+  }
+
+  private drawMap(): void {
+    if (!this.layer) return;
+    if (!this.isOpen || this.eventId === null) {
+      void this.layer.show(null, null);
+      return;
+    }
+    const list = this.current();
+    void this.layer.show(list, this.selected);
+    if (!this.fitted && list.length > 0) {
+      this.fitted = true;
+      this.layer.fit(list);
+    }
+  }
+}
+
+/** The language of labels built from parts (kept for callers that format numbers). */
+export function lang(): 'zh' | 'en' {
+  return getLang();
+}

@@ -1,0 +1,205 @@
+// Browser test of 设卡布控 (interception) against the real server binary (`demo --no-sim` on the
+// shared Liechtenstein extract): a dispatcher plans around an incident, sees the checkpoints on the
+// map and in the list, activates them, and the first checkpoint's unit finds its instruction on
+// /m, signs and reports on site while the console follows live. Same environment variables as
+// console.test.mjs: ZHIHUI_BIN, ZHIHUI_SHARED_DATA, CHROMIUM. Skips without the road network.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoDir = path.resolve(webDir, '..');
+const PASSWORD = 'zhihui-demo';
+const cmd = path.resolve(webDir, process.env.ZHIHUI_BIN ?? '../target/debug/zhihui');
+
+let server = null;
+let serverOut = '';
+let dataDir = null;
+let base = '';
+let browser = null;
+let skipReason = '';
+
+function startServer(pbf) {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhihui-web-intercept-'));
+  if (!fs.existsSync(cmd)) throw new Error(`server binary not found: ${cmd}`);
+  const args = ['demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-sim', '--roads', pbf];
+  server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not report its address in 120 s:\n${serverOut}`)), 120_000);
+    const onData = (chunk) => {
+      serverOut += chunk.toString();
+      if (serverOut.length > 200_000) serverOut = serverOut.slice(-100_000);
+      const m = /zhihui listening on (http:\/\/[^\s]+)/.exec(serverOut);
+      if (m && !base) {
+        clearTimeout(timer);
+        base = m[1].replace(/\/$/, '');
+        resolve();
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code, sig) => {
+      if (!base) {
+        clearTimeout(timer);
+        reject(new Error(`server exited (${code ?? sig}) before listening:\n${serverOut}`));
+      }
+    });
+  });
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  const t = setTimeout(() => server.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function call(tok, method, p, body) {
+  const r = await fetch(base + p, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, json: text ? JSON.parse(text) : null, text };
+}
+
+async function login(context, username, where = '/') {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${username}] page error: ${e.message}`));
+  await page.goto(base + where);
+  await page.fill('[data-testid=login-username]', username);
+  await page.fill('[data-testid=login-password]', PASSWORD);
+  await page.click('[data-testid=login-submit]');
+  if (where === '/') {
+    await page.waitForSelector('[data-testid=live-indicator][data-state=open]', { timeout: 15_000 });
+    await page.waitForFunction(() => window.__zhihui?.snapshotLoaded === true && (window.__zhihui?.roadsLoaded ?? 0) > 0, null, { timeout: 30_000 });
+  }
+  return page;
+}
+
+before(async () => {
+  if (process.env.ZHIHUI_TEST_MOCK === '1') {
+    skipReason = 'the mock server has no planning API';
+    return;
+  }
+  const shared = path.resolve(process.env.ZHIHUI_SHARED_DATA ?? path.join(repoDir, '..', 'shared', 'data'));
+  const pbf = path.join(shared, 'roads', 'liechtenstein.osm.pbf');
+  if (!fs.existsSync(pbf)) {
+    skipReason = `no road extract at ${pbf}`;
+    return;
+  }
+  await startServer(pbf);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await stopServer();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('a dispatcher plans an interception for an incident, activates it, and the unit gets it on /m', async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const ctxD = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
+  const ctxU = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  try {
+    const d = await login(ctxD, 'dispatcher');
+    const tok = await d.evaluate(() => sessionStorage.getItem('zhihui.token'));
+    const info = (await call(tok, 'GET', '/api/v1/map')).json;
+    const [lon, lat] = info.center;
+    const created = await call(tok, 'POST', '/api/v1/incidents', {
+      caller: { name: '孙七', phone: '13500000000' },
+      location: { lon, lat },
+      address: '布控测试路3号',
+      type: 'criminal',
+      subtype: null,
+      priority: 1,
+      description: '浏览器测试：持刀伤人后驾车逃离',
+    });
+    assert.equal(created.status, 201, created.text);
+    const inc = created.json;
+
+    // From the incident detail: origin = the incident, head start 3 min, road speeds.
+    await d.click(`[data-testid=incident-row][data-id="${inc.id}"]`);
+    await d.click('[data-testid=intercept-open]');
+    await d.waitForSelector('[data-testid=intercept-panel]:not([hidden])');
+    assert.equal((await d.textContent('[data-testid=icp-origin-value]')).trim(), `${lon.toFixed(5)}, ${lat.toFixed(5)}`);
+    await d.fill('[data-testid=icp-head]', '3');
+    const planResp = d.waitForResponse((r) => r.url().endsWith('/api/v1/plans/intercept'));
+    await d.click('[data-testid=icp-compute]');
+    const resp = await planResp;
+    assert.equal(resp.status(), 200);
+    const plan = await resp.json();
+    assert.equal(plan.incident_id, inc.id);
+    assert.equal(plan.head_start_s, 180);
+    assert.ok(plan.cordon.length >= 1, JSON.stringify(plan.notes));
+
+    // The list (most urgent first) and one numbered marker per checkpoint on the map.
+    await d.waitForSelector('[data-testid=icp-point]');
+    const rows = await d.$$eval('[data-testid=icp-point]', (els) => els.map((e) => Number(e.dataset.key)));
+    assert.deepEqual(rows, plan.cordon.map((c) => c.unit_id));
+    await d.waitForFunction((n) => document.querySelectorAll('.maplibregl-marker[data-testid=icp-marker]').length === n, plan.cordon.length, { timeout: 5000 });
+    await d.waitForSelector('[data-testid=icp-origin]');
+    await d.waitForSelector(plan.complete ? '[data-testid=icp-complete]' : '[data-testid=icp-incomplete]');
+    const drawn = await d.evaluate(() => window.__zhihui.intercept.drawn);
+    assert.equal(drawn.markers, plan.cordon.length);
+    assert.equal(drawn.routes, plan.cordon.filter((c) => c.route.length >= 2).length, "each unit's route");
+    assert.equal(drawn.open, plan.open_routes.length, 'open routes in red');
+    assert.ok(drawn.reach >= 1, "the suspect's reach");
+    t.diagnostic(`plan: ${plan.cordon.length} checkpoints, complete=${plan.complete}, drawn ${JSON.stringify(drawn)}, ${Math.round(plan.elapsed_ms)} ms`);
+
+    // 一键下发: one instruction per checkpoint; the board shows each as issued.
+    const actResp = d.waitForResponse((r) => r.url().endsWith('/api/v1/interceptions') && r.request().method() === 'POST');
+    await d.click('[data-testid=icp-activate]');
+    const act = await actResp;
+    assert.equal(act.status(), 201);
+    const rec = await act.json();
+    assert.equal(rec.points.length, plan.cordon.length);
+    await d.waitForSelector('[data-testid=icp-live][data-status=active]');
+    assert.equal(await d.locator('[data-testid=icp-live-point]').count(), plan.cordon.length);
+    assert.ok((await d.$$eval('[data-testid=icp-live-point]', (els) => els.map((e) => e.dataset.status))).every((s) => s === 'issued'));
+
+    // A terminal account for the first checkpoint's unit.
+    const first = rec.points[0];
+    const unit = (await call(tok, 'GET', `/api/v1/units/${first.unit_id}`)).json;
+    assert.equal(unit.status, 'dispatched');
+    execFileSync(cmd, ['user', 'add', 'icpunit', '--role', 'unit', '--org', unit.org_id, '--unit-id', String(first.unit_id), '--data-dir', dataDir], {
+      input: `${PASSWORD}\n`,
+    });
+    const m = await login(ctxU, 'icpunit', '/m');
+    const card = m.locator(`[data-testid=m-instruction][data-id="${first.instruction_id}"]`);
+    await card.waitFor({ timeout: 15_000 });
+    assert.match(await card.locator('[data-testid=mi-title]').textContent(), /^设卡拦截/);
+
+    // Signing and reporting on site on /m show on the dispatcher's board live.
+    const row = d.locator(`[data-testid=icp-live-point][data-key="${first.unit_id}"]`);
+    await card.locator('[data-testid=mi-sign]').click();
+    await d.waitForSelector(`[data-testid=icp-live-point][data-key="${first.unit_id}"][data-status=signed]`, { timeout: 3000 });
+    await card.locator('[data-testid=mi-arrived]').click();
+    await d.waitForSelector(`[data-testid=icp-live-point][data-key="${first.unit_id}"][data-status=on_site]`, { timeout: 3000 });
+    assert.equal(await row.getAttribute('data-status'), 'on_site');
+    await d.waitForSelector('[data-testid=icp-timeline] li:has-text("到位")', { timeout: 3000 });
+
+    // Ending it closes the instruction: it leaves the unit's terminal.
+    await d.click('[data-testid=icp-outcome-stood_down]');
+    await d.fill('[data-testid=icp-summary]', '浏览器测试结束');
+    await d.click('[data-testid=icp-close]');
+    await d.waitForSelector('[data-testid=icp-live][data-status=closed]', { timeout: 3000 });
+    await card.waitFor({ state: 'detached', timeout: 5000 });
+  } finally {
+    await ctxD.close();
+    await ctxU.close();
+  }
+});
