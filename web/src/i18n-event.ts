@@ -2,6 +2,7 @@
 
 export const eventDict = {
   'ev.title': { zh: '安保部署', en: 'Event security' },
+  'ev.short': { zh: '安保', en: 'Event' },
   'ev.buttonTitle': { zh: '重大安保：岗位到位情况', en: 'Major event: who is at which post' },
   'ev.none': { zh: '暂无进行中的安保活动', en: 'No event deployment under way' },
   'ev.events': { zh: '安保活动', en: 'Events' },
@@ -60,8 +61,9 @@ export const eventDict = {
   'ev.proposal': { zh: '部署方案', en: 'Proposal' },
   'ev.filled': { zh: '可补岗位', en: 'Places filled' },
   'ev.makespan': { zh: '全部到位', en: 'All in place' },
-  'ev.short': { zh: '仍缺', en: 'Still short' },
+  'ev.stillShort': { zh: '仍缺', en: 'Still short' },
   'ev.accept': { zh: '一键下发', en: 'Send orders' },
+  'ev.cancel': { zh: '取消', en: 'Cancel' },
   'ev.accepted': { zh: '部署指令已下发', en: 'Orders sent' },
   'ev.elapsed': { zh: '计算用时', en: 'Computed in' },
   'ev.legend': { zh: '岗位状态', en: 'Post status' },

@@ -397,12 +397,7 @@ impl Post {
             self.vacant,
             self.lapse_since,
         );
-        let changed = before != after
-            || self
-                .units
-                .iter()
-                .map(|a| a.late)
-                .ne(late_before.into_iter());
+        let changed = before != after || self.units.iter().map(|a| a.late).ne(late_before);
         if changed {
             self.version += 1;
         }

@@ -33,7 +33,7 @@ pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
     // Checkpoints are marked late, not alerted: their instructions escalate at the same deadline.
     crate::plans::sweep(state).await?;
     // Event posts raise their own alerts, one per lapse.
-    crate::events::sweep(state).await?;
+    let event_alerts = crate::events::sweep(state).await?;
     let now = state.now();
     let st = state.clone();
     let open = tokio::task::spawn_blocking(move || {
@@ -81,13 +81,13 @@ pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
     .await
     .map_err(|_| StoreError::Closed)??;
     if due.is_empty() && overdue.is_empty() {
-        return Ok(0);
+        return Ok(event_alerts);
     }
     let orgs = state.orgs();
     state
         .store
         .write(move |tx| {
-            let mut n = 0;
+            let mut n = event_alerts;
             for ins in overdue {
                 n += commands::escalate_instruction(tx, &orgs, ins.id, now)?;
             }

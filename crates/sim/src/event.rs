@@ -21,7 +21,7 @@ use zhihui_store::{projections, Store, StoreError};
 use crate::{dispatcher, unit_actor, write_or_log, CityMap, SimUnit, Task};
 
 /// Name of the demo's event (a restarted demo finds it by this name).
-pub const EVENT_NAME: &str = "国际马拉松赛安保";
+pub const EVENT_NAME: &str = "国际马拉松赛";
 /// Call signs of the event's vehicles start with this.
 pub const PREFIX: &str = "安保";
 /// Simulated seconds after start-up at which the event is planned.
@@ -150,10 +150,9 @@ fn station_label(road: &str, n: usize, what: &str) -> Option<String> {
     (!road.trim().is_empty()).then(|| format!("{what} {n} · {}", road.trim()))
 }
 
-/// Road points around the densest part of the city: the venue, 24 checkpoints on a ring around
+/// Road points around the densest part of the city (the venue): 24 checkpoints on a ring around
 /// it (spread by bearing), 149 duty points inside, and 400 staging points for the vehicles.
 struct Layout {
-    venue: LonLat,
     checkpoints: Vec<(LonLat, String)>,
     duty: Vec<(LonLat, String)>,
     staging: Vec<LonLat>,
@@ -248,7 +247,6 @@ fn layout(city: &dyn CityMap, rng: &mut StdRng) -> Layout {
     }
     staging.truncate(400);
     Layout {
-        venue,
         checkpoints,
         duty,
         staging,
@@ -459,10 +457,7 @@ impl Demo {
         let shift_start = now + chrono::Duration::milliseconds((lead_s * 1000.0) as i64);
         let new = NewEvent {
             name: EVENT_NAME.into(),
-            venue: format!(
-                "市体育中心及赛道沿线({:.4}, {:.4})",
-                lay.venue.lon, lay.venue.lat
-            ),
+            venue: "市体育中心及赛道沿线".into(),
             starts_at: shift_start,
             ends_at: shift_start + chrono::Duration::hours(3),
             org_id: Some("jz".into()),
@@ -544,9 +539,11 @@ impl Demo {
             match (u.task, c) {
                 (Task::Idle { .. } | Task::Patrol, Some(c)) => {
                     let post = c.what == "post";
-                    if !self.signed.contains_key(&c.instruction_id) {
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        self.signed.entry(c.instruction_id)
+                    {
                         let at = t + rng.gen_range(3.0..15.0);
-                        self.signed.insert(c.instruction_id, at);
+                        slot.insert(at);
                         self.jobs.push((
                             at,
                             Job::Sign {

@@ -351,13 +351,16 @@ fn raise_lapse_alert(
                 .join("、")
         )
     };
+    // Default labels already name the kind ("执勤点 12"); given ones may not ("北门").
+    let kind_zh = post.kind.labels().0;
+    let place = if post.label.contains(kind_zh) {
+        post.label.clone()
+    } else {
+        format!("{kind_zh}「{}」", post.label)
+    };
     let message = format!(
-        "安保《{}》{}「{}」{what}:到位 {}/{}{who}",
-        e.name,
-        post.kind.labels().0,
-        post.label,
-        post.on_site,
-        post.staff
+        "安保《{}》{place} {what}:到位 {}/{}{who}",
+        e.name, post.on_site, post.staff
     );
     let data = json!({
         "event_id": e.id, "post_id": post.id, "post_index": post.index, "label": post.label,

@@ -178,6 +178,9 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
     c.execute_batch(
         "ALTER TABLE units DROP COLUMN lon; ALTER TABLE units DROP COLUMN lat;
          DROP TABLE interception_points; DROP TABLE interceptions;
+         DROP TABLE plan_activation_steps; DROP TABLE plan_activations;
+         DROP TABLE response_plan_versions; DROP TABLE response_plans;
+         DROP TABLE post_units; DROP TABLE event_posts; DROP TABLE major_events;
          DELETE FROM schema_migrations WHERE version >= 3;",
     )
     .unwrap();

@@ -7,6 +7,7 @@ import { h, setChildren } from '../dom';
 import { fmtAgo, fmtTime, onLangChange, t, tDyn } from '../i18n';
 import type { LiveFeed } from '../live';
 import { alerts, selectedIncident } from '../store';
+import { openPost } from './event';
 
 const SEEN_KEY = 'zhihui.alerts.seen';
 
@@ -76,6 +77,7 @@ export class AlertCenter {
   private follow(a: Alert): void {
     const d = a.data ?? {};
     if (typeof d.incident_id === 'number') selectedIncident.set(d.incident_id);
+    else if (typeof d.post_id === 'number' && typeof d.event_id === 'number') openPost(d.event_id, d.post_id);
     else if (typeof d.instruction_id === 'number') this.onInstruction(d.instruction_id);
     else if (a.subject?.startsWith('instruction:')) this.onInstruction(Number(a.subject.split(':')[1]));
   }
@@ -98,6 +100,7 @@ export class AlertCenter {
       );
     if (typeof d.incident_id === 'number') return go(`${t('alert.incident')} #${d.incident_id}`);
     if (typeof d.instruction_id === 'number') return go(`${t('alert.instruction')} #${d.instruction_id}`);
+    if (typeof d.post_id === 'number') return go(`${t('alert.post')} ${String(d.post_index ?? d.post_id)}`);
     return null;
   }
 

@@ -10,6 +10,7 @@ import { OpsMap, PRIORITY_COLORS, UNIT_STATUS_COLORS } from '../map';
 import { incidents, orgName, orgs, selectedIncident, units } from '../store';
 import { AlertCenter } from './alerts';
 import { DetailPanel } from './detail';
+import { EventPanel } from './event';
 import type { RouteLine } from './dispatch';
 import { InstructionPanel } from './instructions';
 import { InterceptPanel } from './intercept';
@@ -102,6 +103,11 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   const plans = new PlanPanel(user, live, () => (instr.toggle(false), icp.toggle(false), formClose.close()));
   mapWrap.appendChild(plans.el);
   debug.plans = plans;
+  // 安保部署: the event board, also on the left of the map; it gives way to any other panel.
+  const evp = new EventPanel(user, live, mapReady, () => (instr.toggle(false), icp.toggle(false), plans.toggle(false), formClose.close()));
+  mapWrap.appendChild(evp.el);
+  evp.closeWhenShown(mapWrap, '.instr-panel, .icp-panel, .rp-panel, .new-incident');
+  debug.event = evp;
   const alertCenter = new AlertCenter(live, (id) => instr.show(id));
   void mapReady.then((m) => {
     if (!m) return;
@@ -150,7 +156,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
     let avail = 0;
     for (const u of units.byId.values()) if (u.status === 'available') avail++;
     const tile = (k: Key, v: string | number, cls = '', testid = '') =>
-      h('div.stat', { class: cls, 'data-testid': testid || undefined }, h('b', null, String(v)), h('span', null, t(k)));
+      h('div.stat', { class: cls, title: t(k), 'data-testid': testid || undefined }, h('b', null, String(v)), h('span', null, t(k)));
     setChildren(
       stats,
       tile('stat.open', open, '', 'stat-open'),
@@ -171,6 +177,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       stats,
       h('div.spacer'),
       plans.button,
+      evp.button,
       icp.button,
       instr.button,
       alertCenter.button,
@@ -254,6 +261,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       alertCenter.load();
       instr.load();
       icp.load();
+      evp.load();
     } catch (e) {
       toast(`${t('err.generic')}: ${(e as Error).message}`, 'err');
     }

@@ -8,7 +8,7 @@
 import maplibregl from 'maplibre-gl';
 import { apiRequest, ApiError, canEditIncidents, type User } from '../api';
 import { h, setChildren, throttle, toast } from '../dom';
-import { codeLabel, fmtTime, getLang, onLangChange, t, tDyn, type Key } from '../i18n';
+import { codeLabel, fmtTime, onLangChange, t, tDyn, type Key } from '../i18n';
 import type { LiveFeed } from '../live';
 import type { OpsMap } from '../map';
 import { RecordStore, units } from '../store';
@@ -151,6 +151,8 @@ const OPEN_EVENT = 'zhihui:post';
 export function openPost(eventId: number, postId: number): void {
   window.dispatchEvent(new CustomEvent(OPEN_EVENT, { detail: { event_id: eventId, post_id: postId } }));
 }
+
+type Kid = Parameters<typeof setChildren>[1];
 
 function fc(features: GeoJSON.Feature[]): GeoJSON.FeatureCollection {
   return { type: 'FeatureCollection', features };
@@ -433,7 +435,7 @@ export class EventPanel {
       .then((r) => {
         events.upsertMany(r.items ?? []);
         const first = (r.items ?? []).sort((a, b) => b.id - a.id)[0];
-        if (first && this.eventId === null) return this.openEvent(first.id);
+        return first && this.eventId === null ? this.openEvent(first.id) : undefined;
       })
       .catch(() => {});
   }
@@ -652,96 +654,138 @@ export class EventPanel {
     this.button.classList.toggle('bad', lapses > 0);
     setChildren(
       this.button,
-      h('i.ev-ico'),
-      h('span', null, t('ev.title')),
+      h('span', null, t('ev.short')),
       list.length > 0 && h('b', { 'data-testid': 'event-lapses', title: `${t('ev.status.late')} + ${t('ev.status.empty')}` }, String(lapses)),
     );
+  }
+
+  /** The parts of the panel that stay in place while live updates arrive several times a second,
+   * so that the row or button under the dispatcher's pointer is never swapped for a new one. */
+  private dom: { eventId: number; name: HTMLElement; sub: HTMLElement; tiles: HTMLElement; main: HTMLElement; err: HTMLElement } | null = null;
+  private sigs = new Map<string, string>();
+  private rows = new Map<number, { el: HTMLElement; sig: string }>();
+  private listEl: HTMLElement | null = null;
+  private readonly search = h('input.input.ev-search', {
+    type: 'search',
+    placeholder: t('ev.search'),
+    'data-testid': 'ev-search',
+    onInput: (e: Event) => {
+      this.query = (e.target as HTMLInputElement).value;
+      this.drawSoon();
+    },
+  });
+
+  /** Rebuilds `el` from `build` only when `sig` changed since the last time. */
+  private section(key: string, sig: string, el: HTMLElement, build: () => Kid[]): boolean {
+    if (this.sigs.get(key) === sig) return false;
+    this.sigs.set(key, sig);
+    setChildren(el, ...build());
+    return true;
   }
 
   private draw(): void {
     if (!this.isOpen) return;
     this.renders++;
-    const oldList = this.el.querySelector('.ev-list');
-    const scroll = oldList ? oldList.scrollTop : 0;
-    const focusId = (document.activeElement as HTMLElement | null)?.dataset?.testid;
     const ev = this.eventId !== null ? events.get(this.eventId) : undefined;
+    const lang = t('ev.title');
+    if (!ev) {
+      this.dom = null;
+      this.sigs.clear();
+      setChildren(this.el, h('div.ev-frame', null, this.head(null), h('div.muted.pad', { 'data-testid': 'event-none' }, t('ev.none'))));
+      return;
+    }
+    if (!this.dom || this.dom.eventId !== ev.id || this.sigs.get('lang') !== lang) {
+      const name = h('span.ev-name');
+      const d = { eventId: ev.id, name, sub: h('div.ev-sub'), tiles: h('div.ev-tiles'), main: h('div.ev-main'), err: h('div.ev-err') };
+      this.dom = d;
+      this.sigs.clear();
+      this.sigs.set('lang', lang);
+      this.search.placeholder = t('ev.search');
+      setChildren(
+        this.el,
+        h('div.ev-frame', null, this.head(name), h('div.ev-body', { 'data-testid': 'event-board', 'data-event': String(ev.id) }, d.sub, d.tiles, d.main, d.err)),
+      );
+    }
+    const d = this.dom;
+    d.name.textContent = ev.name;
+    d.name.title = ev.venue;
     const list = this.current();
-    setChildren(
-      this.el,
-      h(
-        'div.ev-frame',
-        null,
-        h(
-          'div.panel-head',
-          null,
-          h('h2', null, t('ev.title')),
-          ev && h('span.ev-name', { title: ev.venue }, ev.name),
-          h('div.spacer'),
-          h('button.btn.btn-ghost.btn-sm.icon', { title: t('detail.close'), 'data-testid': 'event-close-panel', onClick: () => this.toggle(false) }, '✕'),
-        ),
-        !ev ? h('div.muted.pad', { 'data-testid': 'event-none' }, t('ev.none')) : this.body(ev, list),
-      ),
-    );
-    const nl = this.el.querySelector('.ev-list');
-    if (nl) nl.scrollTop = scroll;
-    if (focusId) (this.el.querySelector(`[data-testid="${focusId}"]`) as HTMLElement | null)?.focus();
-  }
-
-  private body(ev: MajorEvent, list: Post[]): HTMLElement {
     const c = countsOf(list);
-    const tile = (label: string, value: string, cls: string, testid: string, filter?: PostStatus) =>
-      h(
-        'button.ev-tile',
-        {
-          class: `${cls} ${filter && this.filter === filter ? 'on' : ''}`,
-          'data-testid': testid,
-          disabled: !filter,
-          onClick: () => filter && ((this.filter = this.filter === filter ? 'all' : filter), this.draw()),
-        },
-        h('b', null, value),
-        h('span', null, label),
-      );
     const first = list[0];
-    return h(
-      'div.ev-body',
-      { 'data-testid': 'event-board', 'data-event': String(ev.id) },
-      h(
-        'div.ev-sub',
-        null,
-        h('span.muted', null, ev.venue),
-        h('span.spacer'),
-        first && h('span.mono.muted', null, `${t('ev.shift')} ${fmtTime(first.shift_start)}–${fmtTime(first.shift_end)}`),
-        h('span.ev-shift', { 'data-shift': '1' }, this.shiftText()),
+    this.section('sub', `${ev.version}|${first?.shift_start}`, d.sub, () => [
+      h('span.muted', { title: ev.venue }, ev.venue),
+      h('span.spacer'),
+      first && h('span.mono.muted', { title: t('ev.shift') }, `${fmtTime(first.shift_start)}–${fmtTime(first.shift_end)}`),
+      h('span.ev-shift', { 'data-shift': '1' }, this.shiftText()),
+    ]);
+    const tiles: [Key, string, string, string, PostStatus | undefined][] = [
+      ['ev.checkpoints', String(c.checkpoints), '', 'ev-count-checkpoints', undefined],
+      ['ev.dutyPoints', String(c.duty_points), '', 'ev-count-duty', undefined],
+      ['ev.onSite', `${c.on_site}/${c.places}`, 'ok', 'ev-count-onsite', 'staffed'],
+      ['ev.status.late', String(c.late), c.late > 0 ? 'late' : '', 'ev-count-late', 'late'],
+      ['ev.status.empty', String(c.empty), c.empty > 0 ? 'empty' : '', 'ev-count-empty', 'empty'],
+      ['ev.gaps', String(c.vacant), c.vacant > 0 ? 'gap' : '', 'ev-count-gaps', undefined],
+    ];
+    this.section('tiles', this.filter, d.tiles, () =>
+      tiles.map(([label, , , testid, filter]) =>
+        h(
+          'button.ev-tile',
+          {
+            class: filter && this.filter === filter ? 'on' : '',
+            'data-testid': testid,
+            disabled: !filter,
+            onClick: () => filter && ((this.filter = this.filter === filter ? 'all' : filter), this.draw()),
+          },
+          h('b'),
+          h('span', null, t(label)),
+        ),
       ),
-      h(
-        'div.ev-tiles',
-        null,
-        tile(t('ev.checkpoints'), String(c.checkpoints), '', 'ev-count-checkpoints'),
-        tile(t('ev.dutyPoints'), String(c.duty_points), '', 'ev-count-duty'),
-        tile(t('ev.onSite'), `${c.on_site}/${c.places}`, 'ok', 'ev-count-onsite', 'staffed'),
-        tile(t('ev.status.late'), String(c.late), c.late > 0 ? 'late' : '', 'ev-count-late', 'late'),
-        tile(t('ev.status.empty'), String(c.empty), c.empty > 0 ? 'empty' : '', 'ev-count-empty', 'empty'),
-        tile(t('ev.gaps'), String(c.vacant), c.vacant > 0 ? 'gap' : '', 'ev-count-gaps'),
-      ),
-      this.selected !== null && posts.get(this.selected) ? this.detail(posts.get(this.selected)!) : this.listView(list, c),
+    );
+    // Values change with every arrival: written in place, the tiles stay under the pointer.
+    for (const [, value, cls, testid] of tiles) {
+      const el = d.tiles.querySelector<HTMLElement>(`[data-testid="${testid}"]`);
+      if (!el) continue;
+      el.querySelector('b')!.textContent = value;
+      for (const k of ['ok', 'late', 'empty', 'gap']) el.classList.toggle(k, k === cls);
+    }
+    const sel = this.selected !== null ? posts.get(this.selected) : undefined;
+    if (sel) {
+      this.listEl = null;
+      const tl = this.timelineFor === sel.id ? this.timeline.length : -1;
+      this.section('main', `detail|${sel.id}|${sel.version}|${this.busy}|${tl}`, d.main, () => [this.detail(sel)]);
+    } else {
+      const scroll = this.listEl?.scrollTop ?? 0;
+      const rebuilt = this.section('main', `list|${this.filter}|${this.kindFilter}|${this.proposal?.event_id ?? ''}|${this.busy}|${c.vacant > 0}`, d.main, () => [
+        this.listView(c),
+      ]);
+      if (rebuilt && this.listEl) this.listEl.scrollTop = scroll;
+      // Counts change with every arrival: written in place, the buttons stay.
+      for (const f of FILTERS) {
+        const el = d.main.querySelector<HTMLElement>(`[data-count="${f}"]`);
+        if (el) el.textContent = String(f === 'all' ? c.posts : c[f]);
+      }
+      this.fillRows(list);
+    }
+    this.section('err', `${this.error?.message ?? ''}|${this.error?.field ?? ''}`, d.err, () => [
       this.error && h('div.form-error', { role: 'alert', 'data-testid': 'event-error', 'data-field': this.error.field ?? '' }, this.error.message),
+    ]);
+  }
+
+  private head(name: HTMLElement | null): HTMLElement {
+    return h(
+      'div.panel-head',
+      null,
+      h('h2', null, t('ev.title')),
+      name,
+      h('div.spacer'),
+      h('button.btn.btn-ghost.btn-sm.icon', { title: t('detail.close'), 'data-testid': 'event-close-panel', onClick: () => this.toggle(false) }, '✕'),
     );
   }
 
-  private listView(list: Post[], c: Record<string, number>): HTMLElement {
-    const seg = (f: PostStatus | 'all') =>
-      h(
-        'button.seg-btn',
-        { class: this.filter === f ? 'on' : '', 'data-testid': `ev-filter-${f}`, onClick: () => ((this.filter = f), this.draw()) },
-        f === 'all' ? t('ev.all') : t(`ev.status.${f}` as Key),
-        h('span.seg-count', null, String(f === 'all' ? c.posts : c[f])),
-      );
-    const kseg = (k: 'all' | 'checkpoint' | 'duty_point') =>
-      h(
-        'button.seg-btn',
-        { class: this.kindFilter === k ? 'on' : '', onClick: () => ((this.kindFilter = k), this.draw()) },
-        k === 'all' ? t('ev.all') : t(`ev.kind.${k}` as Key),
-      );
+  /** The list's rows, reused by post and version and moved only when the order changes. */
+  private fillRows(list: Post[]): void {
+    const el = this.listEl;
+    if (!el) return;
     const q = this.query.trim().toLowerCase();
     const shown = list
       .filter((p) => this.filter === 'all' || p.status === this.filter)
@@ -754,48 +798,65 @@ export class EventPanel {
           p.units.some((a) => a.status !== 'replaced' && a.call_sign.toLowerCase().includes(q)),
       )
       .sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.index - b.index);
-    const search = h('input.input.ev-search', {
-      type: 'search',
-      placeholder: t('ev.search'),
-      value: this.query,
-      'data-testid': 'ev-search',
-      onInput: (e: Event) => {
-        this.query = (e.target as HTMLInputElement).value;
-        this.drawSoon();
-      },
+    if (shown.length === 0) {
+      setChildren(el, h('div.muted.pad', null, t('ev.noMatch')));
+      return;
+    }
+    const want: HTMLElement[] = shown.map((p) => {
+      const sig = `${p.version}|${p.status}|${p.on_site}`;
+      const hit = this.rows.get(p.id);
+      if (hit && hit.sig === sig) return hit.el;
+      const row = this.row(p);
+      this.rows.set(p.id, { el: row, sig });
+      return row;
     });
+    const now = Array.from(el.children);
+    if (now.length !== want.length || now.some((n, i) => n !== want[i])) setChildren(el, want);
+  }
+
+  private row(p: Post): HTMLElement {
+    return h(
+      'div.ev-row',
+      {
+        'data-testid': 'ev-post',
+        'data-id': String(p.id),
+        'data-status': p.status,
+        class: `st-${p.status}`,
+        tabindex: '0',
+        onClick: () => this.select(p.id, true),
+        onKeydown: (e: KeyboardEvent) => e.key === 'Enter' && this.select(p.id, true),
+      },
+      h('i.ev-dot', { style: { background: STATUS_COLORS[p.status] } }),
+      h('span.mono.ev-idx', null, String(p.index)),
+      h('span.ev-k', { class: p.kind }, t(`ev.kindShort.${p.kind}` as Key)),
+      h('span.ev-label', { title: p.label }, p.label),
+      h('span.mono.ev-staff', { class: p.on_site >= p.staff ? 'full' : '' }, `${p.on_site}/${p.staff}`),
+      h('span.ev-badge', { class: `st-${p.status}` }, t(`ev.status.${p.status}` as Key)),
+    );
+  }
+
+  private listView(c: Record<string, number>): HTMLElement {
+    const seg = (f: PostStatus | 'all') =>
+      h(
+        'button.seg-btn',
+        { class: this.filter === f ? 'on' : '', 'data-testid': `ev-filter-${f}`, onClick: () => ((this.filter = f), this.draw()) },
+        f === 'all' ? t('ev.all') : t(`ev.status.${f}` as Key),
+        h('span.seg-count', { 'data-count': f }, String(f === 'all' ? c.posts : c[f])),
+      );
+    const kseg = (k: 'all' | 'checkpoint' | 'duty_point') =>
+      h(
+        'button.seg-btn',
+        { class: this.kindFilter === k ? 'on' : '', 'data-testid': `ev-kind-${k}`, onClick: () => ((this.kindFilter = k), this.draw()) },
+        k === 'all' ? t('ev.all') : t(`ev.kind.${k}` as Key),
+      );
+    this.listEl = h('div.ev-list', { 'data-testid': 'ev-posts' });
     return h(
       'div.ev-listwrap',
       null,
       h('div.seg.ev-seg', null, FILTERS.map(seg)),
-      h('div.ev-tools', null, h('div.seg', null, kseg('all'), kseg('checkpoint'), kseg('duty_point')), search),
+      h('div.ev-tools', null, h('div.seg.ev-kseg', null, kseg('all'), kseg('checkpoint'), kseg('duty_point')), this.search),
       this.writer && c.vacant > 0 && this.deployBlock(),
-      h(
-        'div.ev-list',
-        { 'data-testid': 'ev-posts' },
-        shown.length === 0
-          ? h('div.muted.pad', null, t('ev.noMatch'))
-          : shown.map((p) =>
-              h(
-                'div.ev-row',
-                {
-                  'data-testid': 'ev-post',
-                  'data-id': String(p.id),
-                  'data-status': p.status,
-                  class: `st-${p.status}`,
-                  tabindex: '0',
-                  onClick: () => this.select(p.id, true),
-                  onKeydown: (e: KeyboardEvent) => e.key === 'Enter' && this.select(p.id, true),
-                },
-                h('i.ev-dot', { style: { background: STATUS_COLORS[p.status] } }),
-                h('span.mono.ev-idx', null, String(p.index)),
-                h('span.ev-k', { class: p.kind }, t(`ev.kindShort.${p.kind}` as Key)),
-                h('span.ev-label', { title: p.label }, p.label),
-                h('span.mono.ev-staff', { class: p.on_site >= p.staff ? 'full' : '' }, `${p.on_site}/${p.staff}`),
-                h('span.ev-badge', { class: `st-${p.status}` }, t(`ev.status.${p.status}` as Key)),
-              ),
-            ),
-      ),
+      this.listEl,
       h(
         'div.ev-legend',
         null,
@@ -829,13 +890,13 @@ export class EventPanel {
         null,
         h('span', null, `${t('ev.filled')} `, h('b.mono', null, `${p.filled}/${p.places}`)),
         h('span', null, `${t('ev.makespan')} `, h('b.mono', null, fmtEta(p.makespan_s))),
-        p.short.length > 0 && h('span.bad', null, `${t('ev.short')} `, h('b.mono', null, String(p.short.reduce((n, s) => n + s.places, 0)))),
+        p.short.length > 0 && h('span.bad', null, `${t('ev.stillShort')} `, h('b.mono', null, String(p.short.reduce((n, s) => n + s.places, 0)))),
         h('span.muted', null, `${t('ev.elapsed')} ${Math.round(p.elapsed_ms)} ms`),
       ),
       h(
         'div.row-end',
         null,
-        h('button.btn.btn-ghost.btn-sm', { onClick: () => ((this.proposal = null), this.draw()) }, t('new.cancel').replace(/\s*\(.*\)$/, '')),
+        h('button.btn.btn-ghost.btn-sm', { onClick: () => ((this.proposal = null), this.draw()) }, t('ev.cancel')),
         h(
           'button.btn.btn-danger.btn-sm',
           { 'data-testid': 'ev-accept', disabled: this.busy !== null || p.filled === 0, onClick: () => void this.accept() },
@@ -850,7 +911,7 @@ export class EventPanel {
     const past = p.units.filter((a) => a.status === 'replaced' || a.status === 'released');
     const canRelief = this.writer && p.active && (p.status === 'late' || p.status === 'empty' || (p.vacant > 0 && left(p.shift_start) <= 0));
     const unitRow = (a: PostUnit) => {
-      const st = a.late && a.status !== 'on_site' ? 'late' : a.status;
+      const st = a.status === 'left' ? 'left' : a.late && a.status === 'assigned' ? 'late' : a.status;
       const u = units.get(a.unit_id);
       return h(
         'div.ev-unit',
@@ -862,7 +923,7 @@ export class EventPanel {
           null,
           a.status === 'on_site' && a.arrived_at && h('small.mono', null, `${t('ev.arrivedAt')} ${fmtTime(a.arrived_at)}`),
           a.status === 'left' && a.left_at && h('small.mono.bad', null, `${t('ev.leftAt')} ${fmtTime(a.left_at)}`),
-          (a.status === 'assigned' || a.status === 'left') && [
+          a.status === 'assigned' && [
             h('small.mono', null, `${t('ev.eta')} ${fmtTime(a.expected_at)}`),
             h('small.mono.ev-cd', { 'data-until': a.due_at }, ''),
           ],
@@ -879,7 +940,7 @@ export class EventPanel {
       );
     };
     const vacant = Array.from({ length: p.vacant }, (_, i) =>
-      h('div.ev-unit.us-vacant', { key: String(i) }, h('span.ev-cs', null, h('b', null, '—')), h('span.ev-ubadge.us-vacant', null, t('ev.vacant'))),
+      h('div.ev-unit.us-vacant', { 'data-testid': 'ev-vacant', 'data-n': String(i) }, h('span.ev-cs', null, h('b', null, '—')), h('span.ev-ubadge.us-vacant', null, t('ev.vacant'))),
     );
     return h(
       'div.ev-detail',
@@ -896,7 +957,7 @@ export class EventPanel {
       h(
         'dl.ev-kv',
         null,
-        h('dt', null, t('ev.kind.checkpoint') === t(`ev.kind.${p.kind}` as Key) ? t('ev.kind.checkpoint') : t('ev.kind.duty_point')),
+        h('dt', null, t(`ev.kind.${p.kind}` as Key)),
         h('dd', null, `${t('ev.staff')} ${p.staff} · ${t('ev.accepts')} ${p.kinds.length ? p.kinds.map((k) => codeLabel('unit_kinds', k)).join('、') : t('ev.anyKind')}`),
         h('dt', null, t('ev.shift')),
         h('dd.mono', null, `${fmtTime(p.shift_start)}–${fmtTime(p.shift_end)}`),
@@ -959,9 +1020,4 @@ export class EventPanel {
       this.layer.fit(list);
     }
   }
-}
-
-/** The language of labels built from parts (kept for callers that format numbers). */
-export function lang(): 'zh' | 'en' {
-  return getLang();
 }

