@@ -1327,6 +1327,18 @@ fn the_daily_bulletin_agrees_with_the_event_log_and_downloads_as_xlsx() {
         }
         incident_ids.push(inc["id"].as_i64().unwrap());
     }
+    // A second caller reports the fire: merged into it, a call but not another incident.
+    let mut dup = incident_body("fire");
+    dup["type"] = json!("fire");
+    dup["subtype"] = json!("building_fire");
+    dup["location"] = json!({"lon": 112.2201, "lat": 30.30});
+    dup["merge_into"] = json!(incident_ids[0]);
+    let (st, d) = s.post(&t, "/api/v1/incidents", &dup);
+    assert_eq!(
+        (st, &d["merged_into"]),
+        (201, &json!(incident_ids[0])),
+        "{d}"
+    );
     for (i, incident_id) in incident_ids.iter().take(2).enumerate() {
         let (_, u) = s.post(&t, "/api/v1/units", &json!({"call_sign": format!("所车{i}"), "kind": "patrol_car", "position": {"lon": 112.21, "lat": 30.30}}));
         let (st, a) = s.post(
@@ -1353,9 +1365,13 @@ fn the_daily_bulletin_agrees_with_the_event_log_and_downloads_as_xlsx() {
     // The same figures counted straight from the event log.
     let c = rusqlite::Connection::open(s.dir.join("zhihui.db")).unwrap();
     let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    // Incidents are the calls not merged into another one.
     let by_type = |k: &str| {
-        count(&format!("SELECT COUNT(*) FROM events WHERE kind = 'incident.created' AND json_extract(payload, '$.record.type') = '{k}' AND org_id = 's1'"))
+        count(&format!("SELECT COUNT(*) FROM events WHERE kind = 'incident.created' AND json_extract(payload, '$.record.type') = '{k}' AND org_id = 's1' AND record_id NOT IN (SELECT record_id FROM events WHERE kind = 'incident.merged')"))
     };
+    let calls = count("SELECT COUNT(*) FROM events WHERE kind = 'incident.created'");
+    assert_eq!(b["calls_received"].as_i64().unwrap(), calls);
+    assert_eq!(b["duplicate_calls"].as_i64().unwrap(), 1);
     for entry in b["incidents_by_type"].as_array().unwrap() {
         assert_eq!(
             entry["count"].as_i64().unwrap(),
@@ -1363,9 +1379,11 @@ fn the_daily_bulletin_agrees_with_the_event_log_and_downloads_as_xlsx() {
             "{entry}"
         );
     }
+    assert_eq!(b["incidents_total"].as_i64().unwrap(), calls - 1);
+    assert_eq!(b["incidents_by_type"][3]["code"], "fire");
     assert_eq!(
-        b["incidents_total"].as_i64().unwrap(),
-        count("SELECT COUNT(*) FROM events WHERE kind = 'incident.created'")
+        b["incidents_by_type"][3]["count"], 1,
+        "the duplicate is not a second fire"
     );
     assert_eq!(b["call_to_dispatch"]["n"].as_i64().unwrap(), count("SELECT COUNT(DISTINCT json_extract(payload, '$.record.incident_id')) FROM events WHERE kind = 'assignment.created'"));
     assert_eq!(
@@ -1815,6 +1833,24 @@ fn a_call_is_recorded_and_merged_in_one_step_or_not_at_all() {
     let dup = rec["id"].as_i64().unwrap();
     let (_, k) = s.get(&boss, &format!("/api/v1/incidents/{keep}"));
     assert_eq!(k["merged_from"], json!([dup]));
+    // Handed to another agency, the incident carries both calls and both callers.
+    let (st, eido) = s.get(&boss, &format!("/api/v1/incidents/{keep}/eido"));
+    assert_eq!(st, 200, "{eido}");
+    let phones: Vec<&str> = eido["personComponent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["personTelephoneNumber"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        phones,
+        [k["caller"]["phone"].as_str().unwrap(), "13700137000"]
+    );
+    assert_eq!(eido["callComponent"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        eido["incidentComponent"][0]["callReference"][1]["$ref"],
+        eido["callComponent"][1]["$id"]
+    );
     let (_, tl) = s.get(&boss, &format!("/api/v1/incidents/{dup}/timeline"));
     let kinds: Vec<&str> = tl["items"]
         .as_array()

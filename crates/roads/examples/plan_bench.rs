@@ -96,6 +96,9 @@ fn intercept_table(
         let (ms, p) = time(reps, || intercept(net, &req).unwrap());
         row(&format!("origin {i}: adaptive"), ms, base, &p);
         eprintln!("  {:?} {:?}", p.notes, p.phases_ms);
+        if std::env::var_os("PLAN_BENCH_ADAPTIVE_ONLY").is_some() {
+            continue;
+        }
         let (ms, p) = time(reps, || ring_greedy(net, &req).unwrap());
         row(&format!("origin {i}: ring + greedy"), ms, base, &p);
         let (ms, p) = time(reps, || seal_exits(net, &req).unwrap());

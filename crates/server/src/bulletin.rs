@@ -91,6 +91,10 @@ pub struct Bulletin {
     #[schema(value_type = String, format = DateTime)]
     generated_at: Time,
     instructions: InstructionFigures,
+    /// Every call received that day, duplicates included.
+    calls_received: usize,
+    /// Calls merged into another incident as duplicates; not counted as incidents below.
+    duplicate_calls: usize,
     incidents_total: usize,
     incidents_closed: usize,
     incidents_by_type: Vec<TypeCount>,
@@ -154,6 +158,15 @@ async fn compute(state: &AppState, auth: &Authed, q: BulletinQuery) -> ApiResult
         })
     })
     .await?;
+    // A call merged into another incident is the same event reported twice: it counts as a call
+    // received, never as a second incident (nor in the type mix or the response times).
+    let calls_received = incidents.len();
+    let (incidents, assignments): (Vec<_>, Vec<_>) = incidents
+        .into_iter()
+        .zip(assignments)
+        .filter(|(i, _)| i.merged_into.is_none())
+        .unzip();
+    let duplicate_calls = calls_received - incidents.len();
 
     let mut by_type: Vec<TypeCount> = codes::INCIDENT_TYPES
         .iter()
@@ -222,6 +235,8 @@ async fn compute(state: &AppState, auth: &Authed, q: BulletinQuery) -> ApiResult
         date: day.format("%Y-%m-%d").to_string(),
         generated_at: now,
         instructions: fig,
+        calls_received,
+        duplicate_calls,
         incidents_total: incidents.len(),
         incidents_closed: incidents
             .iter()
@@ -329,6 +344,13 @@ fn workbook(b: &Bulletin) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     )?;
     line(ws, "指令 逾期", b.instructions.overdue.to_string(), None)?;
     line(ws, "指令 办结", b.instructions.closed.to_string(), None)?;
+    line(ws, "接警 总数", b.calls_received.to_string(), None)?;
+    line(
+        ws,
+        "接警 重复报警(已并入)",
+        b.duplicate_calls.to_string(),
+        None,
+    )?;
     line(ws, "警情 总数", b.incidents_total.to_string(), Some(&bold))?;
     line(ws, "警情 已结案", b.incidents_closed.to_string(), None)?;
     for t in &b.incidents_by_type {

@@ -4,7 +4,9 @@
 //! Filled components: `incidentComponent` (tracking id, type, status, priority, location and
 //! agency references), `callComponent` (receipt time, call-back number), `locationComponent`
 //! (PIDF-LO with a GML point and the address text), `agencyComponent` (the owning organisation),
-//! `personComponent` (the caller), `emergencyResourceComponent` (each dispatched unit with its
+//! `personComponent` (the caller), one more `callComponent` and `personComponent` for each call
+//! merged into the incident as a duplicate (with what that caller said as a note),
+//! `emergencyResourceComponent` (each dispatched unit with its
 //! order's status and times) and `notesComponent` (description, closing summary). Not filled:
 //! vehicle, agent and additional-data components. The structure follows the published JSON schema as
 //! understood here; it was not validated against the official schema file (not available offline).
@@ -31,8 +33,13 @@ fn ts(t: &zhihui_core::Time) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Builds the EIDO document.
-pub fn eido(inc: &Incident, assignments: &[Assignment], org_name: &str) -> Value {
+/// Builds the EIDO document. `merged` are the calls merged into `inc` that the reader may see.
+pub fn eido(
+    inc: &Incident,
+    merged: &[Incident],
+    assignments: &[Assignment],
+    org_name: &str,
+) -> Value {
     let base = format!("zhihui-incident-{}", inc.id);
     let (inc_id, loc_id, agency_id, person_id, call_id) = (
         format!("{base}-inc"),
@@ -86,6 +93,37 @@ pub fn eido(inc: &Incident, assignments: &[Assignment], org_name: &str) -> Value
             "notesCommentTimeStamp": ts(&inc.updated_at),
         }));
     }
+    let mut calls = vec![json!({
+        "$id": call_id,
+        "callStartTimeStamp": ts(&inc.received_at),
+        "callbackNumber": inc.caller.phone,
+    })];
+    let mut persons = vec![json!({
+        "$id": person_id,
+        "personNameText": inc.caller.name,
+        "personTelephoneNumber": inc.caller.phone,
+        "personRoleText": "Caller",
+    })];
+    for m in merged {
+        calls.push(json!({
+            "$id": format!("{base}-call-{}", m.id),
+            "callStartTimeStamp": ts(&m.received_at),
+            "callbackNumber": m.caller.phone,
+        }));
+        persons.push(json!({
+            "$id": format!("{base}-caller-{}", m.id),
+            "personNameText": m.caller.name,
+            "personTelephoneNumber": m.caller.phone,
+            "personRoleText": "Caller",
+        }));
+        notes.push(json!({
+            "$id": format!("{base}-note-call-{}", m.id),
+            "notesActionComment": format!("JQ{} (duplicate call): {}", m.id, m.description),
+            "notesCommentTimeStamp": ts(&m.received_at),
+        }));
+    }
+    let refs =
+        |v: &[Value]| -> Vec<Value> { v.iter().map(|c| json!({ "$ref": c["$id"] })).collect() };
     json!({
         "$schema": "https://schema.nena.org/eido/2.0/eido.schema.json",
         "$id": format!("{base}-v{}", inc.version),
@@ -103,22 +141,13 @@ pub fn eido(inc: &Incident, assignments: &[Assignment], org_name: &str) -> Value
             "dispositionCommonRegistryText": inc.disposition.as_deref().and_then(codes::disposition).map(|d| d.en),
             "locationReference": { "$ref": loc_id },
             "updatedByAgencyReference": { "$ref": agency_id },
-            "callReference": [{ "$ref": call_id }],
-            "personReference": [{ "$ref": person_id }],
+            "callReference": refs(&calls),
+            "personReference": refs(&persons),
         }],
-        "callComponent": [{
-            "$id": call_id,
-            "callStartTimeStamp": ts(&inc.received_at),
-            "callbackNumber": inc.caller.phone,
-        }],
+        "callComponent": calls,
         "locationComponent": [{ "$id": loc_id, "locationByValue": pidf }],
         "agencyComponent": [{ "$id": agency_id, "agencyIdentifier": inc.org_id, "agencyName": org_name }],
-        "personComponent": [{
-            "$id": person_id,
-            "personNameText": inc.caller.name,
-            "personTelephoneNumber": inc.caller.phone,
-            "personRoleText": "Caller",
-        }],
+        "personComponent": persons,
         "emergencyResourceComponent": resources,
         "notesComponent": notes,
     })
@@ -134,6 +163,16 @@ pub async fn export(
 ) -> ApiResult<Json<Value>> {
     let id = parse_id(&id)?;
     let inc = crate::api::load_incident_audited(&state, &auth, id, "incident.export").await?;
+    // Each merged call carries its own caller: read (and audited) one by one; one the reader may
+    // not see is left out (its refusal is on record) rather than failing the export.
+    let mut merged = Vec::new();
+    for &m in &inc.merged_from {
+        if let Ok(call) =
+            crate::api::load_incident_audited(&state, &auth, m, "incident.export").await
+        {
+            merged.push(call);
+        }
+    }
     let st = state.clone();
     let assignments =
         blocking(move || st.store.read(|c| projections::incident_assignments(c, id))).await?;
@@ -142,5 +181,5 @@ pub async fn export(
         .get(&inc.org_id)
         .map(|o| o.name.clone())
         .unwrap_or_default();
-    Ok(Json(eido(&inc, &assignments, &org_name)))
+    Ok(Json(eido(&inc, &merged, &assignments, &org_name)))
 }

@@ -49,6 +49,14 @@ impl Matcher {
         }
     }
 
+    /// Pairs a free row with a free column directly (a warm start).
+    pub fn set(&mut self, row: usize, col: usize) {
+        debug_assert!(self.row_of_col[col] == FREE && self.col_of_row[row] == FREE);
+        self.row_of_col[col] = row;
+        self.col_of_row[row] = col;
+        self.changed = true;
+    }
+
     /// Tries to match `row`, re-routing earlier rows along an augmenting path if needed;
     /// `adj[row]` lists the columns a row may take.
     pub fn augment(&mut self, row: usize, adj: &[Vec<usize>]) -> bool {

@@ -28,9 +28,14 @@
 //!    without crossing the inside or another frontier node (dead-end pockets).
 //! 3. **Match** the needed nodes to distinct units (each node's candidate units: the `K`
 //!    earliest to arrive before the suspect, from a backward search bounded by `T(v) - H`).
-//!    If every needed node gets a unit, that frontier is the cordon. Otherwise the nodes left
-//!    unmatched are absorbed (the cut moves outward there, where the suspect arrives later)
-//!    and the loop goes on.
+//!    Exits are matched first: an inner node left without a unit can move outward, an exit
+//!    cannot. If every needed node gets a unit, that frontier is the cordon. Otherwise the
+//!    nodes left unmatched are absorbed (the cut moves outward there, where the suspect
+//!    arrives later) and the loop goes on.
+//!
+//! If the growth breaches an exit, the exits themselves are tried as the cut (matched
+//! optimally): the largest area, but complete whenever holding every exit in time is possible,
+//! so the planner never returns a partial plan where the seal-all-exits baseline succeeds.
 //!
 //! The first cordon found is the one with the smallest inside this growth order meets (fewest
 //! enclosed nodes to search afterwards); its units are then assigned optimally for the
@@ -210,6 +215,9 @@ struct Ctx<'a> {
     labels: Vec<(u32, u64)>,
     label_n: Vec<u8>,
     suspect_w: Box<dyn Fn(usize) -> Option<u64> + 'a>,
+    /// Whether the suspect may drive edge `e` (`suspect_w(e).is_some()`, without the call:
+    /// the frontier's walks ask it for every edge they look at).
+    car_ok: &'a [u32],
     scratch: Scratch,
 }
 
@@ -249,27 +257,30 @@ fn k_nearest_units(
     let k = K_CANDIDATES;
     let mut labels = vec![(0u32, u64::MAX); n * k];
     let mut count = vec![0u8; n];
+    // The K-th best driving time so far per node (MAX until K are known; head start left out,
+    // it is the same for all): most of a unit's times lose to it, and this compact array keeps
+    // that test a tight scan over two `u32` rows instead of touching the labels. Unreachable is
+    // `u32::MAX` and never wins.
+    let mut worst = vec![u32::MAX; n];
     let (idx, snaps): (Vec<usize>, Vec<crate::Snap>) = unit_snaps
         .iter()
         .enumerate()
         .filter_map(|(i, s)| s.clone().map(|s| (i, s)))
         .unzip();
+    debug_assert_eq!(crate::TravelTimes::UNREACHABLE, u32::MAX);
     net.many_to_all_with(
         Profile::Police,
         &snaps,
         crate::Direction::Forward,
         |j, tt| {
             let u = idx[j] as u32;
-            for (x, &ms) in tt.millis().iter().enumerate() {
-                if ms == crate::TravelTimes::UNREACHABLE {
+            for (x, (&ms, w)) in tt.millis().iter().zip(worst.iter_mut()).enumerate() {
+                if ms >= *w {
                     continue;
                 }
                 let d = ms as u64 + head_ms;
                 let base = x * k;
                 let c = count[x] as usize;
-                if c == k && d >= labels[base + k - 1].1 {
-                    continue;
-                }
                 // Insert in order, dropping the worst when full.
                 let mut i = if c < k { c } else { k - 1 };
                 while i > 0 && labels[base + i - 1].1 > d {
@@ -279,6 +290,9 @@ fn k_nearest_units(
                 labels[base + i] = (u, d);
                 if c < k {
                     count[x] += 1;
+                }
+                if count[x] as usize == k {
+                    *w = (labels[base + k - 1].1 - head_ms) as u32;
                 }
             }
         },
@@ -303,6 +317,9 @@ struct Frontier {
     queue: BinaryHeap<Reverse<(u64, u32)>>,
     breached: Vec<u32>,
     absorbed: usize,
+    /// Frontier nodes already found not to lead out. That never changes back: the inside and
+    /// the frontier only grow, so a closed pocket stays closed.
+    not_needed: Vec<bool>,
 }
 
 impl Frontier {
@@ -316,6 +333,7 @@ impl Frontier {
             queue: BinaryHeap::new(),
             breached: Vec::new(),
             absorbed: 0,
+            not_needed: vec![false; n],
         };
         for &(v, _) in seeds {
             fr.add(ctx, v);
@@ -353,7 +371,7 @@ impl Frontier {
         }
         let p = &ctx.net.p;
         for e in p.first_out[vi] as usize..p.first_out[vi + 1] as usize {
-            if (ctx.suspect_w)(e).is_some() {
+            if ctx.car_ok[e] != NONE {
                 self.add(ctx, p.head[e]);
             }
         }
@@ -373,14 +391,18 @@ impl Frontier {
     /// meeting an exit; a larger pocket counts as a way out, which costs a unit but is never
     /// wrong. Unlike [`Frontier::needed`] this costs what the frontier touches, not the
     /// network's size.
-    fn needed_local(&self, ctx: &Ctx, stamp: &mut [u32], round: &mut u32) -> Vec<u32> {
+    fn needed_local(&mut self, ctx: &Ctx, stamp: &mut [u32], round: &mut u32) -> Vec<u32> {
         let p = &ctx.net.p;
         let mut out = Vec::new();
         let mut stack: Vec<u32> = Vec::new();
         for &f in &self.nodes {
             let fi = f as usize;
+            if self.not_needed[fi] {
+                continue;
+            }
             let tp = ctx.tree_parent[fi];
             if tp != NONE && self.inside[tp as usize] {
+                self.not_needed[fi] = true;
                 continue;
             }
             if ctx.is_exit[fi] {
@@ -401,7 +423,7 @@ impl Frontier {
             'walk: while let Some(x) = stack.pop() {
                 let xi = x as usize;
                 for e in p.first_out[xi] as usize..p.first_out[xi + 1] as usize {
-                    if (ctx.suspect_w)(e).is_none() {
+                    if ctx.car_ok[e] == NONE {
                         continue;
                     }
                     let y = p.head[e] as usize;
@@ -419,6 +441,8 @@ impl Frontier {
             }
             if leads_out {
                 out.push(f);
+            } else {
+                self.not_needed[fi] = true;
             }
         }
         out.sort_unstable();
@@ -449,7 +473,7 @@ impl Frontier {
             }
             for (x, e) in ctx.rev.entering(y) {
                 let xi = x as usize;
-                if !seen[xi] && !self.inside[xi] && (ctx.suspect_w)(e).is_some() {
+                if !seen[xi] && !self.inside[xi] && ctx.car_ok[e] != NONE {
                     stack.push(x);
                 }
             }
@@ -521,10 +545,27 @@ fn grow_adaptive(ctx: &mut Ctx, seeds: &[(u32, u64)], units_n: usize) -> Selecti
             fr.queue.push(Reverse((ctx.t[v as usize], v)));
         }
     };
-    let (rows, breached) = match best_partial {
-        Some((open, rows, breached)) if open < fr.breached.len() => (rows, breached),
-        _ => (final_rows, fr.breached.clone()),
+    let (mut rows, mut breached, open) = match best_partial {
+        Some((open, rows, breached)) if open < fr.breached.len() => (rows, breached, open),
+        _ => (final_rows, fr.breached.clone(), fr.breached.len()),
     };
+    if !breached.is_empty() {
+        // Growth in this order breached an exit. Holding the exits themselves may still work
+        // (units may reach the city's edge in time where the suspect's nearer ways out were
+        // too many to cover): the largest area, but a complete cordon beats a partial one.
+        let exit_rows: Vec<u32> = ctx
+            .exits
+            .iter()
+            .copied()
+            .filter(|&e| ctx.t[e as usize] != u64::MAX)
+            .collect();
+        let unmatched = match_rows(ctx, &exit_rows, units_n, &mut HashMap::new());
+        if unmatched.len() < open {
+            // Exits left without a unit stay rows: the assignment reports them as open.
+            rows = exit_rows;
+            breached = Vec::new();
+        }
+    }
     Selection {
         rows,
         breached,
@@ -546,18 +587,24 @@ fn match_rows(
         .map(|&v| ctx.candidates(v).iter().map(|&(u, _)| u).collect())
         .collect();
     let mut m = Matcher::new(needed.len(), units_n);
-    for (r, &v) in needed.iter().enumerate() {
-        if let Some(&u) = kept.get(&v) {
-            if m.row_of_col[u] == FREE && lists[r].contains(&u) {
-                m.row_of_col[u] = r;
-                m.col_of_row[r] = u;
+    // Exits first: an unmatched node is absorbed and the cut moves outward there, which an exit
+    // cannot do (absorbing it lets the suspect out). Augmenting never unmatches a matched row,
+    // so exits matched in this first pass keep their units; inner nodes compete for the rest.
+    let mut unmatched = Vec::new();
+    for pass_exits in [true, false] {
+        let rows =
+            || (0..needed.len()).filter(move |&r| ctx.is_exit[needed[r] as usize] == pass_exits);
+        for r in rows() {
+            if let Some(&u) = kept.get(&needed[r]) {
+                if m.row_of_col[u] == FREE && lists[r].contains(&u) {
+                    m.set(r, u);
+                }
             }
         }
-    }
-    let mut unmatched = Vec::new();
-    for r in 0..needed.len() {
-        if m.col_of_row[r] == FREE && !m.augment(r, &lists) {
-            unmatched.push(needed[r]);
+        for r in rows() {
+            if m.col_of_row[r] == FREE && !m.augment(r, &lists) {
+                unmatched.push(needed[r]);
+            }
         }
     }
     kept.clear();
@@ -834,6 +881,7 @@ fn plan_with(
         labels,
         label_n,
         suspect_w,
+        car_ok: car,
         scratch,
     };
 
