@@ -212,7 +212,7 @@ struct Ctx<'a> {
     /// The `K_CANDIDATES` earliest units at every node: `labels[v * K + i]` is
     /// (unit, arrival ms after time 0, head start included), sorted by arrival; `label_n[v]`
     /// says how many are set.
-    labels: Vec<(u32, u64)>,
+    labels: Vec<(u32, u32)>,
     label_n: Vec<u8>,
     suspect_w: Box<dyn Fn(usize) -> Option<u64> + 'a>,
     /// Whether the suspect may drive edge `e` (`suspect_w(e).is_some()`, without the call:
@@ -224,7 +224,9 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn holdable(&self, v: u32) -> bool {
         let vi = v as usize;
-        self.is_cand[vi] && self.label_n[vi] > 0 && self.labels[vi * K_CANDIDATES].1 <= self.t[vi]
+        self.is_cand[vi]
+            && self.label_n[vi] > 0
+            && self.labels[vi * K_CANDIDATES].1 as u64 <= self.t[vi]
     }
 
     /// The earliest units (unit, arrival ms) that beat the suspect to `v`.
@@ -233,52 +235,93 @@ impl Ctx<'_> {
         let k = self.label_n[vi] as usize;
         self.labels[vi * K_CANDIDATES..vi * K_CANDIDATES + k]
             .iter()
-            .filter(|l| l.1 <= self.t[vi])
-            .map(|&(u, a)| (u as usize, a))
+            .filter(|l| l.1 as u64 <= self.t[vi])
+            .map(|&(u, a)| (u as usize, a as u64))
             .collect()
     }
 }
 
-/// Dijkstra from every unit at once keeping, per node, the `K_CANDIDATES` earliest distinct
-/// units: one pass instead of a search per unit or per candidate node. A label is settled when
-/// popped if its node has fewer than K settled labels and none from the same unit. This is
-/// exact: if unit `u` is among the K nearest at `v`, it is among the K nearest at every node
-/// `x` of its shortest path to `v` (K units nearer to `x` would all be nearer to `v` too), so
-/// its label is never dropped on the way.
+/// Per node, its K best (unit, arrival ms) in `.0[v * K..]` and how many are set in `.1[v]`.
+type Labels = (Vec<(u32, u32)>, Vec<u8>);
+
 /// The `K_CANDIDATES` earliest units at every node, from one PHAST sweep per unit (batched by
 /// the road engine): every unit's exact time to every node, each node keeping its K best.
-/// Measured against a k-label Dijkstra from all units at once, this was 1.3-3× faster.
-fn k_nearest_units(
-    net: &RoadNetwork,
-    unit_snaps: &[Option<crate::Snap>],
-    head_ms: u64,
-) -> (Vec<(u32, u64)>, Vec<u8>) {
+/// Measured against a k-label Dijkstra from all units at once, this was 1.3-3× faster. The
+/// units are split over the machine's cores (up to four), each part keeping its own K best,
+/// merged at the end.
+fn k_nearest_units(net: &RoadNetwork, unit_snaps: &[Option<crate::Snap>], head_ms: u64) -> Labels {
     let n = net.node_count();
-    let k = K_CANDIDATES;
-    let mut labels = vec![(0u32, u64::MAX); n * k];
-    let mut count = vec![0u8; n];
-    // The K-th best driving time so far per node (MAX until K are known; head start left out,
-    // it is the same for all): most of a unit's times lose to it, and this compact array keeps
-    // that test a tight scan over two `u32` rows instead of touching the labels. Unreachable is
-    // `u32::MAX` and never wins.
-    let mut worst = vec![u32::MAX; n];
-    let (idx, snaps): (Vec<usize>, Vec<crate::Snap>) = unit_snaps
+    let units: Vec<(u32, crate::Snap)> = unit_snaps
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| s.clone().map(|s| (i, s)))
-        .unzip();
+        .filter_map(|(i, s)| s.clone().map(|s| (i as u32, s)))
+        .collect();
+    // A part needs enough sweeps to pay for its own label table.
+    let parts = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .min(4)
+        .min(units.len().div_ceil(32))
+        .max(1);
+    let chunk = units.len().div_ceil(parts).max(1);
+    let mut results: Vec<Labels> = std::thread::scope(|sc| {
+        let handles: Vec<_> = units
+            .chunks(chunk)
+            .map(|part| sc.spawn(move || k_nearest_part(net, part, head_ms)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a k-nearest worker panicked"))
+            .collect()
+    });
+    let (mut labels, mut count) = results
+        .pop()
+        .unwrap_or_else(|| (vec![(0, u32::MAX); n * K_CANDIDATES], vec![0; n]));
+    let k = K_CANDIDATES;
+    let mut merged = Vec::with_capacity(2 * k);
+    for (other, other_n) in results {
+        for x in 0..n {
+            let (a, b) = (count[x] as usize, other_n[x] as usize);
+            if b == 0 {
+                continue;
+            }
+            let base = x * k;
+            merged.clear();
+            merged.extend_from_slice(&labels[base..base + a]);
+            merged.extend_from_slice(&other[base..base + b]);
+            // Ties by unit, as a single pass over the units in order would leave them.
+            merged.sort_unstable_by_key(|&(u, d)| (d, u));
+            let m = merged.len().min(k);
+            labels[base..base + m].copy_from_slice(&merged[..m]);
+            count[x] = m as u8;
+        }
+    }
+    (labels, count)
+}
+
+/// [`k_nearest_units`] for one part of the units: `labels[v * K + i]` is (unit, arrival ms
+/// after time 0, head start included, saturating), sorted by arrival.
+fn k_nearest_part(net: &RoadNetwork, units: &[(u32, crate::Snap)], head_ms: u64) -> Labels {
+    let n = net.node_count();
+    let k = K_CANDIDATES;
+    let mut labels = vec![(0u32, u32::MAX); n * k];
+    let mut count = vec![0u8; n];
+    // The K-th best driving time so far per node (MAX until K are known): most of a unit's
+    // times lose to it, and this compact array keeps that test a tight scan over two `u32`
+    // rows instead of touching the labels. Unreachable is `u32::MAX` and never wins.
+    let mut worst = vec![u32::MAX; n];
+    let snaps: Vec<crate::Snap> = units.iter().map(|(_, s)| s.clone()).collect();
     debug_assert_eq!(crate::TravelTimes::UNREACHABLE, u32::MAX);
     net.many_to_all_with(
         Profile::Police,
         &snaps,
         crate::Direction::Forward,
         |j, tt| {
-            let u = idx[j] as u32;
+            let u = units[j].0;
             for (x, (&ms, w)) in tt.millis().iter().zip(worst.iter_mut()).enumerate() {
                 if ms >= *w {
                     continue;
                 }
-                let d = ms as u64 + head_ms;
+                let d = (ms as u64 + head_ms).min(u32::MAX as u64 - 1) as u32;
                 let base = x * k;
                 let c = count[x] as usize;
                 // Insert in order, dropping the worst when full.
@@ -292,7 +335,7 @@ fn k_nearest_units(
                     count[x] += 1;
                 }
                 if count[x] as usize == k {
-                    *w = (labels[base + k - 1].1 - head_ms) as u32;
+                    *w = (labels[base + k - 1].1 as u64 - head_ms) as u32;
                 }
             }
         },
