@@ -155,6 +155,10 @@ test('a dispatcher plans an interception for an incident, activates it, and the 
     assert.equal(drawn.routes, plan.cordon.filter((c) => c.route.length >= 2).length, "each unit's route");
     assert.equal(drawn.open, plan.open_routes.length, 'open routes in red');
     assert.ok(drawn.reach >= 1, "the suspect's reach");
+    // The reach is drawn on the roads: every segment the suspect can be on by the slider's time.
+    const at = plan.reach[plan.reach.length - 1].seconds;
+    assert.ok(drawn.reachRoads > 0, 'reached roads drawn');
+    assert.equal(drawn.reachRoads, plan.reach_roads.filter((r) => r[4] <= at).length);
     t.diagnostic(`plan: ${plan.cordon.length} checkpoints, complete=${plan.complete}, drawn ${JSON.stringify(drawn)}, ${Math.round(plan.elapsed_ms)} ms`);
 
     // 一键下发: one instruction per checkpoint; the board shows each as issued.

@@ -210,6 +210,44 @@ fn the_plan_puts_a_real_unit_on_every_checkpoint_before_the_suspect_and_refuses_
         ring.len() >= 4 && ring.first() == ring.last(),
         "closed ring"
     );
+    // The reach on the roads themselves: earliest first, up to the last snapshot, each segment
+    // entered at the suspect's fastest car time to one of its ends (by the road engine's own
+    // routing), and every checkpoint at the end of a segment the suspect can take to it.
+    let roads: Vec<[f64; 5]> = p["reach_roads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_value(r.clone()).unwrap())
+        .collect();
+    assert!(!roads.is_empty());
+    assert!(
+        roads.windows(2).all(|w| w[0][4] <= w[1][4]),
+        "earliest first"
+    );
+    let last = reach.last().unwrap()["seconds"].as_f64().unwrap();
+    assert!(roads.iter().all(|r| r[4] >= 0.0 && r[4] <= last + 0.1));
+    for r in [roads[0], roads[roads.len() / 2], roads[roads.len() - 1]] {
+        let ta = route_s(&c, &c.boss, CENTER, (r[0], r[1]), "car");
+        let tb = route_s(&c, &c.boss, CENTER, (r[2], r[3]), "car");
+        assert!(
+            (ta - r[4]).abs() < 2.0 || (tb - r[4]).abs() < 2.0,
+            "{r:?}: ends reached at {ta} / {tb} s"
+        );
+    }
+    for pt in cordon {
+        let (lon, lat, sus) = (
+            pt["lon"].as_f64().unwrap(),
+            pt["lat"].as_f64().unwrap(),
+            pt["suspect_earliest_s"].as_f64().unwrap(),
+        );
+        let near = |x: f64, y: f64| (x - lon).abs() < 2e-6 && (y - lat).abs() < 2e-6;
+        assert!(
+            roads
+                .iter()
+                .any(|r| (near(r[0], r[1]) || near(r[2], r[3])) && r[4] <= sus + 0.1),
+            "checkpoint {lon},{lat} on the reached roads"
+        );
+    }
 
     // A suspect at 200 km/h reaches the accesses before any unit can start: partial plan.
     let (st, fast) = plan(

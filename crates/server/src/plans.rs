@@ -265,7 +265,49 @@ pub struct InterceptPlanResponse {
     /// The suspect's reachable area, growing: at the head start, the closing time, the moment
     /// the suspect could first reach the last checkpoint, and between (up to four, oldest first).
     reach: Vec<ReachArea>,
+    /// The roads themselves up to the last of those moments: each `[lon_a, lat_a, lon_b, lat_b,
+    /// s]` is a road segment and the earliest second after the crime the suspect can be on it
+    /// (so a map shows the reach at any time `T` as the segments with `s <= T`). Earliest
+    /// first, at most 40,000.
+    #[schema(value_type = Vec<Vec<f64>>)]
+    reach_roads: Vec<[f64; 5]>,
     elapsed_ms: f64,
+}
+
+/// At most this many segments in `reach_roads` (a city-wide reach stays a few MB of JSON).
+const MAX_REACH_ROADS: usize = 40_000;
+
+/// The road segments the suspect can be on by `end_ms`, each with the earliest moment (see
+/// [`InterceptPlanResponse::reach_roads`]); both directions of a two-way road are one segment.
+fn reach_roads(net: &RoadNetwork, t: &[u64], end_ms: u64) -> Vec<[f64; 5]> {
+    let mut first: std::collections::HashMap<(u32, u32), u64> = std::collections::HashMap::new();
+    for (u, &tu) in t.iter().enumerate() {
+        if tu > end_ms {
+            continue;
+        }
+        for e in net.out_edges(Profile::Car, u as u32) {
+            let key = (e.head.min(u as u32), e.head.max(u as u32));
+            let slot = first.entry(key).or_insert(tu);
+            *slot = (*slot).min(tu);
+        }
+    }
+    let mut segs: Vec<((u32, u32), u64)> = first.into_iter().collect();
+    segs.sort_unstable_by_key(|&(k, ms)| (ms, k));
+    segs.truncate(MAX_REACH_ROADS);
+    let r6 = |x: f64| (x * 1e6).round() / 1e6;
+    segs.into_iter()
+        .filter_map(|((a, b), ms)| {
+            let pa = net.node_position(a)?;
+            let pb = net.node_position(b)?;
+            Some([
+                r6(pa[0]),
+                r6(pa[1]),
+                r6(pb[0]),
+                r6(pb[1]),
+                (ms as f64 / 100.0).round() / 10.0,
+            ])
+        })
+        .collect()
 }
 
 /// Earliest suspect time at every node (ms), as the planner models the suspect (car roads and
@@ -379,11 +421,12 @@ fn reach_areas(
     origin: [f64; 2],
     kmh: Option<f64>,
     levels: Vec<f64>,
-) -> Vec<ReachArea> {
+) -> (Vec<ReachArea>, Vec<[f64; 5]>) {
     let end = levels.iter().copied().fold(0.0, f64::max);
     let limit_ms = (end * 1000.0).ceil() as u64;
     let t = suspect_times(net, origin, kmh, limit_ms);
-    levels
+    let roads = reach_roads(net, &t, limit_ms);
+    let areas = levels
         .into_iter()
         .map(|secs| {
             let ms = (secs * 1000.0) as u64;
@@ -399,7 +442,8 @@ fn reach_areas(
                 nodes,
             }
         })
-        .collect()
+        .collect();
+    (areas, roads)
 }
 
 /// Plans an interception (设卡布控): a cordon of intersections around the suspect's last known
@@ -538,7 +582,7 @@ async fn plan_intercept(
             .iter()
             .map(|c| c.suspect_earliest_s)
             .fold(p.closing_s, f64::max);
-        let reach = reach_areas(
+        let (reach, reach_roads) = reach_areas(
             &net,
             origin,
             req.suspect_speed_kmh,
@@ -558,6 +602,7 @@ async fn plan_intercept(
             reachable_exits: p.reachable_exits,
             units_considered: units.len(),
             unusable_unit_ids: p.unusable_units.iter().map(|&i| units[i].id).collect(),
+            reach_roads,
             notes: p.notes,
             reach,
             elapsed_ms: p.elapsed_ms,

@@ -52,6 +52,8 @@ export interface InterceptPlan {
   unusable_unit_ids: number[];
   notes: string[];
   reach: ReachArea[];
+  /** Road segments the suspect can be on: [lon_a, lat_a, lon_b, lat_b, earliest s], earliest first. */
+  reach_roads?: [number, number, number, number, number][];
   elapsed_ms: number;
 }
 
@@ -178,6 +180,9 @@ interface MapView {
   routes: { coords: [number, number][]; color: string; sel: boolean }[];
   open: [number, number][][];
   reach: { polygon: [number, number][]; current: boolean }[];
+  /** The roads the suspect can be on by `reachAt` seconds after the crime. */
+  reachRoads?: [number, number, number, number, number][];
+  reachAt?: number;
 }
 
 function fc(features: GeoJSON.Feature[]): GeoJSON.FeatureCollection {
@@ -190,7 +195,7 @@ class CordonLayer {
   private origin: maplibregl.Marker | null = null;
   private ready: Promise<void>;
   /** What is drawn, for tests: markers, unit routes, open routes, reach polygons. */
-  drawn = { markers: 0, routes: 0, open: 0, reach: 0 };
+  drawn = { markers: 0, routes: 0, open: 0, reach: 0, reachRoads: 0 };
 
   constructor(
     private ops: OpsMap,
@@ -203,6 +208,19 @@ class CordonLayer {
     const m = this.ops.map;
     const before = m.getLayer('units') ? 'units' : undefined;
     const empty = fc([]);
+    // Where the suspect can be is drawn on the roads themselves; the hull around them is only a
+    // faint outline (it spans gaps the roads do not cross).
+    m.addSource('icp-reach-roads', { type: 'geojson', data: empty });
+    m.addLayer(
+      {
+        id: 'icp-reach-roads',
+        type: 'line',
+        source: 'icp-reach-roads',
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: { 'line-color': '#ff5a3c', 'line-width': 3.2, 'line-opacity': 0.55 },
+      },
+      before,
+    );
     m.addSource('icp-reach', { type: 'geojson', data: empty });
     m.addLayer(
       {
@@ -210,7 +228,7 @@ class CordonLayer {
         type: 'fill',
         source: 'icp-reach',
         filter: ['==', ['get', 'current'], true],
-        paint: { 'fill-color': '#ff5a3c', 'fill-opacity': 0.12 },
+        paint: { 'fill-color': '#ff5a3c', 'fill-opacity': 0.04 },
       },
       before,
     );
@@ -285,11 +303,12 @@ class CordonLayer {
       routes: v?.routes.filter((r) => r.coords.length >= 2).length ?? 0,
       open: v?.open.length ?? 0,
       reach: v?.reach.filter((r) => r.polygon.length >= 4).length ?? 0,
+      reachRoads: 0,
     };
     if (!v) {
       this.origin?.remove();
       this.origin = null;
-      for (const id of ['icp-reach', 'icp-routes', 'icp-open']) this.set(id, fc([]));
+      for (const id of ['icp-reach', 'icp-reach-roads', 'icp-routes', 'icp-open']) this.set(id, fc([]));
       return;
     }
     this.set(
@@ -299,6 +318,13 @@ class CordonLayer {
           .filter((r) => r.polygon.length >= 4)
           .map((r) => ({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [r.polygon] }, properties: { current: r.current } })),
       ),
+    );
+    const at = v.reachAt ?? -1;
+    const roads = (v.reachRoads ?? []).filter((r) => r[4] <= at);
+    this.drawn.reachRoads = roads.length;
+    this.set(
+      'icp-reach-roads',
+      fc(roads.map((r) => ({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[r[0], r[1]], [r[2], r[3]]] }, properties: {} }))),
     );
     this.set(
       'icp-routes',
@@ -1112,6 +1138,8 @@ export class InterceptPanel {
         routes: p.cordon.map((c) => ({ coords: c.route, color: MARGIN_COLORS[marginClass(c.margin_s)], sel: this.selected === c.unit_id })),
         open: p.open_routes.map((o) => o.path),
         reach: p.reach.map((r, i) => ({ polygon: r.polygon, current: i === this.level })),
+        reachRoads: p.reach_roads,
+        reachAt: at,
       });
       return;
     }
