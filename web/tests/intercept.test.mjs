@@ -159,6 +159,11 @@ test('a dispatcher plans an interception for an incident, activates it, and the 
     const at = plan.reach[plan.reach.length - 1].seconds;
     assert.ok(drawn.reachRoads > 0, 'reached roads drawn');
     assert.equal(drawn.reachRoads, plan.reach_roads.filter((r) => r[4] <= at).length);
+    // The planner's remarks read in Chinese (the engine writes them in English).
+    const notes = await d.textContent('.icp-notes');
+    assert.match(notes, /迭代 \d+ 轮/);
+    assert.doesNotMatch(notes, /round\(s\)|from the nearest road/);
+    if (plan.notes.some((n) => n.startsWith('the origin is'))) assert.match(notes, /起点距最近可通行道路 \d+ 米/);
     t.diagnostic(`plan: ${plan.cordon.length} checkpoints, complete=${plan.complete}, drawn ${JSON.stringify(drawn)}, ${Math.round(plan.elapsed_ms)} ms`);
 
     // 一键下发: one instruction per checkpoint; the board shows each as issued.

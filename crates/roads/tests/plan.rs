@@ -332,6 +332,25 @@ fn on_a_corridor_the_cordon_is_the_nearest_pair_the_units_can_reach() {
         l
     };
     assert_eq!(lons(&plan), vec![112.02, 112.08]);
+    assert!(!plan
+        .notes
+        .iter()
+        .any(|n| n.contains("from the nearest road")));
+    // A sighting 0.0015° (≈ 167 m) beyond the end of a side street is planned from the road,
+    // and the plan says how far that is.
+    let off = InterceptRequest {
+        origin: [112.05, 30.0035],
+        ..req.clone()
+    };
+    let plan = intercept(&net, &off).unwrap();
+    check_intercept(&net, &off, &plan);
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.starts_with("the origin is 16") && n.contains("m from the nearest road")),
+        "{:?}",
+        plan.notes
+    );
     // A head start of about 3 blocks: the units can only seal the ends.
     let late = InterceptRequest {
         head_start_s: 300.0,

@@ -185,6 +185,25 @@ interface MapView {
   reachAt?: number;
 }
 
+/** The road engine's planner remarks (English, fixed wording) in the console's language. */
+const NOTES_ZH: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/^the origin is (\d+) m from the nearest road the suspect can drive; planned from that road$/, (m) => `起点距最近可通行道路 ${m[1]} 米，已从该道路起算`],
+  [/^(\d+) unit\(s\) are too far from any road and were left out$/, (m) => `${m[1]} 个警力距道路过远，未参与计算`],
+  [/^no complete cordon found: (\d+) route\(s\) stay open \(not enough units in time\)$/, (m) => `未形成完整包围：${m[1]} 条通道仍开放（警力无法及时到位）`],
+  [/^no exit can be reached from the origin: the suspect is already enclosed$/, () => '从起点无法到达任何出口：嫌疑人已在包围中'],
+  [/^open routes could not be traced \(exits unreachable past them\)$/, () => '开放通道无法追踪（其后无可达出口）'],
+  [/^(\d+) round\(s\), (\d+) node\(s\) absorbed$/, (m) => `迭代 ${m[1]} 轮，圈入路口 ${m[2]} 个`],
+];
+
+function noteText(n: string): string {
+  if (getLang() !== 'zh') return n;
+  for (const [re, zh] of NOTES_ZH) {
+    const m = n.match(re);
+    if (m) return zh(m);
+  }
+  return n;
+}
+
 function fc(features: GeoJSON.Feature[]): GeoJSON.FeatureCollection {
   return { type: 'FeatureCollection', features };
 }
@@ -996,7 +1015,7 @@ export class InterceptPanel {
           p.open_routes.slice(0, 8).map((o, i) => h('div.icp-open-row', null, h('i'), `${i + 1}. ${t('icp.openRoute')} ${tPlus(o.suspect_earliest_s)}`)),
         ),
       p.notes.length > 0 &&
-        h('details.icp-notes', null, h('summary', null, `${t('icp.notes')} · ${t('icp.elapsed')} ${Math.round(p.elapsed_ms)} ms`), p.notes.map((n) => h('div', null, n))),
+        h('details.icp-notes', null, h('summary', null, `${t('icp.notes')} · ${t('icp.elapsed')} ${Math.round(p.elapsed_ms)} ms`), p.notes.map((n) => h('div', null, noteText(n)))),
       this.errorBlock(),
     );
   }

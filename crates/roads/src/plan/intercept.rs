@@ -150,6 +150,8 @@ pub struct InterceptPlan {
 const K_CANDIDATES: usize = 8;
 /// Nodes a pocket may hold before [`Frontier::needed_local`] treats it as a way out.
 const POCKET_BUDGET: usize = 64;
+/// An origin farther than this from its road gets a note saying so.
+const ORIGIN_OFF_ROAD_NOTE_M: f64 = 100.0;
 /// Open routes listed at most.
 const MAX_OPEN_ROUTES: usize = 50;
 
@@ -881,6 +883,14 @@ fn plan_with(
     }
     let reachable_exits = exits.iter().filter(|&&e| t[e as usize] != u64::MAX).count();
     let mut notes = Vec::new();
+    // A last sighting off the roads (a field, a car park, a bad fix) is planned from the nearest
+    // road; the dispatcher must know how far that is.
+    if origin.distance_m > ORIGIN_OFF_ROAD_NOTE_M {
+        notes.push(format!(
+            "the origin is {:.0} m from the nearest road the suspect can drive; planned from that road",
+            origin.distance_m
+        ));
+    }
     let head_ms = (req.head_start_s * 1000.0).round() as u64;
 
     // Units: snap, then the earliest units at every node.
