@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use zhihui_core::major_event::{EventStatus, MajorEvent, NewEvent, Post, PostKind, PostStatus};
 use zhihui_core::{Action, LonLat, Time, UnitKind};
 use zhihui_roads::plan::{self, DeployUnit};
-use zhihui_roads::{Profile, RoadNetwork, RoadsError};
+use zhihui_roads::{Profile, RoadNetwork};
 use zhihui_store::commands::Actor;
 use zhihui_store::interceptions::{self as icp, Connection};
 use zhihui_store::major_events::{self as me, AssignItem};
@@ -24,7 +24,8 @@ use zhihui_store::StoreError;
 use crate::api::audit_refusal;
 use crate::auth::audit;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_id, ApiJson};
+use crate::extract::{parse_id, status_filter, ApiJson};
+use crate::plans::{roads_error, with_field};
 use crate::{blocking, map, AppState, Authed};
 
 /// Unit kinds a deployment or a relief uses when the caller names none: the planner drives
@@ -38,32 +39,6 @@ const DRIVING: [UnitKind; 4] = [
 
 /// Most units one deployment considers.
 pub const MAX_DEPLOY_UNITS: usize = 5000;
-
-fn with_field(e: StoreError, field: &str) -> ApiError {
-    let denied = matches!(e, StoreError::Denied(_));
-    let mut err = ApiError::from(e);
-    if denied || err.field.is_none() {
-        err.field = Some(field.to_owned());
-    }
-    err
-}
-
-fn roads_error(e: RoadsError) -> ApiError {
-    match e {
-        RoadsError::InvalidPlanInput { field, message } => {
-            let field = if field == "units" {
-                "unit_ids".to_owned()
-            } else {
-                field
-            };
-            ApiError::invalid(field, message)
-        }
-        other => {
-            tracing::error!(error = %other, "deployment planner failure");
-            ApiError::internal("the planner failed")
-        }
-    }
-}
 
 fn require_writer(actor: &Actor, what: &str) -> ApiResult<()> {
     actor
@@ -176,16 +151,7 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<EventList>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")))?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s @ ("active" | "closed")) => Some(s.to_owned()),
-        Some(s) => {
-            return Err(
-                ApiError::bad_request(format!("unknown status `{s}`; active or closed"))
-                    .field("status"),
-            )
-        }
-    };
+    let status = status_filter(q.status.as_deref(), &["active", "closed"])?;
     let orgs = state.orgs();
     let actor = auth.actor.clone();
     let st = state.clone();

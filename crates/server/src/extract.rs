@@ -119,6 +119,23 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
+/// A list's `status` filter: absent or empty is none; otherwise one of `allowed`, else a 400
+/// naming the field and the values it takes.
+pub(crate) fn status_filter(
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> Result<Option<String>, ApiError> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(s) if allowed.contains(&s) => Ok(Some(s.to_owned())),
+        Some(s) => Err(ApiError::bad_request(format!(
+            "unknown status `{s}`; {}",
+            allowed.join(" or ")
+        ))
+        .field("status")),
+    }
+}
+
 /// Parses a record id from the path, naming the field on failure.
 pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()

@@ -12,7 +12,7 @@ use zhihui_store::projections;
 
 use crate::api::audit_refusal;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_id, ApiJson};
+use crate::extract::{parse_id, status_filter, ApiJson};
 use crate::{blocking, AppState, Authed};
 
 #[derive(Serialize, ToSchema)]
@@ -54,16 +54,7 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<InstructionList>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")))?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s @ ("open" | "closed")) => Some(s.to_owned()),
-        Some(s) => {
-            return Err(
-                ApiError::bad_request(format!("unknown status `{s}`; open or closed"))
-                    .field("status"),
-            )
-        }
-    };
+    let status = status_filter(q.status.as_deref(), &["open", "closed"])?;
     let orgs = state.orgs();
     let actor = auth.actor.clone();
     let st = state.clone();

@@ -25,7 +25,7 @@ use zhihui_store::StoreError;
 use crate::api::audit_refusal;
 use crate::auth::audit;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_id, ApiJson};
+use crate::extract::{parse_id, status_filter, ApiJson};
 use crate::{blocking, map, AppState, Authed};
 
 /// Most units one plan considers (explicit `unit_ids`).
@@ -56,7 +56,8 @@ fn require_planner(actor: &Actor) -> ApiResult<()> {
 }
 
 /// A store refusal about a field the handler knows, with that field named even for 403.
-fn with_field(e: StoreError, field: &str) -> ApiError {
+/// A store error as the API's, naming `field` when the store named none (or refused access).
+pub(crate) fn with_field(e: StoreError, field: &str) -> ApiError {
     let denied = matches!(e, StoreError::Denied(_));
     let mut err = ApiError::from(e);
     if denied || err.field.is_none() {
@@ -65,7 +66,8 @@ fn with_field(e: StoreError, field: &str) -> ApiError {
     err
 }
 
-fn roads_error(e: RoadsError) -> ApiError {
+/// A planner error as the API's: bad input names its field, anything else is logged.
+pub(crate) fn roads_error(e: RoadsError) -> ApiError {
     match e {
         RoadsError::InvalidPlanInput { field, message } => {
             // The planner names its own inputs; the API's are unit ids, not positions.
@@ -861,16 +863,7 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<InterceptionList>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")))?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s @ ("active" | "closed")) => Some(s.to_owned()),
-        Some(s) => {
-            return Err(
-                ApiError::bad_request(format!("unknown status `{s}`; active or closed"))
-                    .field("status"),
-            )
-        }
-    };
+    let status = status_filter(q.status.as_deref(), &["active", "closed"])?;
     let orgs = state.orgs();
     let actor = auth.actor.clone();
     let st = state.clone();
