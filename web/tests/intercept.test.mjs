@@ -2,109 +2,31 @@
 // shared Liechtenstein extract): a dispatcher plans around an incident, sees the checkpoints on the
 // map and in the list, activates them, and the first checkpoint's unit finds its instruction on
 // /m, signs and reports on site while the console follows live. Same environment variables as
-// console.test.mjs: ZHIHUI_BIN, ZHIHUI_SHARED_DATA, CHROMIUM. Skips without the road network.
+// console.test.mjs: ZHIHUI_BIN, ZHIHUI_SHARED_DATA, CHROMIUM. Without the shared extract it runs on the demo's generated city.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { DemoServer, PASSWORD, cmd } from './demo-server.mjs';
 
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const repoDir = path.resolve(webDir, '..');
-const PASSWORD = 'zhihui-demo';
-const cmd = path.resolve(webDir, process.env.ZHIHUI_BIN ?? '../target/debug/zhihui');
-
-let server = null;
-let serverOut = '';
-let dataDir = null;
-let base = '';
-let browser = null;
+const demo = new DemoServer();
 let skipReason = '';
-
-function startServer(pbf) {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhihui-web-intercept-'));
-  if (!fs.existsSync(cmd)) throw new Error(`server binary not found: ${cmd}`);
-  // Without the shared extract the demo generates its own city (Chinese street names).
-  const args = ['demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-sim', ...(pbf ? ['--roads', pbf] : [])];
-  server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not report its address in 120 s:\n${serverOut}`)), 120_000);
-    const onData = (chunk) => {
-      serverOut += chunk.toString();
-      if (serverOut.length > 200_000) serverOut = serverOut.slice(-100_000);
-      const m = /zhihui listening on (http:\/\/[^\s]+)/.exec(serverOut);
-      if (m && !base) {
-        clearTimeout(timer);
-        base = m[1].replace(/\/$/, '');
-        resolve();
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code, sig) => {
-      if (!base) {
-        clearTimeout(timer);
-        reject(new Error(`server exited (${code ?? sig}) before listening:\n${serverOut}`));
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  const t = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-}
-
-async function call(tok, method, p, body) {
-  const r = await fetch(base + p, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null, text };
-}
-
-async function login(context, username, where = '/') {
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`[${username}] page error: ${e.message}`));
-  await page.goto(base + where);
-  await page.fill('[data-testid=login-username]', username);
-  await page.fill('[data-testid=login-password]', PASSWORD);
-  await page.click('[data-testid=login-submit]');
-  if (where === '/') {
-    await page.waitForSelector('[data-testid=live-indicator][data-state=open]', { timeout: 15_000 });
-    await page.waitForFunction(() => window.__zhihui?.snapshotLoaded === true && (window.__zhihui?.roadsLoaded ?? 0) > 0, null, { timeout: 30_000 });
-  }
-  return page;
-}
+let browser = null;
+let dataDir = null;
+const call = (...a) => demo.call(...a);
+const login = (...a) => demo.login(...a);
 
 before(async () => {
   if (process.env.ZHIHUI_TEST_MOCK === '1') {
     skipReason = 'the mock server has no planning API';
     return;
   }
-  const shared = path.resolve(process.env.ZHIHUI_SHARED_DATA ?? path.join(repoDir, '..', 'shared', 'data'));
-  const pbf = path.join(shared, 'roads', 'liechtenstein.osm.pbf');
-  await startServer(fs.existsSync(pbf) ? pbf : null);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  await demo.start('intercept');
+  ({ browser, dataDir } = demo);
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  await stopServer();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo.stop();
 });
 
 test('a dispatcher plans an interception for an incident, activates it, and the unit gets it on /m', async (t) => {
