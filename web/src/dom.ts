@@ -62,12 +62,18 @@ export function setChildren(el: Element, ...children: Child[]): void {
 }
 
 /** Throttle fn to at most once per `ms`, always running the trailing call. */
+/** How long a quiet view waits before drawing the first change of a burst: the events of one
+ * commit arrive as several WebSocket messages within a few milliseconds (two posts turning late
+ * on one clock step), and drawing on the first would show the dispatcher a state that never
+ * existed, corrected only `ms` later. */
+const SETTLE_MS = 40;
+
 export function throttle(fn: () => void, ms: number): () => void {
   let last = 0;
   let timer: number | null = null;
   return () => {
     if (timer !== null) return;
-    const wait = Math.max(0, last + ms - performance.now());
+    const wait = Math.max(Math.min(SETTLE_MS, ms), last + ms - performance.now());
     timer = window.setTimeout(() => {
       timer = null;
       last = performance.now();

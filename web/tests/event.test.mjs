@@ -191,10 +191,14 @@ test('the board colours every post by status and a post going late raises its al
     await toast.waitFor({ timeout: 5000 });
     assert.match(await toast.textContent(), /岗位迟到/);
     assert.match(await page.textContent('[data-testid=alert-count]'), /[1-9]/);
-    await page.waitForFunction((id) => window.__zhihui.event.drawn?.colors[id] === '#f5a623', east, { timeout: 5000 });
+    // One clock step made both pending posts late: wait for the map to show both (the events of
+    // one commit reach the console in one flush and are drawn together, but the test waits for
+    // the state it asserts rather than for the first sign of it).
+    await page.waitForFunction(() => window.__zhihui.event.drawn?.byStatus?.late === 2, null, { timeout: 5000 });
     drawn = await page.evaluate(() => window.__zhihui.event.drawn);
     assert.deepEqual(drawn.byStatus, { staffed: 1, late: 2 });
-    assert.equal((await page.textContent('[data-testid=ev-count-late] b')).trim(), '2');
+    assert.equal(drawn.colors[east], '#f5a623', 'late is amber');
+    await page.waitForFunction(() => document.querySelector('[data-testid=ev-count-late] b')?.textContent?.trim() === '2', null, { timeout: 5000 });
     // Late posts lead the list.
     const order = await page.$$eval('[data-testid=ev-post]', (els) => els.map((e) => e.dataset.status));
     assert.deepEqual(order, ['late', 'late', 'staffed']);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast;
@@ -151,22 +152,31 @@ async fn run(
                     return Ok(());
                 }
             }
-            m = rx.recv() => match m {
-                Ok(m) => {
-                    if m.seq <= last {
-                        continue;
-                    }
-                    if m.seq > last + 1 {
-                        catch_up(&mut socket, &state, &auth, &mut last).await?;
-                        if m.seq <= last {
-                            continue;
+            m = rx.recv() => {
+                // Everything already committed goes out in one flush: the events of one commit
+                // (two posts turning late on one clock step) reach the console together, not
+                // one network write apart.
+                let mut next = Some(m);
+                while let Some(m) = next.take() {
+                    match m {
+                        Ok(m) => forward(&mut socket, &state, &auth, &mut last, &m).await?,
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            catch_up(&mut socket, &state, &auth, &mut last).await?
+                        }
+                        Err(broadcast::error::RecvError::Closed) => {
+                            socket.flush().await?;
+                            return Ok(());
                         }
                     }
-                    send_if_visible(&mut socket, &state, &auth, &m).await?;
-                    last = m.seq;
+                    next = match rx.try_recv() {
+                        Ok(m) => Some(Ok(m)),
+                        Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                            Some(Err(broadcast::error::RecvError::Lagged(n)))
+                        }
+                        Err(_) => None,
+                    };
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => catch_up(&mut socket, &state, &auth, &mut last).await?,
-                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                socket.flush().await?;
             },
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
@@ -174,6 +184,28 @@ async fn run(
             },
         }
     }
+}
+
+/// Queues one message for this socket (after reading any gap from the log); the caller flushes.
+async fn forward(
+    socket: &mut WebSocket,
+    state: &AppState,
+    auth: &Authed,
+    last: &mut i64,
+    m: &LiveMsg,
+) -> Result<(), BoxError> {
+    if m.seq <= *last {
+        return Ok(());
+    }
+    if m.seq > *last + 1 {
+        catch_up(socket, state, auth, last).await?;
+        if m.seq <= *last {
+            return Ok(());
+        }
+    }
+    send_if_visible(socket, state, auth, m).await?;
+    *last = m.seq;
+    Ok(())
 }
 
 async fn send_if_visible(
@@ -190,7 +222,8 @@ async fn send_if_visible(
                 .iter()
                 .any(|o| tree.is_within(o, me) || tree.is_within(me, o));
         if visible {
-            socket.send(Message::Text(text.as_ref().into())).await?;
+            // Queued, not flushed: the caller flushes once per burst.
+            socket.feed(Message::Text(text.as_ref().into())).await?;
         }
     }
     Ok(())
@@ -212,6 +245,7 @@ async fn catch_up(
             send_if_visible(socket, state, auth, &to_msg(e)).await?;
             *last = e.seq;
         }
+        socket.flush().await?;
         if n < BATCH {
             return Ok(());
         }
