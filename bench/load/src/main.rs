@@ -6,9 +6,11 @@
 //!
 //! 3. with `--dispatch ROADS`: unit recommendations with 1,000 units on that road network over HTTP
 //!    (against a plain read), and durable position ingest (bulk against one report per request).
+//! 4. with `--anchor`: group commit with the audit chain anchored in the signed checkpoint file
+//!    (`serve --audit-key`) against the same server without it.
 //!
 //! Usage: `cargo run --release -p zhihui-load -- [--bin target/release/zhihui] [--seconds 5]
-//! [--dispatch ../shared/data/roads/liechtenstein.osm.pbf]`.
+//! [--dispatch ../shared/data/roads/liechtenstein.osm.pbf | --anchor]`.
 //! Every figure is printed beside its baseline from the same run: the machine is shared and noisy.
 
 use std::io::{BufRead, BufReader};
@@ -454,6 +456,10 @@ async fn main() -> anyhow::Result<()> {
         return dispatch_bench(&bin, &roads, secs).await;
     }
 
+    if args.iter().any(|a| a == "--anchor") {
+        return anchor_bench(&bin, secs).await;
+    }
+
     println!("## Durable incident writes over HTTP ({secs} s per cell)\n");
     println!("| clients | one commit per request: writes/s | p50 ms | p99 ms | group commit: writes/s | p50 ms | p99 ms | throughput ratio |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -488,5 +494,36 @@ async fn main() -> anyhow::Result<()> {
         "\nfan-out p99 ratio 200 clients / 1 client: {:.2}x",
         f99 / b99
     );
+    Ok(())
+}
+
+/// Group commit with the audit chain anchored to the signed checkpoint file (`--audit-key`)
+/// against the same server without it, cell by cell in one run.
+async fn anchor_bench(bin: &str, secs: f64) -> anyhow::Result<()> {
+    let keys = tempfile::tempdir()?;
+    let key = keys.path().join("audit.key");
+    std::fs::write(&key, format!("{}\n", "3c".repeat(32)))?;
+    let key = key.to_str().unwrap_or_default().to_owned();
+    println!("## Audit anchoring: durable incident writes over HTTP ({secs} s per cell)\n");
+    println!("| clients | group commit: writes/s | p50 ms | p99 ms | + checkpoints: writes/s | p50 ms | p99 ms | throughput ratio |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for clients in [1, 10, 100] {
+        let plain = start(bin, true)?;
+        let b = writes(&plain.base, clients, secs).await?;
+        drop(plain);
+        let anchored = start_with(bin, true, &["--audit-key", &key])?;
+        let a = writes(&anchored.base, clients, secs).await?;
+        drop(anchored);
+        println!(
+            "| {clients} | {:.0} | {:.2} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2}x |",
+            b.per_s,
+            b.p50_ms,
+            b.p99_ms,
+            a.per_s,
+            a.p50_ms,
+            a.p99_ms,
+            a.per_s / b.per_s
+        );
+    }
     Ok(())
 }

@@ -15,7 +15,10 @@ use zhihui_core::{Org, OrgKind, OrgTree, Role};
 use zhihui_server::{AppState, Clock};
 use zhihui_store::commands::{self, Actor};
 use zhihui_store::projections::{self, UserRecord};
-use zhihui_store::{verify_audit_chain, AuditVerdict, Store, StoreOptions};
+use zhihui_store::{
+    read_checkpoints, verify_against_checkpoints, verify_audit_chain, AnchorConfig, AuditKey,
+    AuditVerdict, Store, StoreOptions, CHECKPOINT_FILE,
+};
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +27,11 @@ use zhihui_store::{verify_audit_chain, AuditVerdict, Store, StoreOptions};
     about = "智慧指挥平台 Zhihui: integrated command platform for a city police command center"
 )]
 struct Cli {
+    /// Key that signs the audit checkpoints (64 hex digits in a file kept outside the data
+    /// directory). Every command that writes then anchors the audit chain's head in
+    /// DATA_DIR/audit.checkpoints; `audit verify` checks the log against them.
+    #[arg(long, global = true, env = "ZHIHUI_AUDIT_KEY", value_name = "FILE")]
+    audit_key: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -144,7 +152,9 @@ enum OrgCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Exit 0 when the chain is intact; otherwise name the first broken entry and exit 1.
+    /// Exit 0 when the chain is intact (and, with --audit-key, agrees with every signed
+    /// checkpoint); otherwise say what was found (a broken entry, a truncated tail, a rewritten
+    /// chain, an edited checkpoint) and exit 1.
     Verify {
         /// Data directory.
         #[arg(long)]
@@ -191,6 +201,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // One process, one key: set once here, read by `open_store`.
+    let _ = AUDIT_KEY.set(cli.audit_key.clone());
     match cli.cmd {
         Cmd::Serve(a) => serve(a),
         Cmd::Demo(a) => demo(a),
@@ -210,20 +222,65 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kind,
             data_dir,
         }) => org_add(&data_dir, id, name, name_en, parent, &kind),
-        Cmd::Audit(AuditCmd::Verify { data_dir }) => audit_verify(&data_dir),
+        Cmd::Audit(AuditCmd::Verify { data_dir }) => audit_verify(&data_dir, cli.audit_key),
         Cmd::Roads(c) => roads_cmd::roads(c),
         Cmd::Route(c) => roads_cmd::route(c),
         Cmd::Plan(c) => plan_cmd::plan(c),
     }
 }
 
+static AUDIT_KEY: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+/// The anchoring of the audit log for `dir`, from `--audit-key`; refuses a key kept inside the
+/// data directory (whoever can rewrite the database could then re-sign the checkpoints).
+fn anchor_config(dir: &Path, key: &Path, create: bool) -> anyhow::Result<AnchorConfig> {
+    std::fs::create_dir_all(dir)?;
+    let data = dir.canonicalize()?;
+    let key_dir = key
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .canonicalize()
+        .map_err(|e| bad(format!("--audit-key {}: {e}", key.display())))?;
+    if key_dir.starts_with(&data) {
+        return Err(bad(format!(
+            "--audit-key {}: the key must live outside the data directory {}",
+            key.display(),
+            dir.display()
+        )));
+    }
+    let key = if create {
+        AuditKey::load_or_generate(key)
+    } else {
+        AuditKey::load(key)
+    }
+    .map_err(|e| bad(e.to_string()))?;
+    Ok(AnchorConfig {
+        path: dir.join(CHECKPOINT_FILE),
+        key,
+    })
+}
+
 fn open_store(dir: &Path, group_commit: bool) -> anyhow::Result<Store> {
+    let anchor = match AUDIT_KEY.get().and_then(|k| k.as_deref()) {
+        Some(k) => Some(anchor_config(dir, k, false)?),
+        None => None,
+    };
+    open_store_with(dir, group_commit, anchor)
+}
+
+fn open_store_with(
+    dir: &Path,
+    group_commit: bool,
+    anchor: Option<AnchorConfig>,
+) -> anyhow::Result<Store> {
     let opts = StoreOptions {
         max_batch: if group_commit {
             StoreOptions::default().max_batch
         } else {
             1
         },
+        anchor,
     };
     Store::open(dir, opts).with_context(|| format!("opening data directory {}", dir.display()))
 }
@@ -267,6 +324,11 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         None => zhihui_server::MapData::empty(),
     };
     let store = open_store(&a.data_dir, !a.no_group_commit)?;
+    if AUDIT_KEY.get().and_then(|k| k.as_ref()).is_none() {
+        tracing::warn!(
+            "audit log not anchored (no --audit-key): `audit verify` cannot detect a truncated tail or a recomputed chain"
+        );
+    }
     rt.block_on(async move {
         let mut state = AppState::new(store, map, Clock::system())?;
         if a.test_clock {
@@ -296,7 +358,24 @@ fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
         None => city::default_demo_city()?,
     };
     eprintln!("{}", loaded.note);
-    let store = open_store(&data_dir, true)?;
+    // The demo anchors its audit log with a key beside (not inside) its data directory.
+    let key_path = match AUDIT_KEY.get().and_then(|k| k.clone()) {
+        Some(k) => k,
+        None => {
+            let mut name = data_dir
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_else(|| "zhihui-demo".into());
+            name.push(".audit-key");
+            data_dir
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join(name)
+        }
+    };
+    let anchor = anchor_config(&data_dir, &key_path, true)?;
+    let store = open_store_with(&data_dir, true, Some(anchor))?;
     let hash = zhihui_server::hash_password(zhihui_sim::seed::DEMO_PASSWORD)
         .map_err(|e| anyhow::anyhow!(e))?;
     let seeded = zhihui_sim::seed::seed(&store, loaded.city.as_ref(), &hash)?;
@@ -325,6 +404,13 @@ fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
                 "data directory: {}{}",
                 data_dir.display(),
                 if seeded { "" } else { " (existing data kept)" }
+            );
+            let _ = writeln!(
+                out,
+                "audit key: {} (zhihui audit verify --data-dir {} --audit-key {})",
+                key_path.display(),
+                data_dir.display(),
+                key_path.display()
             );
             let _ = writeln!(
                 out,
@@ -414,6 +500,7 @@ fn user_add(
             zhihui_store::StoreError::Conflict { message, .. } => bad(message),
             other => other.into(),
         })?;
+    store.flush_audit_anchor();
     println!("user {name} added ({})", role.as_str());
     Ok(ExitCode::SUCCESS)
 }
@@ -465,20 +552,77 @@ fn org_add(
             zhihui_store::StoreError::Conflict { message, .. } => bad(message),
             other => other.into(),
         })?;
+    store.flush_audit_anchor();
     println!("organisation {id} added");
     Ok(ExitCode::SUCCESS)
 }
 
-fn audit_verify(dir: &Path) -> anyhow::Result<ExitCode> {
-    let store = existing_store(dir)?;
-    match store.read(verify_audit_chain)? {
-        AuditVerdict::Intact { entries } => {
-            println!("audit chain intact: {entries} entries");
-            Ok(ExitCode::SUCCESS)
-        }
+fn audit_verify(dir: &Path, key: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    if !dir.join(zhihui_store::DB_FILE).exists() {
+        return Err(bad(format!("{} holds no Zhihui database", dir.display())));
+    }
+    // Verification only reads: no anchoring of its own (it must not vouch for what it checks).
+    let store = open_store_with(dir, true, None)?;
+    let cp_path = dir.join(CHECKPOINT_FILE);
+    let Some(key) = key else {
+        return match store.read(verify_audit_chain)? {
+            AuditVerdict::Intact { entries } => {
+                println!("audit chain intact: {entries} entries");
+                if cp_path.exists() {
+                    println!(
+                        "the tail is NOT checked: {} exists; pass --audit-key to check the log against it",
+                        cp_path.display()
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            AuditVerdict::Broken { seq, reason } => {
+                println!("audit chain BROKEN at entry {seq}: {reason}");
+                Ok(ExitCode::from(1))
+            }
+        };
+    };
+    let key = AuditKey::load(&key).map_err(|e| bad(e.to_string()))?;
+    let cps = if cp_path.exists() {
+        read_checkpoints(&cp_path, &key)?
+    } else {
+        zhihui_store::Checkpoints::default()
+    };
+    let mut report = store.read(|c| verify_against_checkpoints(c, &cps))?;
+    if !cp_path.exists() {
+        report.findings.push(format!(
+            "the checkpoint file {} is missing (removed, or this log was never anchored with this key)",
+            cp_path.display()
+        ));
+    }
+    match &report.chain {
+        AuditVerdict::Intact { entries } => println!("audit chain intact: {entries} entries"),
         AuditVerdict::Broken { seq, reason } => {
-            println!("audit chain BROKEN at entry {seq}: {reason}");
-            Ok(ExitCode::from(1))
+            println!("audit chain BROKEN at entry {seq}: {reason}")
         }
     }
+    println!(
+        "checkpoints: {} signed lines; anchored through entry {}{}",
+        report.checkpoints,
+        report.anchored_through,
+        if cps.torn_tail {
+            " (a torn last line, from a crash mid-write, ignored)"
+        } else {
+            ""
+        }
+    );
+    if report.entries > report.anchored_through && report.findings.is_empty() {
+        println!(
+            "{} newest entries not yet anchored (written after the last checkpoint; not tampering)",
+            report.entries - report.anchored_through
+        );
+    }
+    for f in &report.findings {
+        println!("TAMPERING: {f}");
+    }
+    Ok(if report.intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

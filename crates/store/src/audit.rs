@@ -53,8 +53,8 @@ pub struct AuditEntry {
 
 #[derive(Debug, Clone)]
 pub(crate) struct AuditHead {
-    seq: i64,
-    hash: String,
+    pub(crate) seq: i64,
+    pub(crate) hash: String,
 }
 
 /// Hash of one entry over its fields in order: seq, at, actor, action, target, outcome, detail,
@@ -181,5 +181,92 @@ pub fn verify_audit_chain(conn: &Connection) -> Result<AuditVerdict, StoreError>
     }
     Ok(AuditVerdict::Intact {
         entries: expected_seq - 1,
+    })
+}
+
+/// The chain checked against the signed checkpoints of [`crate::anchor`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorReport {
+    /// The chain on its own.
+    pub chain: AuditVerdict,
+    /// Entries in the database.
+    pub entries: i64,
+    /// Valid checkpoint lines read.
+    pub checkpoints: usize,
+    /// The newest entry a checkpoint vouches for (0 for none).
+    pub anchored_through: i64,
+    /// Everything the checkpoints contradict, in words: truncation, rewrite, edited lines. Empty
+    /// when the log agrees with every checkpoint.
+    pub findings: Vec<String>,
+}
+
+impl AnchorReport {
+    /// Whether nothing was found wrong.
+    pub fn intact(&self) -> bool {
+        matches!(self.chain, AuditVerdict::Intact { .. }) && self.findings.is_empty()
+    }
+}
+
+/// Checks the chain, then every checkpoint against it: a checkpoint past the end of the log is a
+/// truncated tail (or a removed log), one whose hash differs is a rewrite (recomputed or not), and
+/// any line the key does not vouch for is reported as an edit of the checkpoint file.
+pub fn verify_against_checkpoints(
+    conn: &Connection,
+    cps: &crate::anchor::Checkpoints,
+) -> Result<AnchorReport, StoreError> {
+    let chain = verify_audit_chain(conn)?;
+    let (entries, max_seq): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM audit",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut findings = Vec::new();
+    for (line, why) in &cps.bad {
+        findings.push(format!("checkpoint line {line}: {why}"));
+    }
+    let newest = cps.valid.values().next_back();
+    if let Some(cp) = newest {
+        if cp.seq > max_seq {
+            findings.push(if max_seq == 0 {
+                format!(
+                    "the audit log is empty but checkpoint line {} vouches for {} entries: every entry was removed",
+                    cp.line, cp.seq
+                )
+            } else {
+                format!(
+                    "tail truncated: checkpoint line {} vouches for entry {} but the log ends at entry {max_seq} ({} entries missing)",
+                    cp.line,
+                    cp.seq,
+                    cp.seq - max_seq
+                )
+            });
+        }
+    }
+    // Every checkpoint the log still reaches must name the hash stored there. The oldest
+    // disagreement says where a rewrite began (at or before that entry).
+    let mut stmt = conn.prepare_cached("SELECT hash FROM audit WHERE seq = ?1")?;
+    let mut first_mismatch = None;
+    for cp in cps.valid.values() {
+        if cp.seq > max_seq {
+            break;
+        }
+        let stored: Option<String> = stmt.query_row([cp.seq], |r| r.get(0)).optional()?;
+        if stored.as_deref() != Some(cp.hash.as_str()) {
+            first_mismatch = Some(cp);
+            break;
+        }
+    }
+    if let Some(cp) = first_mismatch {
+        findings.push(format!(
+            "rewritten: entry {} does not match checkpoint line {} (the chain was altered at or before entry {} and its hashes recomputed)",
+            cp.seq, cp.line, cp.seq
+        ));
+    }
+    Ok(AnchorReport {
+        chain,
+        entries,
+        checkpoints: cps.valid.len(),
+        anchored_through: newest.map(|c| c.seq.min(max_seq)).unwrap_or(0),
+        findings,
     })
 }

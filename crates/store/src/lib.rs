@@ -7,6 +7,7 @@
 //! With `journal_mode=WAL` and `synchronous=FULL` the commit returns only after the WAL is on disk,
 //! and only then are the requests answered and their events published to live subscribers.
 
+mod anchor;
 mod audit;
 pub mod commands;
 mod error;
@@ -24,7 +25,13 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-pub use audit::{verify_audit_chain, AuditDraft, AuditEntry, AuditVerdict};
+pub use anchor::{
+    read_checkpoints, AnchorConfig, AuditKey, Checkpoint, Checkpoints, CHECKPOINT_FILE,
+};
+pub use audit::{
+    verify_against_checkpoints, verify_audit_chain, AnchorReport, AuditDraft, AuditEntry,
+    AuditVerdict,
+};
 pub use error::StoreError;
 pub use writer::Tx;
 
@@ -76,11 +83,17 @@ pub struct StoreOptions {
     /// Most requests committed together. 1 turns group commit off (one commit per request), which
     /// the benchmark uses as its baseline.
     pub max_batch: usize,
+    /// Where to anchor the audit chain's head after each batch (see [`AuditKey`]); `None` keeps
+    /// only the in-database chain.
+    pub anchor: Option<AnchorConfig>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_batch: 1024 }
+        Self {
+            max_batch: 1024,
+            anchor: None,
+        }
     }
 }
 
@@ -95,6 +108,7 @@ struct Inner {
     writer: writer::WriterHandle,
     readers: Mutex<Vec<Connection>>,
     live: broadcast::Sender<Arc<Event>>,
+    anchor: Option<anchor::Anchor>,
 }
 
 /// Name of the database file inside the data directory.
@@ -125,15 +139,25 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         migrations::apply(&mut conn)?;
         let (live, _) = broadcast::channel(8192);
-        let writer = writer::spawn(conn, opts, live.clone())?;
+        let anchor = opts.anchor.clone().map(anchor::Anchor::start).transpose()?;
+        let writer = writer::spawn(conn, opts, live.clone(), anchor.clone())?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path,
                 writer,
                 readers: Mutex::new(Vec::new()),
                 live,
+                anchor,
             }),
         })
+    }
+
+    /// Waits until the audit head of every write acknowledged so far is in the checkpoint file
+    /// (a no-op without anchoring). Command-line tools call it before they exit.
+    pub fn flush_audit_anchor(&self) {
+        if let Some(a) = &self.inner.anchor {
+            a.flush();
+        }
     }
 
     /// Runs `f` in the writer's transaction and returns once its effects are durable. If `f`

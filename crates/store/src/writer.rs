@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::{broadcast, oneshot};
 
+use crate::anchor::Anchor;
 use crate::audit::{self, AuditDraft, AuditHead};
 use crate::{Event, EventDraft, StoreError, StoreOptions};
 
@@ -154,12 +155,18 @@ pub(crate) fn spawn(
     conn: Connection,
     opts: StoreOptions,
     live: broadcast::Sender<Arc<Event>>,
+    anchor: Option<Anchor>,
 ) -> Result<WriterHandle, StoreError> {
     let head = audit::load_head(&conn)?;
+    // Entries written while no anchored process ran (e.g. `zhihui user add`) are covered from
+    // now on.
+    if let Some(a) = &anchor {
+        a.note(head.seq, &head.hash);
+    }
     let (jobs, rx) = mpsc::channel::<Box<dyn Job>>();
     std::thread::Builder::new()
         .name("zhihui-writer".into())
-        .spawn(move || run(conn, rx, opts.max_batch.max(1), head, live))?;
+        .spawn(move || run(conn, rx, opts.max_batch.max(1), head, live, anchor))?;
     Ok(WriterHandle { jobs })
 }
 
@@ -169,6 +176,7 @@ fn run(
     max_batch: usize,
     mut head: AuditHead,
     live: broadcast::Sender<Arc<Event>>,
+    anchor: Option<Anchor>,
 ) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(max_batch);
     // Requests that arrive while the previous commit is syncing wait in the channel and form the
@@ -186,6 +194,13 @@ fn run(
         let result = run_batch(&conn, &mut batch, &mut events, &mut head);
         match &result {
             Ok(()) => {
+                // Before the requests are answered, so that a flush asked for after an
+                // acknowledged write covers it.
+                if let Some(a) = &anchor {
+                    if head.seq != head_before.seq {
+                        a.note(head.seq, &head.hash);
+                    }
+                }
                 for e in events {
                     // No subscriber is fine: the log holds everything for later readers.
                     let _ = live.send(Arc::new(e));

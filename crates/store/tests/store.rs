@@ -127,7 +127,14 @@ fn the_event_log_refuses_updates_and_deletes() {
 fn reopening_keeps_everything_and_continues_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     for round in 0..3 {
-        let store = Store::open(dir.path(), StoreOptions { max_batch: 1 }).unwrap();
+        let store = Store::open(
+            dir.path(),
+            StoreOptions {
+                max_batch: 1,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         store
             .write_blocking(move |tx| {
                 tx.audit(audit(&format!("round{round}")))?;
