@@ -439,12 +439,8 @@ fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let pw = line.trim_end_matches(['\n', '\r']).to_owned();
-    if pw.chars().count() < zhihui_server::MIN_PASSWORD_CHARS {
-        return Err(bad(format!(
-            "password must be at least {} characters (read one line from standard input)",
-            zhihui_server::MIN_PASSWORD_CHARS
-        )));
-    }
+    zhihui_server::check_new_password(&pw)
+        .map_err(|e| bad(format!("{e} (read one line from standard input)")))?;
     Ok(pw)
 }
 

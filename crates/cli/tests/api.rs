@@ -1987,3 +1987,216 @@ fn recommendations_come_in_exact_travel_time_order_checked_against_plain_dijkstr
         );
     }
 }
+
+/// Denied-or-unauthenticated audit rows of `actor`, counted straight from the database.
+fn refusals_of(dir: &std::path::Path, actor: &str) -> i64 {
+    let c = rusqlite::Connection::open(dir.join("zhihui.db")).unwrap();
+    c.query_row(
+        "SELECT COUNT(*) FROM audit WHERE actor = ?1 AND outcome IN ('denied', 'unauthenticated', 'throttled')",
+        [actor],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_refusal_is_audited_walking_every_operation_of_the_openapi_document() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    // A road through the incident's place, so that the road endpoints reach their checks.
+    let roads = dir.path().join("city.geojson");
+    std::fs::write(
+        &roads,
+        r#"{"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"中山路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.22,30.33],[112.24,30.33],[112.26,30.33]]}}]}"#,
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+    let s1 = s.login("s1disp");
+    let s2 = s.login("s2disp");
+    // Station 1's records: an incident, a unit and an assignment.
+    let (st, inc) = s.post(&s1, "/api/v1/incidents", &incident_body("一所的警情"));
+    assert_eq!(st, 201, "{inc}");
+    let inc_id = inc["id"].as_i64().unwrap();
+    let (st, unit) = s.post(
+        &s1,
+        "/api/v1/units",
+        &json!({"call_sign": "一所巡1", "kind": "patrol_car", "org_id": "s1", "position": {"lon": 112.24, "lat": 30.33}}),
+    );
+    assert_eq!(st, 201, "{unit}");
+    let unit_id = unit["id"].as_i64().unwrap();
+    let (st, asg) = s.post(
+        &s1,
+        &format!("/api/v1/incidents/{inc_id}/assignments"),
+        &json!({"unit_id": unit_id}),
+    );
+    assert_eq!(st, 201, "{asg}");
+    let asg_id = asg["id"].as_i64().unwrap();
+
+    let doc: Value = s
+        .http
+        .get(s.url("/api/v1/openapi.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let mut refused = Vec::new();
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            // Logging in and out are the session itself, not a record of station 1.
+            if path == "/api/v1/session" {
+                continue;
+            }
+            let id = if path.starts_with("/api/v1/units/") {
+                unit_id
+            } else if path.starts_with("/api/v1/assignments/") {
+                asg_id
+            } else {
+                inc_id
+            };
+            let mut url = path
+                .replace("{id}", &id.to_string())
+                .replace("{post}", "1")
+                .replace("{index}", "0");
+            // Every list or report that can be narrowed to an organisation is asked for station 1's.
+            let takes_org = op["parameters"].as_array().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p["name"] == "org_id" && p["in"] == "query")
+            });
+            if takes_org {
+                url.push_str("?org_id=s1");
+            }
+            let body = match (method, path.as_str()) {
+                ("patch", "/api/v1/incidents/{id}") => json!({"priority": 1}),
+                ("patch", "/api/v1/units/{id}") => json!({"status": "off_duty"}),
+                ("post", "/api/v1/incidents/{id}/assignments") => json!({"unit_id": unit_id}),
+                ("post", "/api/v1/units/{id}/positions") => json!({"lon": 112.25, "lat": 30.33}),
+                ("post", "/api/v1/assignments/{id}/status") => json!({"status": "accepted"}),
+                ("post", "/api/v1/incidents") => {
+                    let mut b = incident_body("冒名");
+                    b["org_id"] = json!("s1");
+                    b
+                }
+                ("post", "/api/v1/units") => {
+                    json!({"call_sign": "冒名", "kind": "patrol_car", "org_id": "s1", "position": {"lon": 112.24, "lat": 30.33}})
+                }
+                _ => json!({}),
+            };
+            let before = refusals_of(&s.dir, "s2disp");
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut rq = s.http.request(m, s.url(&url)).bearer_auth(&s2);
+            if method != "get" && method != "delete" {
+                rq = rq.json(&body);
+            }
+            let status = rq.send().unwrap().status().as_u16();
+            walked += 1;
+            if matches!(status, 401 | 403 | 429) {
+                let after = refusals_of(&s.dir, "s2disp");
+                assert_eq!(
+                    after,
+                    before + 1,
+                    "{} {url} answered {status} and wrote {} audit rows",
+                    method.to_uppercase(),
+                    after - before
+                );
+                refused.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(
+        walked >= 60,
+        "the document lists too few operations: {walked}"
+    );
+    // The refusals that once went unrecorded are among them.
+    for want in [
+        "GET /api/v1/bulletin",
+        "GET /api/v1/bulletin.xlsx",
+        "GET /api/v1/incidents",
+        "GET /api/v1/units",
+        "GET /api/v1/incidents/{id}/recommendations",
+        "GET /api/v1/incidents/{id}",
+        "PATCH /api/v1/incidents/{id}",
+        "POST /api/v1/incidents/{id}/assignments",
+    ] {
+        assert!(
+            refused.iter().any(|r| r == want),
+            "{want} was not refused: {refused:?}"
+        );
+    }
+    // A refusal without any session is audited too, under `anonymous`.
+    let before = refusals_of(&s.dir, "anonymous");
+    let r = s.http.get(s.url("/api/v1/bulletin")).send().unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(refusals_of(&s.dir, "anonymous"), before + 1);
+}
+
+#[test]
+fn failed_logins_lock_the_account_and_the_address_until_their_window_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let d = dir.path().to_str().unwrap();
+    let out = zhihui_stdin(
+        &["user", "add", "root", "--role", "admin", "--data-dir", d],
+        &format!("{PW}\n"),
+    );
+    assert!(out.status.success());
+    // A password of spaces alone, or padded out to length with them, is no password.
+    for pw in ["            ", "   abc      "] {
+        let out = zhihui_stdin(
+            &["user", "add", "blank", "--role", "analyst", "--data-dir", d],
+            &format!("{pw}\n"),
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("other than spaces"));
+    }
+    let s = Server::start(dir.path(), &["--test-clock"]);
+    let root = s.login("root");
+    let try_login = |user: &str, pw: &str| {
+        s.http
+            .post(s.url("/api/v1/session"))
+            .json(&json!({"username": user, "password": pw}))
+            .send()
+            .unwrap()
+    };
+    for _ in 0..5 {
+        assert_eq!(try_login("boss", "wrong-password").status(), 401);
+    }
+    // Locked: even the right password is refused, with the time to wait.
+    let r = try_login("boss", PW);
+    assert_eq!(r.status(), 429);
+    let wait: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    let body: Value = r.json().unwrap();
+    assert_eq!(body["error"]["code"], "throttled");
+    assert!(audit_rows(&s.dir)
+        .iter()
+        .any(|(a, act, _, o)| a == "boss" && o == "throttled" && act == "POST /api/v1/session"));
+    // The lock is the account's: another account logs in from the same address.
+    assert_eq!(try_login("disp2", PW).status(), 200);
+    // Retrying does not extend the lock; after its window the right password works again.
+    assert_eq!(try_login("boss", PW).status(), 429);
+    let (st, _) = s.post(&root, "/api/v1/test/clock", &json!({"advance_s": wait + 1}));
+    assert_eq!(st, 200);
+    assert_eq!(try_login("boss", PW).status(), 200);
+
+    // Twenty failures from one address, over made-up names, lock every login from it.
+    for i in 0..20 {
+        assert_eq!(try_login(&format!("guess{i}"), "x").status(), 401);
+    }
+    let r = try_login("s1disp", PW);
+    assert_eq!(r.status(), 429);
+    let wait: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (st, _) = s.post(&root, "/api/v1/test/clock", &json!({"advance_s": wait + 1}));
+    assert_eq!(st, 200);
+    assert_eq!(try_login("s1disp", PW).status(), 200);
+}

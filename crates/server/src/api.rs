@@ -22,8 +22,9 @@ use crate::{blocking, AppState, Authed};
 
 pub(crate) type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-/// Writes a refusal to the audit log before passing the error on: attempts outside one's role or
-/// jurisdiction are exactly what a supervisor needs to see.
+/// Names what a refusal concerned before passing the error on: the refusal middleware
+/// ([`crate::refusals`]) writes the audit row, with this action and target, for every 403 —
+/// attempts outside one's role or jurisdiction are exactly what a supervisor needs to see.
 pub(crate) async fn audit_refusal<T>(
     state: &AppState,
     actor: &Actor,
@@ -33,15 +34,20 @@ pub(crate) async fn audit_refusal<T>(
 ) -> ApiResult<T> {
     if let Err(e) = &r {
         if e.status == StatusCode::FORBIDDEN {
-            audit(
-                state,
-                &actor.username,
-                action,
-                target,
-                "denied",
-                json!({ "reason": e.message }),
-            )
-            .await;
+            if crate::refusals::in_request() {
+                crate::refusals::note_action(action, target);
+            } else {
+                // Outside an HTTP request (no middleware to rely on): write it here.
+                audit(
+                    state,
+                    &actor.username,
+                    action,
+                    target,
+                    "denied",
+                    json!({ "reason": e.message }),
+                )
+                .await;
+            }
         }
     }
     r

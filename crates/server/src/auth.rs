@@ -16,13 +16,25 @@ use zhihui_store::commands::Actor;
 use zhihui_store::{projections, AuditDraft, StoreError};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientAddr};
 use crate::{blocking, AppState, Authed};
 
 /// How long a session lasts: one long shift.
 pub const SESSION_HOURS: i64 = 12;
 /// Shortest accepted password.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Whether a new password is acceptable: at least [`MIN_PASSWORD_CHARS`] characters that are not
+/// white space (a password of spaces alone, or padded out with them, is refused).
+pub fn check_new_password(password: &str) -> Result<(), String> {
+    let solid = password.chars().filter(|c| !c.is_whitespace()).count();
+    if solid < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "password must have at least {MIN_PASSWORD_CHARS} characters other than spaces"
+        ));
+    }
+    Ok(())
+}
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -99,6 +111,9 @@ pub(crate) async fn audit(
         outcome: outcome.to_owned(),
         detail,
     };
+    if outcome != "ok" {
+        crate::refusals::note_audited();
+    }
     if let Err(e) = state.store.write(move |tx| tx.audit(d).map(|_| ())).await {
         tracing::error!(error = %e, "could not write audit entry");
     }
@@ -106,12 +121,23 @@ pub(crate) async fn audit(
 
 /// Log in.
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong username or password")))]
+    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong username or password"),
+        (status = 429, description = "too many failed logins: the account or the address is locked for a while (Retry-After)")))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let username = req.username.trim().to_owned();
+    crate::refusals::note_actor(&username);
+    let locked = state
+        .throttle
+        .lock()
+        .ok()
+        .and_then(|t| t.check(state.now(), &username, addr));
+    if let Some(lock) = locked {
+        return Err(throttled(&state, lock));
+    }
     let user = {
         let st = state.clone();
         let name = username.clone();
@@ -134,18 +160,26 @@ pub async fn login(
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
+            let lock = state
+                .throttle
+                .lock()
+                .ok()
+                .and_then(|mut t| t.failed(state.now(), &username, addr));
             audit(
                 &state,
                 &username,
                 "session.create",
                 "session",
                 "denied",
-                serde_json::json!({}),
+                serde_json::json!({ "address": addr.map(|a| a.to_string()), "locked": lock.is_some() }),
             )
             .await;
             return Err(ApiError::unauthorized("wrong username or password"));
         }
     };
+    if let Ok(mut t) = state.throttle.lock() {
+        t.succeeded(&username);
+    }
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
@@ -180,6 +214,23 @@ pub async fn login(
         expires_at: expires.to_rfc3339(),
         user: view,
     }))
+}
+
+/// The answer to a login refused by a lock: 429 with `Retry-After` (the refusal middleware audits
+/// it as `throttled`).
+fn throttled(state: &AppState, lock: crate::throttle::Lock) -> ApiError {
+    let wait = (lock.until() - state.now()).num_seconds().max(1) as u64;
+    let what = match lock {
+        crate::throttle::Lock::Account(_) => "this account",
+        crate::throttle::Lock::Address(_) => "logins from this address",
+    };
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "throttled",
+        format!("too many failed logins: {what} is locked for {wait} more seconds"),
+    );
+    e.retry_after_s = Some(wait);
+    e
 }
 
 /// Log out: the token stops working at once.
@@ -256,16 +307,19 @@ pub(crate) async fn authenticate(
         }
     };
     match found {
-        Some((user, expires)) if expires > now && !user.disabled => Ok(Authed {
-            actor: Actor {
-                username: user.username.clone(),
-                role: user.role,
-                org_id: user.org_id.clone(),
-                unit_id: user.unit_id,
-            },
-            user,
-            token_hash: th,
-        }),
+        Some((user, expires)) if expires > now && !user.disabled => {
+            crate::refusals::note_actor(&user.username);
+            Ok(Authed {
+                actor: Actor {
+                    username: user.username.clone(),
+                    role: user.role,
+                    org_id: user.org_id.clone(),
+                    unit_id: user.unit_id,
+                },
+                user,
+                token_hash: th,
+            })
+        }
         _ => {
             audit(
                 state,

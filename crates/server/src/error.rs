@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// The offending field, dotted, when one is to blame.
     pub field: Option<String>,
+    /// Seconds until a refused request may be tried again (`Retry-After`).
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +26,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after_s: None,
         }
     }
     pub fn with_code(mut self, code: &'static str) -> Self {
@@ -91,7 +94,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
             json!({ "error": { "code": self.code, "message": self.message, "field": self.field } });
-        (self.status, axum::Json(body)).into_response()
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after_s {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        if self.status.is_client_error() {
+            // For the refusal audit, which sees only the response.
+            resp.extensions_mut()
+                .insert(crate::refusals::Reason(self.message));
+        }
+        resp
     }
 }
 

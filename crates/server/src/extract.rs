@@ -144,6 +144,22 @@ pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::bad_request(format!("`{raw}` is not a record id")).field("id"))
 }
 
+/// The client's address, when the server was started with connection info (`serve` is).
+pub(crate) struct ClientAddr(pub(crate) Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

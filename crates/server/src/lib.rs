@@ -16,7 +16,9 @@ pub mod map;
 mod openapi;
 mod plans;
 mod positions;
+mod refusals;
 mod response_plans;
+pub mod throttle;
 mod watchdog;
 mod web;
 
@@ -33,7 +35,7 @@ use zhihui_store::commands::Actor;
 use zhihui_store::projections::{self, UserRecord};
 use zhihui_store::{Store, StoreError};
 
-pub use auth::{hash_password, MIN_PASSWORD_CHARS};
+pub use auth::{check_new_password, hash_password, MIN_PASSWORD_CHARS};
 pub use error::ApiError;
 pub use map::MapData;
 
@@ -68,6 +70,7 @@ pub struct AppState {
     pub store: Store,
     orgs: Arc<RwLock<Arc<OrgTree>>>,
     sessions: Arc<Mutex<HashMap<String, (UserRecord, Time)>>>,
+    throttle: Arc<Mutex<throttle::LoginThrottle>>,
     /// The road network and the base map drawn from it.
     pub map: Arc<MapData>,
     clock: Clock,
@@ -87,6 +90,7 @@ impl AppState {
             store,
             orgs: Arc::new(RwLock::new(Arc::new(orgs))),
             sessions: Arc::new(Mutex::new(HashMap::new())),
+            throttle: Arc::default(),
             map: Arc::new(map),
             clock,
             live,
@@ -303,7 +307,12 @@ pub fn router(state: AppState) -> Router {
         .route("/roads/snap", get(map::snap_point))
         .route("/live", get(live::handler))
         .route("/openapi.json", get(openapi::document))
-        .fallback(api::not_found);
+        .fallback(api::not_found)
+        // Around every route and the fallback: a refusal no handler audited is audited here.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refusals::audit_refusals,
+        ));
     Router::new()
         .nest("/api/v1", api)
         .fallback(web::serve)
@@ -320,5 +329,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     on_bound(listener.local_addr()?);
-    axum::serve(listener, router(state)).await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }
