@@ -141,6 +141,8 @@ const server = http.createServer(async (req, res) => {
   let m;
   if (p === '/api/v1/session' && req.method === 'DELETE') { sessions.delete(req.headers.authorization.slice(7)); res.writeHead(204); return res.end(); }
   if (p === '/api/v1/me') return json(res, 200, user);
+  // The mock's live-feed ticket is the session token itself (the real server issues one-time tickets).
+  if (p === '/api/v1/live/ticket' && req.method === 'POST') return json(res, 201, { ticket: req.headers.authorization.slice(7), expires_at: new Date(Date.now() + 30000).toISOString() });
   if (p === '/api/v1/orgs') return json(res, 200, { items: orgs.filter((o) => o.id.startsWith(user.org_id)) });
   if (p === '/api/v1/codes') return json(res, 200, codes);
   if (p === '/api/v1/map') return json(res, 200, { bbox: [C[0] - 0.09, C[1] - 0.07, C[0] + 0.09, C[1] + 0.065], center: C, source: 'mock', generated: true, attribution: '© OpenStreetMap contributors' });
@@ -203,7 +205,7 @@ function serveStatic(p, res) {
 const wss = new WebSocketServer({ noServer: true });
 server.on('upgrade', (req, socket, head) => {
   const url = new URL(req.url, 'http://x');
-  const user = sessions.get(url.searchParams.get('token'));
+  const user = sessions.get(url.searchParams.get('ticket'));
   if (url.pathname !== '/api/v1/live' || !user) { socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n'); return socket.destroy(); }
   wss.handleUpgrade(req, socket, head, (ws) => {
     const since = url.searchParams.has('since') ? Number(url.searchParams.get('since')) : log.length;

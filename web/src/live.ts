@@ -1,5 +1,7 @@
-// Live feed: WebSocket /api/v1/live?token=…&since=N. Applies `event` messages to the stores,
-// remembers the last seq and reconnects with backoff and `since=lastSeq`, so nothing is missed.
+// Live feed: WebSocket /api/v1/live?ticket=…&since=N. Each (re)connection first takes a single-use
+// ticket (POST /api/v1/live/ticket): the session token never travels in a URL. Applies `event`
+// messages to the stores, remembers the last seq and reconnects with backoff and
+// `since=lastSeq`, so nothing is missed.
 
 import type { Alert, Assignment, Incident, Instruction, Unit } from './api';
 import { alerts, assignments, incidents, instructions, units, Signal } from './store';
@@ -70,37 +72,56 @@ export class LiveFeed {
     return () => this.listeners.delete(fn);
   }
 
-  private url(): string {
+  private url(ticket: string): string {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const p = new URLSearchParams();
-    p.set('token', this.token() ?? '');
+    p.set('ticket', ticket);
     if (this.lastSeq !== null) p.set('since', String(this.lastSeq));
     return `${proto}//${location.host}/api/v1/live?${p.toString()}`;
+  }
+
+  /** A single-use ticket for one handshake, or null when the server refuses (logged out). */
+  private async ticket(): Promise<string | null> {
+    try {
+      const r = await fetch('/api/v1/live/ticket', { method: 'POST', headers: { authorization: `Bearer ${this.token() ?? ''}` } });
+      if (!r.ok) return null;
+      const body = (await r.json()) as { ticket?: string };
+      return body.ticket ?? null;
+    } catch {
+      return null;
+    }
   }
 
   private connect(): void {
     if (this.stopped) return;
     this.state.set(this.attempt === 0 ? 'connecting' : 'retry');
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(this.url());
-    } catch {
-      this.scheduleReconnect();
-      return;
-    }
-    this.ws = ws;
-    ws.onopen = () => {
-      this.attempt = 0;
-      this.state.set('open');
-    };
-    ws.onmessage = (m) => this.handle(m.data);
-    ws.onerror = () => {
-      /* onclose follows */
-    };
-    ws.onclose = () => {
-      if (this.ws === ws) this.ws = null;
-      if (!this.stopped) this.scheduleReconnect();
-    };
+    void this.ticket().then((ticket) => {
+      if (this.stopped) return;
+      if (ticket === null) {
+        this.scheduleReconnect();
+        return;
+      }
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(this.url(ticket));
+      } catch {
+        this.scheduleReconnect();
+        return;
+      }
+      this.ws = ws;
+      ws.onopen = () => {
+        this.attempt = 0;
+        this.state.set('open');
+      };
+      ws.onmessage = (m) => this.handle(m.data);
+      ws.onerror = () => {
+        /* onclose follows */
+      };
+      ws.onclose = () => {
+        if (this.ws === ws) this.ws = null;
+        if (!this.stopped) this.scheduleReconnect();
+      };
+    });
   }
 
   private scheduleReconnect(): void {

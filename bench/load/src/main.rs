@@ -200,13 +200,22 @@ async fn writes(base: &str, clients: usize, secs: f64) -> anyhow::Result<WriteRe
 async fn fanout(base: &str, clients: usize, events: usize) -> anyhow::Result<(f64, f64, usize)> {
     let http = reqwest::Client::new();
     let token = login(&http, base).await?;
-    let ws_url = format!(
-        "{}/api/v1/live?token={token}",
-        base.replace("http://", "ws://")
-    );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
     let mut socks = Vec::new();
     for _ in 0..clients {
+        // One single-use ticket per socket, as a console takes one per connection.
+        let t: Value = http
+            .post(format!("{base}/api/v1/live/ticket"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let ws_url = format!(
+            "{}/api/v1/live?ticket={}",
+            base.replace("http://", "ws://"),
+            t["ticket"].as_str().unwrap_or_default()
+        );
         let (mut s, _) = tokio_tungstenite::connect_async(&ws_url).await?;
         // Wait for the hello so the client is subscribed before the first write.
         let _ = s.next().await;

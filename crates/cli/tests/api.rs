@@ -450,12 +450,105 @@ fn the_live_feed_resumes_without_missing_or_repeating_anything() {
     // Station 2 saw none of station 1's or the city's incidents.
     let seen = other.drain(Duration::from_millis(300));
     assert!(seen.iter().all(|m| m["type"] != "event"), "{seen:?}");
-    // A feed without a valid token is refused.
+    // A feed without a valid ticket is refused.
     let url = format!(
-        "{}/api/v1/live?token=nope",
+        "{}/api/v1/live?ticket=nope",
         s.base.replace("http://", "ws://")
     );
     assert!(tungstenite::connect(url).is_err());
+}
+
+/// The HTTP status of a live-feed handshake, with an optional `Origin`.
+fn handshake(s: &Server, query: &str, origin: Option<&str>) -> u16 {
+    use tungstenite::client::IntoClientRequest;
+    let url = format!("{}/api/v1/live?{query}", s.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    if let Some(o) = origin {
+        req.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    match tungstenite::connect(req) {
+        Ok(_) => 101,
+        Err(tungstenite::Error::Http(r)) => r.status().as_u16(),
+        Err(e) => panic!("handshake failed without an answer: {e}"),
+    }
+}
+
+#[test]
+fn security_headers_and_a_live_feed_that_takes_one_time_tickets_from_its_own_pages_only() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let out = zhihui_stdin(
+        &[
+            "user",
+            "add",
+            "root",
+            "--role",
+            "admin",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &format!("{PW}\n"),
+    );
+    assert!(out.status.success());
+    let s = Server::start(dir.path(), &["--test-clock"]);
+    let t = s.login("boss");
+    for (path, auth) in [
+        ("/", false),
+        ("/api/v1/health", false),
+        ("/api/v1/incidents", true),
+    ] {
+        let mut rq = s.http.get(s.url(path));
+        if auth {
+            rq = rq.bearer_auth(&t);
+        }
+        let r = rq.send().unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src 'self' 'unsafe-inline'"));
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS over plain HTTP"
+        );
+    }
+    // The session token is not accepted in the URL any more.
+    assert_eq!(handshake(&s, &format!("token={t}"), None), 400);
+    // A ticket opens one feed, once.
+    let ticket = s.ticket(&t);
+    let own = s.base.clone();
+    assert_eq!(handshake(&s, &format!("ticket={ticket}"), Some(&own)), 101);
+    assert_eq!(
+        handshake(&s, &format!("ticket={ticket}"), Some(&own)),
+        401,
+        "reused"
+    );
+    // A page of another origin cannot open it, even with a fresh ticket; the attempt is audited.
+    let ticket = s.ticket(&t);
+    assert_eq!(
+        handshake(&s, &format!("ticket={ticket}"), Some("http://evil.example")),
+        403
+    );
+    assert!(audit_rows(&s.dir)
+        .iter()
+        .any(|(_, act, _, o)| act == "GET /api/v1/live" && o == "denied"));
+    // A ticket is good only for a short while.
+    let ticket = s.ticket(&t);
+    let root = s.login("root");
+    assert_eq!(
+        s.post(&root, "/api/v1/test/clock", &json!({"advance_s": 31}))
+            .0,
+        200
+    );
+    assert_eq!(
+        handshake(&s, &format!("ticket={ticket}"), None),
+        401,
+        "expired"
+    );
 }
 
 #[test]
@@ -596,8 +689,8 @@ fn logging_out_ends_the_session_and_its_live_feed() {
         .unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(s.get(&t, "/api/v1/me").0, 401);
-    // The open feed notices within its re-check period and closes.
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    // The open feed closes at once (well before its 10-second session re-check).
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
     let mut closed = false;
     while std::time::Instant::now() < deadline && !closed {
         match feed.sock.read() {

@@ -240,6 +240,8 @@ pub async fn logout(State(state): State<AppState>, auth: Authed) -> ApiResult<St
     if let Ok(mut s) = state.sessions.lock() {
         s.remove(&th);
     }
+    // Open live feeds of this session close now, not at their next re-check.
+    let _ = state.logouts.send(th.clone());
     let now = state.now();
     let actor = auth.actor.username.clone();
     state
@@ -286,7 +288,15 @@ pub(crate) async fn authenticate(
             "log in first (Authorization: Bearer TOKEN)",
         ));
     };
-    let th = token_hash(token);
+    authenticate_hash(state, token_hash(token), target).await
+}
+
+/// [`authenticate`] for a session known by its token's hash (a redeemed live-feed ticket).
+pub(crate) async fn authenticate_hash(
+    state: &AppState,
+    th: String,
+    target: &str,
+) -> Result<Authed, ApiError> {
     let now = state.now();
     let cached = state.sessions.lock().ok().and_then(|s| s.get(&th).cloned());
     let found = match cached {

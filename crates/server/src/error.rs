@@ -3,6 +3,25 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use zhihui_store::StoreError;
 
+/// The body of every error answer (for the OpenAPI document).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// See [`ErrorBody`].
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: `bad_request`, `invalid`, `unauthorized`, `forbidden`,
+    /// `not_found`, `conflict`, `too_large`, `unsupported_media_type`, `throttled`, `internal`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The offending field, dotted, when one is to blame.
+    pub field: Option<String>,
+}
+
 /// An API failure, rendered as `{"error": {"code", "message", "field"}}`.
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {message}")]

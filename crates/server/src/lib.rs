@@ -10,6 +10,7 @@ mod eido;
 mod error;
 mod events;
 mod extract;
+mod headers;
 mod instructions;
 mod live;
 pub mod map;
@@ -71,6 +72,11 @@ pub struct AppState {
     orgs: Arc<RwLock<Arc<OrgTree>>>,
     sessions: Arc<Mutex<HashMap<String, (UserRecord, Time)>>>,
     throttle: Arc<Mutex<throttle::LoginThrottle>>,
+    tickets: Arc<live::Tickets>,
+    /// Token hashes of sessions just ended: their live feeds close at once.
+    logouts: tokio::sync::broadcast::Sender<String>,
+    /// Whether this server speaks TLS (HSTS is sent only then).
+    pub https: bool,
     /// The road network and the base map drawn from it.
     pub map: Arc<MapData>,
     clock: Clock,
@@ -91,6 +97,9 @@ impl AppState {
             orgs: Arc::new(RwLock::new(Arc::new(orgs))),
             sessions: Arc::new(Mutex::new(HashMap::new())),
             throttle: Arc::default(),
+            tickets: Arc::default(),
+            logouts: tokio::sync::broadcast::channel(256).0,
+            https: false,
             map: Arc::new(map),
             clock,
             live,
@@ -306,6 +315,7 @@ pub fn router(state: AppState) -> Router {
         .route("/roads/search", get(map::search))
         .route("/roads/snap", get(map::snap_point))
         .route("/live", get(live::handler))
+        .route("/live/ticket", post(live::ticket))
         .route("/openapi.json", get(openapi::document))
         .fallback(api::not_found)
         // Around every route and the fallback: a refusal no handler audited is audited here.
@@ -316,6 +326,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .fallback(web::serve)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .with_state(state)

@@ -6,16 +6,24 @@
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Json;
+use base64::Engine;
 use futures_util::SinkExt;
-use serde::Deserialize;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::broadcast;
-use zhihui_core::Caller;
+use utoipa::ToSchema;
+use zhihui_core::{Caller, Time};
 use zhihui_store::{Event, Store};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::{AppState, Authed};
 
 #[derive(Debug)]
@@ -96,19 +104,128 @@ impl Hub {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LiveQuery {
+    ticket: Option<String>,
+    /// Refused with a pointer to tickets: a session token in a URL ends up in proxy logs.
     token: Option<String>,
     since: Option<i64>,
 }
 
-/// Upgrade to the live feed (`?token=…&since=N`).
+/// How long a live-feed ticket may wait for its handshake.
+pub const TICKET_TTL_S: i64 = 30;
+
+/// A single-use pass for one live-feed handshake.
+#[derive(Serialize, ToSchema)]
+pub struct LiveTicket {
+    /// Pass as `?ticket=` to `/api/v1/live`; good for one handshake.
+    ticket: String,
+    /// The ticket is refused after this time (RFC 3339).
+    expires_at: String,
+}
+
+/// Tickets not yet redeemed: SHA-256 of the ticket → (the session's token hash, expiry).
+pub(crate) type Tickets = std::sync::Mutex<HashMap<String, (String, Time)>>;
+
+/// A ticket for the live feed: browsers cannot set headers on a WebSocket, and the 12-hour
+/// session token must not travel in a URL (it lands in proxy and server logs). The ticket is
+/// good for one handshake within 30 seconds, and only while the session stands.
+#[utoipa::path(post, path = "/api/v1/live/ticket",
+    responses((status = 201, body = LiveTicket), (status = 401, body = crate::error::ErrorBody, description = "not logged in")),
+    security(("bearer" = [])))]
+pub async fn ticket(State(state): State<AppState>, auth: Authed) -> (StatusCode, Json<LiveTicket>) {
+    let mut raw = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let ticket = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let now = state.now();
+    let expires = now + chrono::Duration::seconds(TICKET_TTL_S);
+    if let Ok(mut t) = state.tickets.lock() {
+        // Unredeemed tickets expire; keep the table small.
+        t.retain(|_, (_, exp)| *exp > now);
+        t.insert(
+            crate::auth::token_hash(&ticket),
+            (auth.token_hash.clone(), expires),
+        );
+    }
+    (
+        StatusCode::CREATED,
+        Json(LiveTicket {
+            ticket,
+            expires_at: expires.to_rfc3339(),
+        }),
+    )
+}
+
+/// A browser's handshake must come from a page of this server: a foreign page cannot open the
+/// feed with the user's cookies or tickets. Clients that send no `Origin` (not browsers) pass.
+fn check_origin(headers: &HeaderMap) -> ApiResult<()> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || !authority.eq_ignore_ascii_case(host) {
+        return Err(ApiError::forbidden(format!(
+            "origin `{origin}` may not open this server's live feed"
+        )));
+    }
+    Ok(())
+}
+
+/// Upgrade to the live feed (`?ticket=…&since=N`).
 pub async fn handler(
     State(state): State<AppState>,
-    Query(q): Query<LiveQuery>,
+    headers: HeaderMap,
+    q: Result<Query<LiveQuery>, QueryRejection>,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    // Browsers cannot set headers on a WebSocket, hence the token in the query.
-    let auth = crate::auth::authenticate(&state, q.token.as_deref(), "/api/v1/live").await?;
+    check_origin(&headers)?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
+    if q.token.is_some() {
+        return Err(ApiError::bad_request(
+            "the live feed takes a single-use `ticket` from POST /api/v1/live/ticket, not the session token",
+        )
+        .field("token"));
+    }
+    let found = q
+        .ticket
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .and_then(|t| {
+            // Redeemed at the first attempt, whatever follows: a ticket is never good twice.
+            state
+                .tickets
+                .lock()
+                .ok()
+                .and_then(|mut m| m.remove(&crate::auth::token_hash(t)))
+        })
+        .filter(|(_, exp)| *exp > state.now());
+    let auth = match found {
+        Some((session, _)) => {
+            crate::auth::authenticate_hash(&state, session, "/api/v1/live").await?
+        }
+        None => {
+            crate::auth::audit(
+                &state,
+                "anonymous",
+                "request",
+                "/api/v1/live",
+                "unauthenticated",
+                json!({"reason": "missing, used or expired live-feed ticket"}),
+            )
+            .await;
+            return Err(ApiError::unauthorized(
+                "live-feed ticket missing, already used or expired: get one from POST /api/v1/live/ticket",
+            ));
+        }
+    };
     Ok(ws.on_upgrade(move |socket| async move {
         if let Err(e) = run(socket, state, auth, q.since).await {
             tracing::debug!(error = %e, "live feed closed");
@@ -129,6 +246,7 @@ async fn run(
 ) -> Result<(), BoxError> {
     // Subscribe before reading history, so nothing committed in between is lost.
     let mut rx = state.live.tx.subscribe();
+    let mut logouts = state.logouts.subscribe();
     let store = state.store.clone();
     let head = {
         let s = store.clone();
@@ -145,6 +263,20 @@ async fn run(
     recheck.tick().await;
     loop {
         tokio::select! {
+            bye = logouts.recv() => {
+                let ended = match bye {
+                    Ok(th) => th == auth.token_hash,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        !crate::auth::still_valid(&state, &auth.token_hash).await
+                    }
+                    Err(broadcast::error::RecvError::Closed) => false,
+                };
+                if ended {
+                    // Logged out: this session's feeds close at once.
+                    let _ = socket.send(Message::Close(None)).await;
+                    return Ok(());
+                }
+            }
             _ = recheck.tick() => {
                 if !crate::auth::still_valid(&state, &auth.token_hash).await {
                     // Logged out or expired: the feed stops with the session.

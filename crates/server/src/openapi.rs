@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    api, auth, bulletin, dispatch, duplicates, eido, events, instructions, map, plans, positions,
-    response_plans, watchdog,
+    api, auth, bulletin, dispatch, duplicates, eido, events, instructions, live, map, plans,
+    positions, response_plans, watchdog,
 };
 
 struct BearerAuth;
@@ -24,9 +24,9 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Zhihui API", description = "Integrated command platform: incidents, units, live feed. The live feed is a WebSocket at /api/v1/live?token=TOKEN&since=SEQ."),
+    info(title = "Zhihui API", description = "Integrated command platform: incidents, units, live feed. The live feed is a WebSocket at /api/v1/live?ticket=TICKET&since=SEQ, with a single-use ticket from POST /api/v1/live/ticket."),
     paths(
-        auth::login, auth::logout, auth::me,
+        auth::login, auth::logout, auth::me, live::ticket,
         api::list_orgs, api::codes,
         api::list_incidents, api::create_incident, api::get_incident, api::update_incident, api::incident_timeline, duplicates::for_call, duplicates::for_incident, duplicates::merge, dispatch::recommendations, dispatch::assign, dispatch::incident_assignments, dispatch::unit_assignments, dispatch::advance,
         api::list_units, api::create_unit, api::get_unit, api::update_unit,

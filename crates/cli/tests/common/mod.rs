@@ -212,9 +212,17 @@ impl Server {
         (s, r.json().unwrap_or(Value::Null))
     }
 
+    /// A single-use live-feed ticket for this session.
+    pub fn ticket(&self, token: &str) -> String {
+        let (st, v) = self.post(token, "/api/v1/live/ticket", &json!({}));
+        assert_eq!(st, 201, "{v}");
+        v["ticket"].as_str().unwrap().to_owned()
+    }
+
     pub fn ws(&self, token: &str, since: Option<i64>) -> Live {
+        let ticket = self.ticket(token);
         let mut url = format!(
-            "{}/api/v1/live?token={token}",
+            "{}/api/v1/live?ticket={ticket}",
             self.base.replace("http://", "ws://")
         );
         if let Some(s) = since {
