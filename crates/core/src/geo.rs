@@ -8,8 +8,10 @@ use crate::DomainError;
 #[serde(deny_unknown_fields)]
 pub struct LonLat {
     /// Longitude in degrees, -180..=180.
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub lon: f64,
     /// Latitude in degrees, -90..=90.
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub lat: f64,
 }
 

@@ -56,8 +56,13 @@ impl IncidentStatus {
 pub struct Caller {
     /// Name as given; may be empty for an anonymous caller.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub name: String,
-    /// Call-back number.
+    /// Call-back number: digits, `+ - ( )` and spaces.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 24, pattern = r"^[0-9+\-() ]+$")
+    )]
     pub phone: String,
 }
 
@@ -162,17 +167,20 @@ pub struct NewIncident {
     pub location: LonLat,
     /// Address text.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub address: String,
-    /// Type code.
+    /// Type code (`GET /api/v1/codes`).
     #[serde(rename = "type")]
     pub kind: String,
-    /// Sub-type code.
+    /// Sub-type code, one of the type's.
     #[serde(default)]
     pub subtype: Option<String>,
     /// 1 (highest) to 4.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
     pub priority: i64,
     /// Free text.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub description: String,
     /// Owning organisation; defaults to the creator's.
     #[serde(default)]
@@ -194,7 +202,8 @@ pub struct NewIncident {
 pub struct IncidentPatch {
     /// New status (forward only).
     pub status: Option<IncidentStatus>,
-    /// New priority.
+    /// New priority, 1 (highest) to 4.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
     pub priority: Option<i64>,
     /// New type.
     #[serde(rename = "type")]

@@ -139,7 +139,8 @@ pub struct Unit {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
-    /// Radio call sign.
+    /// Radio call sign: 1 to 32 printable characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub call_sign: String,
     /// Kind.
     pub kind: UnitKind,

@@ -196,8 +196,8 @@ pub async fn codes(_auth: Authed) -> Json<Value> {
            ("org_id" = Option<String>, Query, description = "narrow to this organisation's subtree"),
            ("from" = Option<String>, Query, description = "received at or after (RFC 3339)"),
            ("to" = Option<String>, Query, description = "received before (RFC 3339)"),
-           ("limit" = Option<i64>, Query, description = "1..500, default 50"),
-           ("offset" = Option<i64>, Query)),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1..500, default 50"),
+           ("offset" = Option<i64>, Query, minimum = 0)),
     responses((status = 200, body = Page<Incident>)), security(("bearer" = [])))]
 pub async fn list_incidents(
     State(state): State<AppState>,
@@ -369,7 +369,7 @@ pub async fn incident_timeline(
 /// Units in the caller's jurisdiction, by call sign.
 #[utoipa::path(get, path = "/api/v1/units",
     params(("status" = Option<String>, Query), ("kind" = Option<String>, Query), ("org_id" = Option<String>, Query),
-           ("limit" = Option<i64>, Query, description = "1..2000, default 500"), ("offset" = Option<i64>, Query)),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 2000, description = "1..2000, default 500"), ("offset" = Option<i64>, Query, minimum = 0)),
     responses((status = 200, body = Page<Unit>)), security(("bearer" = [])))]
 pub async fn list_units(
     State(state): State<AppState>,

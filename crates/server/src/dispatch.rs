@@ -154,7 +154,7 @@ pub fn rank(
 /// Free units of the kinds the incident's run-card asks for, fastest first by road travel time
 /// (vehicles on the `police` profile, foot patrols on `foot`). Units in the caller's jurisdiction.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations",
-    params(("id" = i64, Path), ("k" = Option<usize>, Query, description = "how many, 1..50, default 5")),
+    params(("id" = i64, Path), ("k" = Option<usize>, Query, minimum = 1, maximum = 50, description = "how many, 1..50, default 5")),
     responses((status = 200, body = Vec<Recommendation>)), security(("bearer" = [])))]
 pub async fn recommendations(
     State(state): State<AppState>,
@@ -212,8 +212,10 @@ pub async fn recommend(
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     /// The unit to send.
+    #[schema(minimum = 1)]
     unit_id: i64,
     /// Required when this is not the first recommendation: why another unit (audited).
+    #[schema(max_length = 500)]
     reason: Option<String>,
 }
 

@@ -543,13 +543,13 @@ pub struct AssignEntry {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AssignRequest {
+pub struct EventAssignRequest {
     /// One entry per unit: a proposal's postings, or units chosen by hand.
     items: Vec<AssignEntry>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct AssignResponse {
+pub struct EventAssignResponse {
     /// Units sent.
     assigned: usize,
     /// The posts changed, after the change.
@@ -593,15 +593,15 @@ fn travel_times(net: &RoadNetwork, pairs: &[(LonLat, LonLat)]) -> Vec<Option<f64
 /// unit: an instruction (指令; deadline the post's shift start, feedback required, supervision
 /// copied), the unit committed (`dispatched`), its expected arrival from its road travel time.
 /// All or nothing; admin, leader, dispatcher; audited.
-#[utoipa::path(post, path = "/api/v1/events/{id}/assignments", params(("id" = i64, Path)), request_body = AssignRequest,
-    responses((status = 201, body = AssignResponse), (status = 403), (status = 409, description = "a unit not available, a post full, the event closed"), (status = 422)),
+#[utoipa::path(post, path = "/api/v1/events/{id}/assignments", params(("id" = i64, Path)), request_body = EventAssignRequest,
+    responses((status = 201, body = EventAssignResponse), (status = 403), (status = 409, description = "a unit not available, a post full, the event closed"), (status = 422)),
     security(("bearer" = [])))]
 pub async fn assign(
     State(state): State<AppState>,
     auth: Authed,
     Path(id): Path<String>,
-    ApiJson(req): ApiJson<AssignRequest>,
-) -> ApiResult<(StatusCode, Json<AssignResponse>)> {
+    ApiJson(req): ApiJson<EventAssignRequest>,
+) -> ApiResult<(StatusCode, Json<EventAssignResponse>)> {
     let id = parse_id(&id)?;
     let r = assign_inner(&state, &auth, id, req).await;
     let out = audit_refusal(
@@ -619,8 +619,8 @@ async fn assign_inner(
     state: &AppState,
     auth: &Authed,
     id: i64,
-    req: AssignRequest,
-) -> ApiResult<AssignResponse> {
+    req: EventAssignRequest,
+) -> ApiResult<EventAssignResponse> {
     require_writer(&auth.actor, "assign units to posts")?;
     if req.items.is_empty() || req.items.len() > zhihui_core::major_event::MAX_PLACES {
         return Err(ApiError::invalid(
@@ -720,7 +720,7 @@ async fn assign_inner(
         .write(move |tx| me::assign(tx, &orgs, &actor, id, &items, now))
         .await
         .map_err(ApiError::from)?;
-    Ok(AssignResponse { assigned: n, posts })
+    Ok(EventAssignResponse { assigned: n, posts })
 }
 
 // ---------------------------------------------------------------- arrival, relief, timeline
