@@ -199,4 +199,18 @@ fn route_commands_answer_in_travel_time_order_and_refuse_bad_input() {
     let out = zhihui(&["roads", "info", &empty]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no usable road"));
+    // An absurd speed would make every trip on that road free: refused, naming the feature.
+    let absurd = write(
+        dir.path(),
+        "absurd.geojson",
+        r#"{"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"甲路"},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.21,30.30]]}},
+         {"type":"Feature","properties":{"speed_kmh":1e308},"geometry":{"type":"LineString","coordinates":[[112.21,30.30],[112.22,30.30]]}}]}"#,
+    );
+    let zr2 = dir.path().join("absurd.zroads");
+    let out = zhihui(&["roads", "build", &absurd, "-o", zr2.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("feature 1, field speed_kmh"), "{err}");
+    assert!(!zr2.exists(), "nothing half-written");
 }

@@ -83,11 +83,34 @@ fn position(fi: usize, p: &Value) -> Result<(f64, f64)> {
     Ok((lon, lat))
 }
 
+/// The fastest speed a road may claim: no public road allows more, so anything above is a unit
+/// mix-up (m/s, mph ×1000) or an attack on the travel times (`1e308` makes every trip free).
+pub const MAX_SPEED_KMH: f64 = 200.0;
+/// Longest accepted road name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+fn field_error(fi: usize, field: &str, msg: impl std::fmt::Display) -> RoadsError {
+    RoadsError::InvalidGeoJson(format!("feature {fi}, field {field}: {msg}"))
+}
+
 fn attrs(fi: usize, props: Option<&Value>) -> Result<WayAttrs> {
+    if let Some(p) = props {
+        if !p.is_object() && !p.is_null() {
+            return Err(field_error(fi, "properties", "must be an object or null"));
+        }
+    }
     let get = |k: &str| props.and_then(|p| p.get(k)).filter(|v| !v.is_null());
     let highway = match get("highway") {
+        None => Highway::Road,
+        // OSM has many more classes than the engine routes differently: unknown ones are roads.
         Some(Value::String(s)) => Highway::parse(s).unwrap_or(Highway::Road),
-        _ => Highway::Road,
+        Some(v) => {
+            return Err(field_error(
+                fi,
+                "highway",
+                format!("must be a string, got {v}"),
+            ))
+        }
     };
     let speed_kmh = match get("speed_kmh") {
         None => None,
@@ -96,11 +119,13 @@ fn attrs(fi: usize, props: Option<&Value>) -> Result<WayAttrs> {
                 .as_f64()
                 .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()));
             match s {
-                Some(s) if s.is_finite() && s > 0.0 => Some(s),
+                Some(s) if s.is_finite() && s > 0.0 && s <= MAX_SPEED_KMH => Some(s),
                 _ => {
-                    return Err(RoadsError::InvalidGeoJson(format!(
-                        "feature {fi}: speed_kmh must be a positive number, got {v}"
-                    )))
+                    return Err(field_error(
+                        fi,
+                        "speed_kmh",
+                        format!("must be a number above 0 and at most {MAX_SPEED_KMH}, got {v}"),
+                    ))
                 }
             }
         }
@@ -117,21 +142,43 @@ fn attrs(fi: usize, props: Option<&Value>) -> Result<WayAttrs> {
             "-1" | "reverse" => Oneway::Backward,
             "no" | "false" | "0" | "" => Oneway::Both,
             _ => {
-                return Err(RoadsError::InvalidGeoJson(format!(
-                    "feature {fi}: oneway must be true/false/\"yes\"/\"no\"/\"-1\", got {s:?}"
-                )))
+                return Err(field_error(
+                    fi,
+                    "oneway",
+                    format!("must be true/false/\"yes\"/\"no\"/\"-1\", got {s:?}"),
+                ))
             }
         },
         Some(v) => {
-            return Err(RoadsError::InvalidGeoJson(format!(
-                "feature {fi}: oneway must be true/false/\"yes\"/\"no\"/\"-1\", got {v}"
-            )))
+            return Err(field_error(
+                fi,
+                "oneway",
+                format!("must be true/false/\"yes\"/\"no\"/\"-1\", got {v}"),
+            ))
         }
     };
     let name = match get("name") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
+        None => None,
+        Some(Value::String(s)) => {
+            if s.chars().count() > MAX_NAME_CHARS {
+                return Err(field_error(
+                    fi,
+                    "name",
+                    format!("at most {MAX_NAME_CHARS} characters"),
+                ));
+            }
+            if s.chars().any(char::is_control) {
+                return Err(field_error(fi, "name", "contains control characters"));
+            }
+            Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+        }
+        Some(v) => {
+            return Err(field_error(
+                fi,
+                "name",
+                format!("must be a string, got {v}"),
+            ))
+        }
     };
     Ok(WayAttrs {
         highway,
@@ -141,4 +188,59 @@ fn attrs(fi: usize, props: Option<&Value>) -> Result<WayAttrs> {
         car: highway.drivable(),
         foot: highway.walkable(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_props(props: &str) -> Result<RoadNetwork> {
+        let text = format!(
+            r#"{{"type":"FeatureCollection","features":[
+            {{"type":"Feature","properties":{{"name":"甲路"}},"geometry":{{"type":"LineString","coordinates":[[112.20,30.30],[112.21,30.30]]}}}},
+            {{"type":"Feature","properties":{props},"geometry":{{"type":"LineString","coordinates":[[112.21,30.30],[112.22,30.30]]}}}}]}}"#
+        );
+        import(text.as_bytes())
+    }
+
+    #[test]
+    fn absurd_or_mistyped_properties_are_refused_naming_the_feature_and_field() {
+        for (props, field) in [
+            (r#"{"speed_kmh": 1e308}"#, "speed_kmh"),
+            (r#"{"speed_kmh": 201}"#, "speed_kmh"),
+            (r#"{"speed_kmh": -5}"#, "speed_kmh"),
+            (r#"{"speed_kmh": "fast"}"#, "speed_kmh"),
+            (r#"{"name": 12}"#, "name"),
+            (r#"{"name": ["a"]}"#, "name"),
+            (r#"{"name": {"zh": "乙路"}}"#, "name"),
+            (r#"{"name": "a\u0000b"}"#, "name"),
+            (r#"{"highway": 3}"#, "highway"),
+            (r#"{"oneway": "sometimes"}"#, "oneway"),
+            (r#"[1, 2]"#, "properties"),
+        ] {
+            let e = with_props(props).expect_err(props).to_string();
+            assert!(
+                e.contains(&format!("feature 1, field {field}")),
+                "{props}: {e}"
+            );
+        }
+        let long = format!(r#"{{"name": "{}"}}"#, "路".repeat(201));
+        assert!(with_props(&long)
+            .unwrap_err()
+            .to_string()
+            .contains("field name"));
+    }
+
+    #[test]
+    fn sensible_properties_still_import() {
+        for props in [
+            r#"{"speed_kmh": 200, "name": "乙路", "highway": "primary", "oneway": "yes"}"#,
+            r#"{"speed_kmh": "60"}"#,
+            r#"{"highway": "something_osm_has"}"#,
+            r#"null"#,
+            r#"{}"#,
+        ] {
+            assert!(with_props(props).is_ok(), "{props}");
+        }
+    }
 }
