@@ -22,7 +22,12 @@ export type IncidentStatus = 'new' | 'dispatched' | 'on_scene' | 'closed';
 export interface Incident {
   id: number;
   received_at: string;
-  caller: { name: string; phone: string };
+  /** Where it came from: call_110 (default), transfer_119, walk_in, device_alarm, … */
+  source?: string;
+  /** The originating record in its source system. */
+  source_ref?: string | null;
+  /** Null for an anonymous call or a source without a caller. */
+  caller: { name: string; phone: string } | null;
   location: LonLat;
   address: string;
   type: string;
@@ -89,7 +94,9 @@ export interface TimelineItem {
 }
 
 export interface NewIncident {
-  caller: { name: string; phone: string };
+  source?: string;
+  /** Omitted for an anonymous call. */
+  caller?: { name: string; phone: string };
   location: LonLat;
   address: string;
   type: string;

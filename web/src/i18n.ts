@@ -85,6 +85,8 @@ const dict = {
   'detail.address': { zh: '地址', en: 'Address' },
   'detail.location': { zh: '坐标', en: 'Location' },
   'detail.caller': { zh: '报警人', en: 'Caller' },
+  'detail.source': { zh: '警情来源', en: 'Source' },
+  'detail.anonymous': { zh: '匿名', en: 'Anonymous' },
   'detail.phone': { zh: '电话', en: 'Phone' },
   'detail.org': { zh: '管辖单位', en: 'Jurisdiction' },
   'detail.createdBy': { zh: '录入人', en: 'Entered by' },
@@ -436,6 +438,8 @@ const dict = {
 
   'new.title': { zh: '新建警情', en: 'New Incident' },
   'new.callerName': { zh: '报警人', en: 'Caller name' },
+  'new.source': { zh: '来源', en: 'Source' },
+  'new.anonymousHint': { zh: '报警人与电话均留空即为匿名报警', en: 'Leave caller and phone empty for an anonymous call' },
   'new.callerPhone': { zh: '联系电话', en: 'Phone' },
   'new.address': { zh: '发案地址', en: 'Address' },
   'new.type': { zh: '警情类别', en: 'Type' },
@@ -578,6 +582,8 @@ export interface Codes {
   unit_kinds: CodeEntry[];
   unit_statuses: CodeEntry[];
   incident_statuses: CodeEntry[];
+  /** Where an incident came from (older servers send none). */
+  incident_sources?: CodeEntry[];
 }
 
 export type CodeGroup = Exclude<keyof Codes, never>;

@@ -340,3 +340,29 @@ test('live feed reconnects with since=lastSeq and misses nothing', async () => {
     await ctx.close();
   }
 });
+
+test('an anonymous incident from another source is recorded without a caller and shows its source', async () => {
+  const ctx = await newContext();
+  try {
+    const page = await login(ctx, 'dispatcher');
+    await page.press('body', 'n');
+    await page.waitForSelector('[data-testid=new-incident-form]');
+    const box = await page.locator('[data-testid=map]').boundingBox();
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.selectOption('[data-testid=new-source]', 'device_alarm');
+    const typeValue = await page.locator('[data-testid=new-type] option').nth(1).getAttribute('value');
+    await page.selectOption('[data-testid=new-type]', typeValue);
+    await page.fill('[data-testid=new-description]', '一键报警柱触发，无人应答');
+    const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/incidents') && r.request().method() === 'POST');
+    await page.click('[data-testid=new-submit]');
+    const resp = await created;
+    assert.equal(resp.status(), 201, await resp.text());
+    const rec = await resp.json();
+    assert.equal(rec.source, 'device_alarm');
+    assert.equal(rec.caller, null);
+    await page.waitForSelector(`[data-testid=detail-id]:has-text("#${rec.id}")`, { timeout: 3000 });
+    assert.equal((await page.textContent('[data-testid=detail-source]')).trim(), '设备报警');
+  } finally {
+    await ctx.close();
+  }
+});

@@ -2358,3 +2358,55 @@ fn failed_logins_lock_the_account_and_the_address_until_their_window_ends() {
     assert_eq!(st, 200);
     assert_eq!(try_login("s1disp", PW).status(), 200);
 }
+
+#[test]
+fn incidents_come_from_any_source_and_need_no_caller() {
+    let (_d, s) = city();
+    let t = s.login("boss");
+    // An anonymous 110 call: no caller at all.
+    let mut b = incident_body("匿名报警：有人持刀");
+    b.as_object_mut().unwrap().remove("caller");
+    let (st, anon) = s.post(&t, "/api/v1/incidents", &b);
+    assert_eq!(st, 201, "{anon}");
+    assert_eq!(anon["source"], "call_110", "the default source");
+    assert!(anon["caller"].is_null());
+    // An incident raised from a device alarm, naming the alarm.
+    let mut b = incident_body("一键报警柱触发");
+    b.as_object_mut().unwrap().remove("caller");
+    b["source"] = json!("device_alarm");
+    b["source_ref"] = json!("alarm-2026-0042");
+    let (st, alarm) = s.post(&t, "/api/v1/incidents", &b);
+    assert_eq!(st, 201, "{alarm}");
+    assert_eq!(alarm["source"], "device_alarm");
+    assert_eq!(alarm["source_ref"], "alarm-2026-0042");
+    let id = alarm["id"].as_i64().unwrap();
+    let (st, full) = s.get(&t, &format!("/api/v1/incidents/{id}"));
+    assert_eq!((st, &full["source"]), (200, &json!("device_alarm")));
+    // The EIDO export has the call without a caller.
+    let (st, eido) = s.get(&t, &format!("/api/v1/incidents/{id}/eido"));
+    assert_eq!(st, 200, "{eido}");
+    assert!(eido["personComponent"].as_array().unwrap().is_empty());
+    // Lists filter by source; a call with a caller is still a 110 call.
+    s.post(&t, "/api/v1/incidents", &incident_body("有来电人"));
+    let (_, l) = s.get(&t, "/api/v1/incidents?source=device_alarm");
+    assert_eq!(l["total"], 1, "{l}");
+    let (_, l) = s.get(&t, "/api/v1/incidents?source=call_110");
+    assert_eq!(l["total"], 2, "{l}");
+    // The code list names every source in both languages.
+    let (_, codes) = s.get(&t, "/api/v1/codes");
+    let sources = codes["incident_sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 8);
+    assert!(sources
+        .iter()
+        .any(|c| c["code"] == "anti_fraud" && c["zh"] == "反诈预警"));
+    // An unknown source is refused naming the field, and nothing is stored.
+    let mut b = incident_body("坏来源");
+    b["source"] = json!("rumour");
+    let (st, e) = s.post(&t, "/api/v1/incidents", &b);
+    assert_eq!(st, 422, "{e}");
+    assert!(e.to_string().contains("source"), "{e}");
+    let (st, e) = s.get(&t, "/api/v1/incidents?source=rumour");
+    assert_eq!(st, 400, "{e}");
+    let (_, l) = s.get(&t, "/api/v1/incidents");
+    assert_eq!(l["total"], 3);
+}

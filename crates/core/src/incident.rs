@@ -49,6 +49,85 @@ impl IncidentStatus {
     }
 }
 
+/// Where an incident came from (警情来源). Calls to 110 are the default; the other pillars create
+/// incidents from public posts, device alarms and fraud warnings, which have no caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum IncidentSource {
+    /// A call to 110 (the default).
+    #[default]
+    #[serde(rename = "call_110")]
+    Call110,
+    /// Transferred from the fire service's 119.
+    #[serde(rename = "transfer_119")]
+    Transfer119,
+    /// Transferred from the traffic police's 122.
+    #[serde(rename = "transfer_122")]
+    Transfer122,
+    /// Reported in person at a station.
+    #[serde(rename = "walk_in")]
+    WalkIn,
+    /// Raised by an officer on patrol.
+    #[serde(rename = "officer_initiated")]
+    OfficerInitiated,
+    /// A public post screened as a risk (舆情).
+    #[serde(rename = "public_opinion")]
+    PublicOpinion,
+    /// An alarm from a device (intrusion, panic button, sensor).
+    #[serde(rename = "device_alarm")]
+    DeviceAlarm,
+    /// An anti-fraud warning (96110).
+    #[serde(rename = "anti_fraud")]
+    AntiFraud,
+}
+
+impl IncidentSource {
+    /// Every source, in the order of the code list.
+    pub const ALL: [IncidentSource; 8] = [
+        Self::Call110,
+        Self::Transfer119,
+        Self::Transfer122,
+        Self::WalkIn,
+        Self::OfficerInitiated,
+        Self::PublicOpinion,
+        Self::DeviceAlarm,
+        Self::AntiFraud,
+    ];
+
+    /// The code.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Call110 => "call_110",
+            Self::Transfer119 => "transfer_119",
+            Self::Transfer122 => "transfer_122",
+            Self::WalkIn => "walk_in",
+            Self::OfficerInitiated => "officer_initiated",
+            Self::PublicOpinion => "public_opinion",
+            Self::DeviceAlarm => "device_alarm",
+            Self::AntiFraud => "anti_fraud",
+        }
+    }
+
+    /// Parses the code.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Chinese and English labels.
+    pub fn labels(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::Call110 => ("110报警", "110 call"),
+            Self::Transfer119 => ("119转警", "119 transfer"),
+            Self::Transfer122 => ("122转警", "122 transfer"),
+            Self::WalkIn => ("来所报警", "Walk-in"),
+            Self::OfficerInitiated => ("民警自查", "Officer-initiated"),
+            Self::PublicOpinion => ("舆情发现", "Public opinion"),
+            Self::DeviceAlarm => ("设备报警", "Device alarm"),
+            Self::AntiFraud => ("反诈预警", "Anti-fraud"),
+        }
+    }
+}
+
 /// The person who called. Personal data: reads of it are audited and lists mask it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -117,8 +196,15 @@ pub struct Incident {
     /// When the call was received.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Time,
-    /// Who called.
-    pub caller: Caller,
+    /// Where it came from; records written before sources existed read as `call_110`.
+    #[serde(default)]
+    pub source: IncidentSource,
+    /// The originating record in its source system (a post id, an alarm id, a warning id).
+    #[serde(default)]
+    pub source_ref: Option<String>,
+    /// Who called; `None` for an anonymous call and for sources without a caller.
+    #[serde(default)]
+    pub caller: Option<Caller>,
     /// Where.
     pub location: LonLat,
     /// Address as text.
@@ -161,8 +247,16 @@ pub struct Incident {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewIncident {
-    /// Who called.
-    pub caller: Caller,
+    /// Where it came from; default `call_110`.
+    #[serde(default)]
+    pub source: Option<IncidentSource>,
+    /// The originating record in its source system (a post id, an alarm id, a warning id).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub source_ref: Option<String>,
+    /// Who called; omit (or `null`) for an anonymous call or a source without a caller.
+    #[serde(default)]
+    pub caller: Option<Caller>,
     /// Where.
     pub location: LonLat,
     /// Address text.
@@ -271,7 +365,15 @@ impl NewIncident {
         created_by: &str,
         now: Time,
     ) -> Result<Incident, DomainError> {
-        self.caller.validate()?;
+        if let Some(c) = &self.caller {
+            c.validate()?;
+        }
+        if let Some(r) = &self.source_ref {
+            validate_text("source_ref", r, 200)?;
+            if r.trim().is_empty() {
+                return Err(DomainError::invalid("source_ref", "empty; omit it instead"));
+            }
+        }
         self.location.validate("location")?;
         validate_text("address", &self.address, 200)?;
         validate_text("description", &self.description, 4000)?;
@@ -287,10 +389,12 @@ impl NewIncident {
         Ok(Incident {
             id,
             received_at,
-            caller: Caller {
-                name: self.caller.name.trim().to_owned(),
-                phone: self.caller.phone.trim().to_owned(),
-            },
+            source: self.source.unwrap_or_default(),
+            source_ref: self.source_ref.map(|r| r.trim().to_owned()),
+            caller: self.caller.map(|c| Caller {
+                name: c.name.trim().to_owned(),
+                phone: c.phone.trim().to_owned(),
+            }),
             location: self.location,
             address: self.address.trim().to_owned(),
             kind: self.kind,
@@ -319,8 +423,9 @@ pub struct MergedCall {
     /// When that call was received.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Time,
-    /// Who called. Personal data: it travels only where the full incident does.
-    pub caller: Caller,
+    /// Who called (`None`: anonymous). Personal data: it travels only where the full incident does.
+    #[serde(default)]
+    pub caller: Option<Caller>,
     /// Where the caller placed it.
     pub location: LonLat,
     /// Address as the caller gave it.
@@ -587,7 +692,7 @@ impl Incident {
     /// The record with the caller masked, for lists and the live feed.
     pub fn masked(&self) -> Incident {
         Incident {
-            caller: self.caller.masked(),
+            caller: self.caller.as_ref().map(Caller::masked),
             ..self.clone()
         }
     }
@@ -604,10 +709,12 @@ mod tests {
 
     fn new() -> NewIncident {
         NewIncident {
-            caller: Caller {
+            source: None,
+            source_ref: None,
+            caller: Some(Caller {
                 name: "张三".into(),
                 phone: "13800138000".into(),
-            },
+            }),
             location: LonLat {
                 lon: 112.24,
                 lat: 30.33,
@@ -701,7 +808,7 @@ mod tests {
             Some("subtype")
         );
         let mut n = new();
-        n.caller.phone = "call me".into();
+        n.caller.as_mut().unwrap().phone = "call me".into();
         assert_eq!(
             n.into_incident(1, "s".into(), "d", t(0))
                 .unwrap_err()
@@ -764,7 +871,7 @@ mod tests {
         let mut first = new().into_incident(1, "s1".into(), "d", t(0)).unwrap();
         let mut n = new();
         n.priority = 1;
-        n.caller.name = "李四".into();
+        n.caller.as_mut().unwrap().name = "李四".into();
         n.description = "看见有人撬车".into();
         let mut second = n.into_incident(2, "s1".into(), "d", t(120)).unwrap();
         let m = second.merge_into(&mut first, t(130)).unwrap();
@@ -776,7 +883,7 @@ mod tests {
         assert_eq!((first.version, second.version), (2, 2));
         assert_eq!(m.merged["status"], serde_json::json!(["new", "closed"]));
         assert_eq!(m.into["priority"], serde_json::json!([2, 1]));
-        assert_eq!(m.call.caller.name, "李四");
+        assert_eq!(m.call.caller.unwrap().name, "李四");
         assert_eq!(m.call.received_at, t(120));
         assert_eq!(m.call.description, "看见有人撬车");
         // A closed record merges no further, in either role; nothing changes on refusal.
@@ -819,5 +926,40 @@ mod tests {
         let mut closed = inc.clone();
         closed.status = IncidentStatus::Closed;
         assert!(closed.duplicate_of_call("criminal", &here, t(60)).is_none());
+    }
+
+    #[test]
+    fn an_incident_needs_no_caller_and_defaults_to_a_110_call() {
+        let mut n = new();
+        n.caller = None;
+        let i = n.into_incident(1, "s1".into(), "disp", t(0)).unwrap();
+        assert_eq!(i.caller, None);
+        assert_eq!(i.source, IncidentSource::Call110);
+        assert_eq!(i.masked().caller, None);
+        let mut n = new();
+        n.caller = None;
+        n.source = Some(IncidentSource::DeviceAlarm);
+        n.source_ref = Some("  alarm-77 ".into());
+        let i = n.into_incident(2, "s1".into(), "system", t(0)).unwrap();
+        assert_eq!(
+            (i.source, i.source_ref.as_deref()),
+            (IncidentSource::DeviceAlarm, Some("alarm-77"))
+        );
+        // A record written before sources existed reads as a 110 call with its caller.
+        let mut old = serde_json::to_value(&i).unwrap();
+        let o = old.as_object_mut().unwrap();
+        o.remove("source");
+        o.remove("source_ref");
+        o.insert(
+            "caller".into(),
+            serde_json::json!({"name": "王五", "phone": "13900000000"}),
+        );
+        let back: Incident = serde_json::from_value(old).unwrap();
+        assert_eq!(back.source, IncidentSource::Call110);
+        assert_eq!(back.caller.unwrap().name, "王五");
+        for s in IncidentSource::ALL {
+            assert_eq!(IncidentSource::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
     }
 }

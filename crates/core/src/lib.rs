@@ -20,7 +20,8 @@ pub use assignment::{Assignment, AssignmentStatus};
 pub use error::{DomainError, FieldError};
 pub use geo::LonLat;
 pub use incident::{
-    Caller, DuplicateMatch, Incident, IncidentPatch, IncidentStatus, Merge, MergedCall, NewIncident,
+    Caller, DuplicateMatch, Incident, IncidentPatch, IncidentSource, IncidentStatus, Merge,
+    MergedCall, NewIncident,
 };
 pub use instruction::{
     Instruction, InstructionStatus, NewInstruction, Recipient, RecipientStatus, Target,

@@ -158,10 +158,12 @@ fn main() {
             let mut incidents: Vec<Incident> = Vec::new();
             for p in &incident_points {
                 let new = NewIncident {
-                    caller: Caller {
+                    source: None,
+                    source_ref: None,
+                    caller: Some(Caller {
                         name: "张三".into(),
                         phone: "13800138000".into(),
-                    },
+                    }),
                     location: *p,
                     address: String::new(),
                     kind: "criminal".into(),

@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 use zhihui_core::{
-    codes, Incident, IncidentPatch, IncidentStatus, NewIncident, NewUnit, Org, Time, Unit,
-    UnitKind, UnitPatch, UnitStatus,
+    codes, Incident, IncidentPatch, IncidentSource, IncidentStatus, NewIncident, NewUnit, Org,
+    Time, Unit, UnitKind, UnitPatch, UnitStatus,
 };
 use zhihui_store::commands::{self, Actor};
 use zhihui_store::projections::{self, IncidentFilter, UnitFilter};
@@ -182,6 +182,7 @@ pub async fn codes(_auth: Authed) -> Json<Value> {
         "incident_types": codes::INCIDENT_TYPES,
         "dispositions": codes::DISPOSITIONS,
         "incident_statuses": IncidentStatus::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
+        "incident_sources": IncidentSource::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
         "unit_kinds": UnitKind::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
         "unit_statuses": UnitStatus::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
     }))
@@ -193,6 +194,7 @@ pub async fn codes(_auth: Authed) -> Json<Value> {
 #[utoipa::path(get, path = "/api/v1/incidents",
     params(("status" = Option<String>, Query, description = "comma-separated statuses"),
            ("type" = Option<String>, Query, description = "comma-separated type codes"),
+           ("source" = Option<String>, Query, description = "comma-separated source codes (call_110, transfer_119, transfer_122, walk_in, officer_initiated, public_opinion, device_alarm, anti_fraud)"),
            ("org_id" = Option<String>, Query, description = "narrow to this organisation's subtree"),
            ("from" = Option<String>, Query, description = "received at or after (RFC 3339)"),
            ("to" = Option<String>, Query, description = "received before (RFC 3339)"),
@@ -206,12 +208,15 @@ pub async fn list_incidents(
 ) -> ApiResult<Json<Page<Incident>>> {
     let p = ListParams::new(
         q,
-        &["status", "type", "org_id", "from", "to", "limit", "offset"],
+        &[
+            "status", "type", "source", "org_id", "from", "to", "limit", "offset",
+        ],
     )?;
     let filter = IncidentFilter {
         org_ids: p.orgs(&state, &auth.actor)?,
         statuses: p.list("status", |s| IncidentStatus::parse(s).is_some())?,
         types: p.list("type", |s| codes::incident_type(s).is_some())?,
+        sources: p.list("source", |s| IncidentSource::parse(s).is_some())?,
         from: p.time("from")?,
         to: p.time("to")?,
         limit: p.int("limit", 50, 1, 500)?,

@@ -14,7 +14,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
-use zhihui_core::{codes, Assignment, Incident};
+use zhihui_core::{codes, Assignment, Caller, Incident, Time};
 use zhihui_store::projections;
 
 use crate::error::ApiResult;
@@ -93,29 +93,40 @@ pub fn eido(
             "notesCommentTimeStamp": ts(&inc.updated_at),
         }));
     }
-    let mut calls = vec![json!({
-        "$id": call_id,
-        "callStartTimeStamp": ts(&inc.received_at),
-        "callbackNumber": inc.caller.phone,
-    })];
-    let mut persons = vec![json!({
-        "$id": person_id,
-        "personNameText": inc.caller.name,
-        "personTelephoneNumber": inc.caller.phone,
-        "personRoleText": "Caller",
-    })];
-    for m in merged {
+    let mut calls = Vec::new();
+    let mut persons = Vec::new();
+    // An anonymous call, or an incident from a source without a caller (an alarm, a post), has
+    // a call component without a callback number and no person.
+    let mut add_call = |call: String, person: String, at: &Time, caller: Option<&Caller>| {
         calls.push(json!({
-            "$id": format!("{base}-call-{}", m.id),
-            "callStartTimeStamp": ts(&m.received_at),
-            "callbackNumber": m.caller.phone,
+            "$id": call,
+            "callStartTimeStamp": ts(at),
+            "callbackNumber": caller.map(|c| c.phone.clone()),
         }));
-        persons.push(json!({
-            "$id": format!("{base}-caller-{}", m.id),
-            "personNameText": m.caller.name,
-            "personTelephoneNumber": m.caller.phone,
-            "personRoleText": "Caller",
-        }));
+        if let Some(c) = caller {
+            persons.push(json!({
+                "$id": person,
+                "personNameText": c.name,
+                "personTelephoneNumber": c.phone,
+                "personRoleText": "Caller",
+            }));
+        }
+    };
+    add_call(
+        call_id.clone(),
+        person_id.clone(),
+        &inc.received_at,
+        inc.caller.as_ref(),
+    );
+    for m in merged {
+        add_call(
+            format!("{base}-call-{}", m.id),
+            format!("{base}-caller-{}", m.id),
+            &m.received_at,
+            m.caller.as_ref(),
+        );
+    }
+    for m in merged {
         notes.push(json!({
             "$id": format!("{base}-note-call-{}", m.id),
             "notesActionComment": format!("JQ{} (duplicate call): {}", m.id, m.description),

@@ -835,7 +835,9 @@ async fn new_call(
         format!("{road}{}号附近", rng.gen_range(1..300))
     };
     let new = NewIncident {
-        caller: Caller { name, phone },
+        source: None,
+        source_ref: None,
+        caller: Some(Caller { name, phone }),
         location: pos,
         address,
         kind: kind.into(),

@@ -202,6 +202,13 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 6: major-event deployment (重大安保): events, their posts and which unit holds which post.
     crate::major_events::MIGRATION,
+    // 7: where an incident came from (110 call, transfer, walk-in, officer, public opinion, device
+    // alarm, anti-fraud). Every incident recorded before was a 110 call; their documents read
+    // `source` as `call_110` by default, and the column says the same.
+    r#"
+    ALTER TABLE incidents ADD COLUMN source TEXT NOT NULL DEFAULT 'call_110';
+    CREATE INDEX incidents_source ON incidents(source, received_at);
+    "#,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -139,11 +139,11 @@ pub fn next_incident_id(c: &Connection) -> Result<i64, StoreError> {
 pub fn put_incident(c: &Connection, i: &Incident) -> Result<(), StoreError> {
     let doc = serde_json::to_string(i)?;
     c.prepare_cached(
-        "INSERT INTO incidents(id, org_id, status, type, priority, received_at, updated_at, doc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO incidents(id, org_id, status, type, priority, received_at, updated_at, doc, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(id) DO UPDATE SET org_id=excluded.org_id, status=excluded.status,
            type=excluded.type, priority=excluded.priority, received_at=excluded.received_at,
-           updated_at=excluded.updated_at, doc=excluded.doc",
+           updated_at=excluded.updated_at, doc=excluded.doc, source=excluded.source",
     )?
     .execute(params![
         i.id,
@@ -153,7 +153,8 @@ pub fn put_incident(c: &Connection, i: &Incident) -> Result<(), StoreError> {
         i.priority,
         ts(&i.received_at),
         ts(&i.updated_at),
-        doc
+        doc,
+        i.source.as_str()
     ])?;
     Ok(())
 }
@@ -177,6 +178,8 @@ pub struct IncidentFilter {
     pub statuses: Vec<String>,
     /// Type codes.
     pub types: Vec<String>,
+    /// Source codes (`call_110`, `device_alarm`, …).
+    pub sources: Vec<String>,
     /// Received at or after.
     pub from: Option<Time>,
     /// Received before.
@@ -208,6 +211,10 @@ pub fn list_incidents(
     if !f.types.is_empty() {
         wh.push(in_clause("type", f.types.len()));
         args.extend(f.types.iter().cloned());
+    }
+    if !f.sources.is_empty() {
+        wh.push(in_clause("source", f.sources.len()));
+        args.extend(f.sources.iter().cloned());
     }
     if let Some(t) = &f.from {
         wh.push("received_at >= ?".into());

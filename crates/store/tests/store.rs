@@ -176,6 +176,13 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
                     };
                     projections::put_unit(tx.conn(), &u)?;
                 }
+                let new: zhihui_core::NewIncident = serde_json::from_value(serde_json::json!({
+                    "caller": {"name": "张三", "phone": "13800138000"},
+                    "location": {"lon": 112.24, "lat": 30.33},
+                    "type": "criminal", "priority": 2
+                }))?;
+                let inc = new.into_incident(1, "o".into(), "disp", Utc::now())?;
+                projections::put_incident(tx.conn(), &inc)?;
                 Ok::<_, StoreError>(())
             })
             .unwrap();
@@ -188,6 +195,8 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
          DROP TABLE plan_activation_steps; DROP TABLE plan_activations;
          DROP TABLE response_plan_versions; DROP TABLE response_plans;
          DROP TABLE post_units; DROP TABLE event_posts; DROP TABLE major_events;
+         DROP INDEX incidents_source; ALTER TABLE incidents DROP COLUMN source;
+         UPDATE incidents SET doc = json_remove(doc, '$.source', '$.source_ref');
          DELETE FROM schema_migrations WHERE version >= 3;",
     )
     .unwrap();
@@ -207,4 +216,25 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
         .read(|c| projections::free_units(c, &["o".into()], &[UnitKind::Swat]))
         .unwrap()
         .is_empty());
+    // Incidents recorded before sources existed are 110 calls, in the document and the column.
+    let inc = store
+        .read(|c| projections::get_incident(c, 1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(inc.source, zhihui_core::IncidentSource::Call110);
+    assert_eq!(inc.caller.unwrap().name, "张三");
+    let filter = projections::IncidentFilter {
+        org_ids: vec!["o".into()],
+        statuses: vec![],
+        types: vec![],
+        sources: vec!["call_110".into()],
+        from: None,
+        to: None,
+        limit: 10,
+        offset: 0,
+    };
+    let (items, total) = store
+        .read(|c| projections::list_incidents(c, &filter))
+        .unwrap();
+    assert_eq!((items.len(), total), (1, 1));
 }

@@ -243,7 +243,8 @@ export class DetailPanel {
       field('detail.priority', h('span.prio-tag.solid', { style: { '--c': PRIORITY_COLORS[inc.priority] } }, t(`prio.${inc.priority}.long` as Key))),
       field('detail.type', `${codeLabel('incident_types', inc.type)}${sub ? ` · ${sub}` : ''}`),
       field('detail.received', h('span.mono', { title: fmtTime(inc.received_at, true) }, fmtTime(inc.received_at, true).slice(5))),
-      field('detail.caller', h('span', null, caller?.name || '—', this.full ? h('span.audit-tag', { title: t('detail.audited') }, '⚑') : null)),
+      field('detail.source', h('span', { 'data-testid': 'detail-source' }, codeLabel('incident_sources', inc.source ?? 'call_110'), inc.source_ref ? h('span.mono.muted', null, ` ${inc.source_ref}`) : null)),
+      field('detail.caller', h('span', null, caller ? caller.name || '—' : t('detail.anonymous'), this.full && caller ? h('span.audit-tag', { title: t('detail.audited') }, '⚑') : null)),
       field('detail.phone', h('span.mono', null, caller?.phone || '—')),
       field('detail.address', inc.address || '—', 'wide'),
       field(

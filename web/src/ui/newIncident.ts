@@ -9,6 +9,7 @@ import { PRIORITY_COLORS } from '../map';
 import { incidents, orgs, selectedIncident } from '../store';
 
 interface Draft {
+  source: string;
   name: string;
   phone: string;
   address: string;
@@ -21,6 +22,7 @@ interface Draft {
 }
 
 const emptyDraft = (): Draft => ({
+  source: 'call_110',
   name: '',
   phone: '',
   address: '',
@@ -229,13 +231,15 @@ export class NewIncidentForm {
       return;
     }
     const body: NewIncident = {
-      caller: { name: d.name.trim(), phone: d.phone.trim() },
       location: d.location,
       address: d.address.trim(),
       type: d.type,
       priority: d.priority,
       description: d.description.trim(),
     };
+    // Both empty: an anonymous call (or a source without a caller) records no caller at all.
+    if (d.name.trim() || d.phone.trim()) body.caller = { name: d.name.trim(), phone: d.phone.trim() };
+    if (d.source && d.source !== 'call_110') body.source = d.source;
     if (d.subtype) body.subtype = d.subtype;
     if (d.org_id) body.org_id = d.org_id;
     if (mergeInto !== undefined) body.merge_into = mergeInto;
@@ -363,6 +367,23 @@ export class NewIncidentForm {
       h('option', { value: '', selected: !d.type }, t('new.chooseType')),
       types.map((c) => h('option', { value: c.code, selected: c.code === d.type }, entryLabel(c))),
     );
+    const sources = codes?.incident_sources ?? [];
+    const sourceSel = h(
+      'div.f',
+      { class: bad('source') ? 'has-error' : '' },
+      h('label', { for: 'ni-source' }, t('new.source')),
+      h(
+        'select.input',
+        {
+          id: 'ni-source',
+          'data-testid': 'new-source',
+          'data-field': 'source',
+          class: bad('source'),
+          onChange: (e: Event) => (d.source = (e.target as HTMLSelectElement).value),
+        },
+        (sources.length ? sources : [{ code: 'call_110', zh: '110报警', en: '110 call' }]).map((c) => h('option', { value: c.code, selected: c.code === d.source }, entryLabel(c))),
+      ),
+    );
     const subSel = h(
       'select.input',
       {
@@ -478,8 +499,9 @@ export class NewIncidentForm {
         h(
           'div.f-row',
           null,
-          input('new-caller-name', 'caller.name', 'new.callerName', d.name, (v) => (d.name = v), { autocomplete: 'off' }),
-          input('new-caller-phone', 'caller.phone', 'new.callerPhone', d.phone, (v) => (d.phone = v), { inputmode: 'tel', autocomplete: 'off' }),
+          sourceSel,
+          input('new-caller-name', 'caller.name', 'new.callerName', d.name, (v) => (d.name = v), { autocomplete: 'off', placeholder: t('detail.anonymous') }),
+          input('new-caller-phone', 'caller.phone', 'new.callerPhone', d.phone, (v) => (d.phone = v), { inputmode: 'tel', autocomplete: 'off', title: t('new.anonymousHint') }),
         ),
         h(
           'div.f-suggest',
