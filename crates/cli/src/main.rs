@@ -76,6 +76,16 @@ struct ServeArgs {
     /// Commit every request on its own (the benchmark's baseline) instead of group commit.
     #[arg(long)]
     no_group_commit: bool,
+    /// Serve HTTPS with this certificate chain (PEM; reloaded on SIGHUP). Needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM). Needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy):
+    /// passwords, tokens and personal data would otherwise cross the network in clear text.
+    #[arg(long)]
+    insecure_http: bool,
     /// For tests only: lets an administrator move the server's clock forward
     /// (POST /api/v1/test/clock) to exercise timers.
     #[arg(long, hide = true)]
@@ -100,6 +110,9 @@ struct DemoArgs {
     /// Simulated seconds per real second.
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
+    /// Allow the demo's plain HTTP on a non-loopback address.
+    #[arg(long)]
+    insecure_http: bool,
 }
 
 #[derive(Subcommand)]
@@ -312,12 +325,47 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn announce(addr: SocketAddr) {
+    announce_scheme("http", addr);
+}
+
+fn announce_scheme(scheme: &str, addr: SocketAddr) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "zhihui listening on http://{addr}");
+    let _ = writeln!(out, "zhihui listening on {scheme}://{addr}");
     let _ = out.flush();
 }
 
+/// Plain HTTP only on loopback unless the operator says a proxy terminates TLS (CJIS 5.10.1.2:
+/// credentials and personal data are encrypted in transit).
+fn require_tls_off_loopback(
+    listen: SocketAddr,
+    tls: bool,
+    insecure_http: bool,
+) -> anyhow::Result<()> {
+    if tls || insecure_http || listen.ip().is_loopback() {
+        return Ok(());
+    }
+    Err(bad(format!(
+        "refusing plain HTTP on {listen}: passwords, tokens and personal data would cross the network in clear text; \
+         give --tls-cert FILE --tls-key FILE, or --insecure-http when a TLS-terminating proxy is in front"
+    )))
+}
+
 fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(zhihui_server::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
+    require_tls_off_loopback(a.listen, tls.is_some(), a.insecure_http)?;
+    if let Some(t) = &tls {
+        for (what, p) in [("--tls-cert", &t.cert), ("--tls-key", &t.key)] {
+            if !p.is_file() {
+                return Err(bad(format!("{what} {}: no such file", p.display())));
+            }
+        }
+    }
     let rt = runtime()?;
     let map = match &a.roads {
         Some(p) => city::load(p)?.map,
@@ -336,12 +384,20 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
             state.enable_test_clock();
         }
         state.start_timers();
-        zhihui_server::serve(state, a.listen, announce).await?;
+        match tls {
+            Some(t) => {
+                zhihui_server::serve_tls(state, a.listen, t, |addr| announce_scheme("https", addr))
+                    .await
+                    .map_err(|e| bad(format!("TLS: {e}")))?
+            }
+            None => zhihui_server::serve(state, a.listen, announce).await?,
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
 
 fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
+    require_tls_off_loopback(a.listen, false, a.insecure_http)?;
     let data_dir = match a.data_dir {
         Some(d) => d,
         None => {

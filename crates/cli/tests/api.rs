@@ -2410,3 +2410,136 @@ fn incidents_come_from_any_source_and_need_no_caller() {
     let (_, l) = s.get(&t, "/api/v1/incidents");
     assert_eq!(l["total"], 3);
 }
+
+/// A self-signed certificate for 127.0.0.1 and localhost: (certificate PEM, key PEM).
+fn test_certificate() -> (String, String) {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    (ck.cert.pem(), ck.key_pair.serialize_pem())
+}
+
+fn tls_client(ca_pem: &str) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn tls_with_a_test_certificate_reloaded_on_sighup_and_no_plain_http_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let certs = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
+    let (cert1, key1) = test_certificate();
+    std::fs::write(&cert_path, &cert1).unwrap();
+    std::fs::write(&key_path, &key1).unwrap();
+    let s = Server::start(
+        dir.path(),
+        &[
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+        ],
+    );
+    assert!(s.base.starts_with("https://127.0.0.1:"), "{}", s.base);
+    // A client that trusts the test certificate completes the handshake; HSTS is sent.
+    let c1 = tls_client(&cert1);
+    let r = c1
+        .post(format!("{}/api/v1/session", s.base))
+        .json(&json!({"username": "boss", "password": PW}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+    // Plain HTTP to the TLS port gets no answer.
+    let plain = s.base.replace("https://", "http://");
+    assert!(s
+        .http
+        .get(format!("{plain}/api/v1/health"))
+        .send()
+        .map(|r| r.status() != 200)
+        .unwrap_or(true));
+    // SIGHUP reloads a new certificate from the same files.
+    let (cert2, key2) = test_certificate();
+    std::fs::write(&cert_path, &cert2).unwrap();
+    std::fs::write(&key_path, &key2).unwrap();
+    // The shell's own `kill`: present wherever `sh` is.
+    let hup = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -HUP {}", s.child.id())])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let c2 = tls_client(&cert2);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut reloaded = false;
+    while std::time::Instant::now() < deadline && !reloaded {
+        reloaded = c2
+            .get(format!("{}/api/v1/health", s.base))
+            .send()
+            .is_ok_and(|r| r.status() == 200);
+        if !reloaded {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    assert!(reloaded, "the new certificate was not served after SIGHUP");
+    assert!(
+        tls_client(&cert1)
+            .get(format!("{}/api/v1/health", s.base))
+            .send()
+            .is_err(),
+        "the old certificate is gone"
+    );
+
+    // Plain HTTP on a non-loopback address is refused, unless the operator says a proxy
+    // terminates TLS.
+    let d = dir.path().to_str().unwrap();
+    let out = zhihui(&["serve", "--data-dir", d, "--listen", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing plain HTTP") && err.contains("--tls-cert"),
+        "{err}"
+    );
+    let mut child = std::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--data-dir",
+            d,
+            "--listen",
+            "0.0.0.0:0",
+            "--insecure-http",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("zhihui listening on http://0.0.0.0:"),
+        "{line}"
+    );
+    // Half a TLS configuration is a usage error.
+    let out = zhihui(&[
+        "serve",
+        "--data-dir",
+        d,
+        "--tls-cert",
+        cert_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

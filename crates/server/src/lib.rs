@@ -335,6 +335,57 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The server's certificate chain and private key, PEM files (reloaded on SIGHUP).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// Certificate chain, leaf first.
+    pub cert: std::path::PathBuf,
+    /// Private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: std::path::PathBuf,
+}
+
+/// Serves over TLS until the process is stopped (rustls; HTTP/1.1 and HTTP/2). SIGHUP reloads
+/// the certificate and key from their files without dropping connections; a pair that does not
+/// load is logged and the running one kept. `on_bound` learns the real address.
+pub async fn serve_tls(
+    mut state: AppState,
+    listen: SocketAddr,
+    tls: TlsFiles,
+    on_bound: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    // One crypto provider for the process, whatever other crates compiled into rustls. ring, not
+    // aws-lc-rs (which rustls now prefers for its post-quantum key exchange): aws-lc needs cmake
+    // and a long C build that the two-command setup cannot assume. Classical X25519/P-256 only.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let _ = provider.install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key).await?;
+    state.https = true;
+    let listener = std::net::TcpListener::bind(listen)?;
+    listener.set_nonblocking(true)?;
+    on_bound(listener.local_addr()?);
+    #[cfg(unix)]
+    {
+        let cfg = config.clone();
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                match cfg.reload_from_pem_file(&tls.cert, &tls.key).await {
+                    Ok(()) => {
+                        tracing::info!(cert = %tls.cert.display(), "TLS certificate reloaded")
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "TLS certificate not reloaded; keeping the running one")
+                    }
+                }
+            }
+        });
+    }
+    axum_server::from_tcp_rustls(listener, config)?
+        .serve(router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .await
+}
+
 /// Serves until the process is stopped. `on_bound` learns the real address (for port 0).
 pub async fn serve(
     state: AppState,
