@@ -2543,3 +2543,77 @@ fn tls_with_a_test_certificate_reloaded_on_sighup_and_no_plain_http_off_loopback
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_station_lists_its_own_records_when_the_newest_thousands_belong_to_another() {
+    let (_d, s) = city();
+    let (s1, s2) = (s.login("s1disp"), s.login("s2disp"));
+    let deadline = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let soon = |m: i64| (chrono::Utc::now() + chrono::Duration::minutes(m)).to_rfc3339();
+    let event = |name: &str, org: &str| {
+        json!({"name": name, "venue": "体育中心", "org_id": org, "starts_at": soon(60), "ends_at": soon(180),
+               "posts": [{"kind": "duty_point", "label": "一岗", "lon": 112.24, "lat": 30.33, "kinds": ["patrol_car"], "staff": 1}]})
+    };
+    // Station 1's own instruction and event come first …
+    let (st, mine) = s.post(
+        &s1,
+        "/api/v1/instructions",
+        &json!({"title": "一所自查", "targets": [{"org_id": "s1"}], "deadline": deadline}),
+    );
+    assert_eq!(st, 201, "{mine}");
+    let (st, my_event) = s.post(&s1, "/api/v1/events", &event("一所安保", "s1"));
+    assert_eq!(st, 201, "{my_event}");
+    // … then 1,500 newer ones of station 2.
+    let http = reqwest::blocking::Client::new();
+    for n in 0..1500 {
+        let r = http
+            .post(s.url("/api/v1/instructions"))
+            .bearer_auth(&s2)
+            .json(&json!({"title": format!("二所任务{n}"), "targets": [{"org_id": "s2"}], "deadline": deadline}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let r = http
+            .post(s.url("/api/v1/events"))
+            .bearer_auth(&s2)
+            .json(&event(&format!("二所安保{n}"), "s2"))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let (st, l) = s.get(&s1, "/api/v1/instructions");
+    assert_eq!(st, 200);
+    assert_eq!(l["total"], 1, "{}", l["total"]);
+    assert_eq!(l["items"][0]["id"], mine["id"]);
+    let (_, l) = s.get(&s1, "/api/v1/events");
+    assert_eq!(l["total"], 1);
+    assert_eq!(l["items"][0]["id"], my_event["event"]["id"]);
+    // Station 2 pages through all of its own, none twice, none skipped.
+    let mut seen = std::collections::HashSet::new();
+    for page in 0..4 {
+        let (st, l) = s.get(
+            &s2,
+            &format!("/api/v1/instructions?limit=500&offset={}", page * 500),
+        );
+        assert_eq!(st, 200);
+        assert_eq!(l["total"], 1500);
+        for i in l["items"].as_array().unwrap() {
+            assert!(seen.insert(i["id"].as_i64().unwrap()));
+        }
+    }
+    assert_eq!(seen.len(), 1500);
+    let (_, l) = s.get(&s2, "/api/v1/events?limit=1");
+    assert_eq!(
+        (l["total"].as_i64(), l["items"].as_array().unwrap().len()),
+        (Some(1500), 1)
+    );
+    // The city sees both stations'.
+    let boss = s.login("boss");
+    let (_, l) = s.get(&boss, "/api/v1/instructions?limit=1");
+    assert_eq!(l["total"], 1501);
+    // A page outside the bounds is refused naming the field.
+    let (st, e) = s.get(&s1, "/api/v1/instructions?limit=0");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("limit")));
+    let (st, e) = s.get(&s1, "/api/v1/interceptions?offset=-1");
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("offset")));
+}

@@ -745,6 +745,17 @@ fn a_station_dispatcher_cannot_activate_units_outside_its_jurisdiction_and_a_ref
     assert_eq!(s.get(&s2, &format!("/api/v1/interceptions/{id}")).0, 403);
     let (_, l2) = s.get(&s2, "/api/v1/interceptions");
     assert_eq!(l2["items"].as_array().unwrap().len(), 0);
+    assert_eq!(l2["total"], 0);
+    // Station 1 lists its own (the list is filtered by jurisdiction in SQL).
+    let (_, l1) = s.get(&s1, "/api/v1/interceptions");
+    assert!(
+        l1["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id),
+        "{l1}"
+    );
     assert_eq!(
         s.get(&c.boss, &format!("/api/v1/interceptions/{id}")).0,
         200

@@ -70,11 +70,15 @@ pub struct EventDetail {
 #[derive(Serialize, ToSchema)]
 pub struct EventList {
     items: Vec<MajorEvent>,
+    /// How many the caller may see in all (for paging).
+    total: i64,
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     status: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
 }
 
 /// Creates an event (活动) with all its posts — checkpoints and duty points, each with the unit
@@ -143,7 +147,8 @@ async fn create_inner(state: &AppState, auth: &Authed, new: NewEvent) -> ApiResu
 }
 
 /// Events the caller may see (run within their jurisdiction), newest first.
-#[utoipa::path(get, path = "/api/v1/events", params(("status" = Option<String>, Query, description = "active or closed")),
+#[utoipa::path(get, path = "/api/v1/events", params(("status" = Option<String>, Query, description = "active or closed"),
+    ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "page size, default 200"), ("offset" = Option<i64>, Query, minimum = 0)),
     responses((status = 200, body = EventList)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -152,20 +157,15 @@ pub async fn list(
 ) -> ApiResult<Json<EventList>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")))?;
     let status = status_filter(q.status.as_deref(), &["active", "closed"])?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
+    let (limit, offset) = crate::extract::page(q.limit, q.offset, 200, 500)?;
+    let orgs = state.orgs().subtree_ids(&auth.actor.org_id);
     let st = state.clone();
-    let all = blocking(move || {
+    let (items, total) = blocking(move || {
         st.store
-            .read(|c| me::list_events(c, status.as_deref(), 1000))
+            .read(|c| me::list_events_in(c, &orgs, status.as_deref(), limit, offset))
     })
     .await?;
-    let items = all
-        .into_iter()
-        .filter(|e| me::may_see(&orgs, &actor, e))
-        .take(200)
-        .collect();
-    Ok(Json(EventList { items }))
+    Ok(Json(EventList { items, total }))
 }
 
 /// One event with all its posts.

@@ -136,6 +136,25 @@ pub(crate) fn status_filter(
     }
 }
 
+/// A list's page: `limit` within `1..=max` (default `default`), `offset` from 0; a 400 naming
+/// the field otherwise.
+pub(crate) fn page(
+    limit: Option<i64>,
+    offset: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<(i64, i64), ApiError> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::bad_request(format!("limit must be from 1 to {max}")).field("limit"));
+    }
+    let offset = offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::bad_request("offset must not be negative").field("offset"));
+    }
+    Ok((limit, offset))
+}
+
 /// Parses a record id from the path, naming the field on failure.
 pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()

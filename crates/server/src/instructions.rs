@@ -18,11 +18,15 @@ use crate::{blocking, AppState, Authed};
 #[derive(Serialize, ToSchema)]
 pub struct InstructionList {
     items: Vec<Instruction>,
+    /// How many the caller may see in all (for paging).
+    total: i64,
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     status: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
 }
 
 /// Issue an instruction; supervision sees it at once.
@@ -46,7 +50,8 @@ pub async fn issue(
 }
 
 /// Instructions the caller may see, newest first.
-#[utoipa::path(get, path = "/api/v1/instructions", params(("status" = Option<String>, Query, description = "open or closed")),
+#[utoipa::path(get, path = "/api/v1/instructions", params(("status" = Option<String>, Query, description = "open or closed"),
+    ("limit" = Option<i64>, Query, minimum = 1, maximum = 2000, description = "page size, default 500"), ("offset" = Option<i64>, Query, minimum = 0)),
     responses((status = 200, body = InstructionList)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -55,27 +60,16 @@ pub async fn list(
 ) -> ApiResult<Json<InstructionList>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")))?;
     let status = status_filter(q.status.as_deref(), &["open", "closed"])?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
+    let (limit, offset) = crate::extract::page(q.limit, q.offset, 500, 2000)?;
+    let viewer = zhihui_store::reach::Viewer::of(&state.orgs(), &auth.actor);
     let st = state.clone();
-    let all = blocking(move || {
-        st.store
-            .read(|c| projections::list_instructions(c, status.as_deref(), 2000))
+    let (items, total) = blocking(move || {
+        st.store.read(|c| {
+            projections::list_instructions_for(c, &viewer, status.as_deref(), limit, offset)
+        })
     })
     .await?;
-    let items = all
-        .into_iter()
-        .filter(|i| {
-            commands::may_see_instruction(&orgs, &actor, i)
-                || i.recipients.iter().any(|r| {
-                    actor
-                        .unit_id
-                        .is_some_and(|u| r.target == format!("unit:{u}"))
-                })
-        })
-        .take(500)
-        .collect();
-    Ok(Json(InstructionList { items }))
+    Ok(Json(InstructionList { items, total }))
 }
 
 /// One instruction.

@@ -786,11 +786,15 @@ async fn plan_blockade(
 #[derive(Serialize, ToSchema)]
 pub struct InterceptionList {
     items: Vec<Interception>,
+    /// How many the caller may see in all (for paging).
+    total: i64,
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     status: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
 }
 
 /// Activates an interception: one instruction (指令) per checkpoint to its unit, deadline = the
@@ -855,7 +859,8 @@ async fn activate(
 }
 
 /// Interceptions the caller may see, newest first (`status`: active or closed).
-#[utoipa::path(get, path = "/api/v1/interceptions", params(("status" = Option<String>, Query, description = "active or closed")),
+#[utoipa::path(get, path = "/api/v1/interceptions", params(("status" = Option<String>, Query, description = "active or closed"),
+    ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "page size, default 200"), ("offset" = Option<i64>, Query, minimum = 0)),
     responses((status = 200, body = InterceptionList)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -864,20 +869,15 @@ pub async fn list(
 ) -> ApiResult<Json<InterceptionList>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")))?;
     let status = status_filter(q.status.as_deref(), &["active", "closed"])?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
+    let (limit, offset) = crate::extract::page(q.limit, q.offset, 200, 500)?;
+    let viewer = zhihui_store::reach::Viewer::of(&state.orgs(), &auth.actor);
     let st = state.clone();
-    let all = blocking(move || {
+    let (items, total) = blocking(move || {
         st.store
-            .read(|c| icp::list_interceptions(c, status.as_deref(), 1000))
+            .read(|c| icp::list_interceptions_for(c, &viewer, status.as_deref(), limit, offset))
     })
     .await?;
-    let items = all
-        .into_iter()
-        .filter(|i| icp::may_see(&orgs, &actor, i))
-        .take(200)
-        .collect();
-    Ok(Json(InterceptionList { items }))
+    Ok(Json(InterceptionList { items, total }))
 }
 
 async fn load(state: &AppState, auth: &Authed, id: i64, action: &str) -> ApiResult<Interception> {

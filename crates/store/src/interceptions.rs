@@ -56,6 +56,14 @@ pub fn put_interception(c: &Connection, i: &Interception) -> Result<(), StoreErr
         crate::ts(&i.created_at),
         serde_json::to_string(i)?
     ])?;
+    // Who may see it: the owning chain, each unit's organisation from above and below, each
+    // unit's terminal.
+    let mut reach = vec![(i.org_id.clone(), false)];
+    for pt in &i.points {
+        reach.push((pt.unit_org_id.clone(), true));
+        reach.push((format!("unit:{}", pt.unit_id), false));
+    }
+    crate::reach::set(c, "interception", i.id, reach)?;
     let mut s = c.prepare_cached(
         "INSERT INTO interception_points(interception_id, idx, unit_id, instruction_id, lon, lat, deadline, active, arrived, late)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -99,6 +107,37 @@ pub fn list_interceptions(
     )?;
     let rows = s.query_map(params![status, limit], |r| r.get::<_, String>(0))?;
     rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+/// The interceptions `viewer` may see, newest first: one page and the total, filtered by
+/// jurisdiction in the query (the same rule as [`may_see`]).
+pub fn list_interceptions_for(
+    c: &Connection,
+    viewer: &crate::reach::Viewer,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Interception>, i64), StoreError> {
+    let [a, b, d, e] = crate::reach::args(&"interception", viewer);
+    let filter = format!(
+        "FROM interceptions WHERE {} AND (?5 IS NULL OR status = ?5)",
+        crate::reach::VISIBLE
+    );
+    let total: i64 = c.query_row(
+        &format!("SELECT COUNT(*) {filter}"),
+        params![a, b, d, e, status],
+        |r| r.get(0),
+    )?;
+    let mut s = c.prepare_cached(&format!(
+        "SELECT doc {filter} ORDER BY id DESC LIMIT ?6 OFFSET ?7"
+    ))?;
+    let rows = s.query_map(params![a, b, d, e, status, limit, offset], |r| {
+        r.get::<_, String>(0)
+    })?;
+    let items = rows
+        .map(|r| Ok(serde_json::from_str(&r?)?))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok((items, total))
 }
 
 /// The active interception a unit holds a checkpoint of, if any.

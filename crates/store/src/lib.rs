@@ -15,6 +15,7 @@ pub mod interceptions;
 pub mod major_events;
 mod migrations;
 pub mod projections;
+pub mod reach;
 pub mod response_plans;
 mod writer;
 

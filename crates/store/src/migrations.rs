@@ -209,6 +209,9 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE incidents ADD COLUMN source TEXT NOT NULL DEFAULT 'call_110';
     CREATE INDEX incidents_source ON incidents(source, received_at);
     "#,
+    // 8: who may see an instruction or an interception, as rows, so that lists filter by
+    // jurisdiction in SQL (filled from the records already stored).
+    crate::reach::MIGRATION,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -670,6 +670,15 @@ pub fn put_instruction(c: &Connection, i: &Instruction) -> Result<(), StoreError
          ON CONFLICT(id) DO UPDATE SET status = excluded.status, deadline = excluded.deadline, doc = excluded.doc",
     )?
     .execute(params![i.id, i.issuer_org_id, status, ts(&i.deadline), ts(&i.issued_at), serde_json::to_string(i)?])?;
+    // Who may see it: the issuer's chain, each recipient from above and below, a unit terminal.
+    let mut reach = vec![(i.issuer_org_id.clone(), false)];
+    for r in &i.recipients {
+        reach.push((r.org_id.clone(), true));
+        if r.target.starts_with("unit:") {
+            reach.push((r.target.clone(), false));
+        }
+    }
+    crate::reach::set(c, "instruction", i.id, reach)?;
     Ok(())
 }
 
@@ -681,6 +690,37 @@ pub fn get_instruction(c: &Connection, id: i64) -> Result<Option<Instruction>, S
         .optional()?;
     doc.map(|d| serde_json::from_str(&d).map_err(Into::into))
         .transpose()
+}
+
+/// The instructions `viewer` may see, newest first, optionally only open or closed ones: one
+/// page and the total, filtered by jurisdiction in the query.
+pub fn list_instructions_for(
+    c: &Connection,
+    viewer: &crate::reach::Viewer,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Instruction>, i64), StoreError> {
+    let [a, b, d, e] = crate::reach::args(&"instruction", viewer);
+    let filter = format!(
+        "FROM instructions WHERE {} AND (?5 IS NULL OR status = ?5)",
+        crate::reach::VISIBLE
+    );
+    let total: i64 = c.query_row(
+        &format!("SELECT COUNT(*) {filter}"),
+        params![a, b, d, e, status],
+        |r| r.get(0),
+    )?;
+    let mut s = c.prepare_cached(&format!(
+        "SELECT doc {filter} ORDER BY issued_at DESC, id DESC LIMIT ?6 OFFSET ?7"
+    ))?;
+    let rows = s.query_map(params![a, b, d, e, status, limit, offset], |r| {
+        r.get::<_, String>(0)
+    })?;
+    let items = rows
+        .map(|r| Ok(serde_json::from_str(&r?)?))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok((items, total))
 }
 
 /// Instructions, newest first, optionally only open or closed ones.

@@ -183,6 +183,16 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
                 }))?;
                 let inc = new.into_incident(1, "o".into(), "disp", Utc::now())?;
                 projections::put_incident(tx.conn(), &inc)?;
+                // An instruction from the city to a unit of station o2.
+                let ins: zhihui_core::NewInstruction = serde_json::from_value(serde_json::json!({
+                    "title": "设卡", "targets": [], "deadline": Utc::now().to_rfc3339()
+                }))?;
+                let r: zhihui_core::Recipient = serde_json::from_value(serde_json::json!({
+                    "target": "unit:7", "name": "车7", "org_id": "o2", "status": "pending",
+                    "signed_at": null, "signed_by": null, "feedback": null, "feedback_at": null
+                }))?;
+                let ins = ins.into_instruction(1, "boss", "city", vec![r], Utc::now());
+                projections::put_instruction(tx.conn(), &ins)?;
                 Ok::<_, StoreError>(())
             })
             .unwrap();
@@ -196,6 +206,7 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
          DROP TABLE response_plan_versions; DROP TABLE response_plans;
          DROP TABLE post_units; DROP TABLE event_posts; DROP TABLE major_events;
          DROP INDEX incidents_source; ALTER TABLE incidents DROP COLUMN source;
+         DROP TABLE record_reach;
          UPDATE incidents SET doc = json_remove(doc, '$.source', '$.source_ref');
          DELETE FROM schema_migrations WHERE version >= 3;",
     )
@@ -237,4 +248,40 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
         .read(|c| projections::list_incidents(c, &filter))
         .unwrap();
     assert_eq!((items.len(), total), (1, 1));
+    // Who may see the instruction is rebuilt from the stored records: the recipient's station and
+    // the unit's terminal, not a sibling station.
+    use zhihui_core::{Org, OrgKind, OrgTree, Role};
+    let org = |id: &str, parent: Option<&str>| Org {
+        id: id.into(),
+        parent_id: parent.map(Into::into),
+        name: id.into(),
+        name_en: id.into(),
+        kind: if parent.is_none() {
+            OrgKind::City
+        } else {
+            OrgKind::Station
+        },
+    };
+    let tree = OrgTree::new([
+        org("city", None),
+        org("o2", Some("city")),
+        org("o3", Some("city")),
+    ]);
+    let sees = |org_id: &str, unit_id: Option<i64>| {
+        let actor = zhihui_store::commands::Actor {
+            username: "x".into(),
+            role: Role::Dispatcher,
+            org_id: org_id.into(),
+            unit_id,
+        };
+        let v = zhihui_store::reach::Viewer::of(&tree, &actor);
+        store
+            .read(|c| projections::list_instructions_for(c, &v, None, 10, 0))
+            .unwrap()
+            .1
+    };
+    assert_eq!(sees("o2", None), 1);
+    assert_eq!(sees("city", None), 1);
+    assert_eq!(sees("o3", None), 0);
+    assert_eq!(sees("o3", Some(7)), 1, "the unit's own terminal");
 }
