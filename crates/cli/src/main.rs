@@ -295,7 +295,9 @@ fn open_store_with(
         },
         anchor,
     };
-    Store::open(dir, opts).with_context(|| format!("opening data directory {}", dir.display()))
+    // The binary lists the domain modules that follow the shared records' facts.
+    Store::open_with(dir, opts, zhihui_store::domains())
+        .with_context(|| format!("opening data directory {}", dir.display()))
 }
 
 fn existing_store(dir: &Path) -> anyhow::Result<Store> {

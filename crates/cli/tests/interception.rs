@@ -487,6 +487,7 @@ fn activation_sends_each_unit_its_instruction_with_supervision_and_the_timeline_
         );
         assert_eq!(ins["feedback_required"], true);
         assert_eq!(ins["incident_id"], inc);
+        assert_eq!(ins["origin"], format!("interception:{id}"), "{ins}");
         assert!(ins["title"].as_str().unwrap().starts_with("设卡拦截"));
         let deadline =
             chrono::DateTime::parse_from_rfc3339(ins["deadline"].as_str().unwrap()).unwrap();
@@ -781,4 +782,42 @@ fn a_station_dispatcher_cannot_activate_units_outside_its_jurisdiction_and_a_ref
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} in the OpenAPI document");
     }
+
+    // A database from before instructions named their origin: the upgrade fills it in from the
+    // checkpoints, and the interception still follows its instruction's answers.
+    let (_, icp) = s.get(&c.boss, &format!("/api/v1/interceptions/{id}"));
+    let ins_id = icp["points"][0]["instruction_id"].as_i64().unwrap();
+    let City {
+        _dir, s: mut old, ..
+    } = c;
+    old.kill();
+    let db = rusqlite::Connection::open(_dir.path().join("zhihui.db")).unwrap();
+    db.execute_batch(
+        "UPDATE instructions SET doc = json_remove(doc, '$.origin');
+         DELETE FROM schema_migrations WHERE version = 9;",
+    )
+    .unwrap();
+    drop(db);
+    let roads = _dir.path().join("grid.geojson");
+    let s = Server::start(_dir.path(), &["--roads", roads.to_str().unwrap()]);
+    let s1 = s.login("s1disp");
+    let (st, ins) = s.get(&s1, &format!("/api/v1/instructions/{ins_id}"));
+    assert_eq!(st, 200, "{ins}");
+    assert_eq!(ins["origin"], format!("interception:{id}"));
+    let before = {
+        let (_, icp) = s.get(&s1, &format!("/api/v1/interceptions/{id}"));
+        assert_eq!(icp["points"][0]["status"], "issued", "{icp}");
+        icp
+    };
+    let (st, r) = s.post(
+        &s1,
+        &format!("/api/v1/instructions/{ins_id}/sign"),
+        &json!({"target": format!("unit:{w}")}),
+    );
+    assert_eq!(st, 200, "{r}");
+    let (_, after) = s.get(&s1, &format!("/api/v1/interceptions/{id}"));
+    assert_ne!(
+        after["points"][0]["status"], before["points"][0]["status"],
+        "{after}"
+    );
 }

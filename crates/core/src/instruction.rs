@@ -77,6 +77,11 @@ pub struct Instruction {
     pub feedback_required: bool,
     /// The incident it concerns, if any.
     pub incident_id: Option<i64>,
+    /// The record that issued it, `type:id` (`interception:12`, `event:3`,
+    /// `plan_activation:5`); `None` for an instruction written by hand. Domains follow the answers
+    /// to their own instructions by this.
+    #[serde(default)]
+    pub origin: Option<String>,
     /// Open or closed.
     pub status: InstructionStatus,
     /// The outcome given on closing.
@@ -180,6 +185,7 @@ impl NewInstruction {
             deadline: self.deadline,
             feedback_required: self.feedback_required,
             incident_id: self.incident_id,
+            origin: None,
             status: InstructionStatus::Open,
             outcome: None,
             closed_at: None,

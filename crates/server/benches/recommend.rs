@@ -124,7 +124,8 @@ fn main() {
 
     // A store with one organisation, 1,000 units and the incidents, written as the API would.
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path(), StoreOptions::default()).expect("store");
+    let store = Store::open_with(dir.path(), StoreOptions::default(), zhihui_store::domains())
+        .expect("store");
     let admin = Actor {
         username: "bench".into(),
         role: Role::Admin,

@@ -47,7 +47,8 @@ impl CityMap for FlatCity {
 #[test]
 fn the_simulated_city_plays_the_whole_loop() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store =
+        Store::open_with(dir.path(), StoreOptions::default(), zhihui_store::domains()).unwrap();
     let city: Arc<dyn CityMap> = Arc::new(FlatCity);
     assert!(zhihui_sim::seed::seed(&store, city.as_ref(), "not-a-real-hash").unwrap());
     let speed = 60.0;

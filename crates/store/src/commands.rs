@@ -414,7 +414,7 @@ pub fn update_unit(
     }
     p::put_unit(tx.conn(), &unit)?;
     let only_moved = changes.len() == 1 && changes.contains_key("position");
-    tx.append(EventDraft {
+    let event = EventDraft {
         at: now,
         actor: actor.username.clone(),
         org_id: unit.org_id.clone(),
@@ -427,11 +427,14 @@ pub fn update_unit(
         }
         .into(),
         payload: json!({ "record": unit, "changes": changes }),
-    })?;
+    };
     if changes.contains_key("position") {
-        // After the move's own event, so the timeline reads "moved, then arrived".
-        crate::interceptions::on_unit_moved(tx, &unit, &actor.username, now)?;
+        // Reactors run after the move's own event, so the timeline reads "moved, then arrived".
+        tx.emit(event, crate::Fact::UnitMoved { unit: &unit })?;
+        // Not on the fact bus yet (issue 5b, step 2).
         crate::major_events::on_unit_moved(tx, &unit, &actor.username, now)?;
+    } else {
+        tx.append(event)?;
     }
     if !only_moved {
         tx.audit(audit_ok(
@@ -833,6 +836,24 @@ pub fn may_see_instruction(orgs: &OrgTree, actor: &Actor, i: &zhihui_core::Instr
         })
 }
 
+fn instruction_draft(
+    actor: &str,
+    i: &zhihui_core::Instruction,
+    kind: &str,
+    extra: serde_json::Value,
+    now: Time,
+) -> EventDraft {
+    EventDraft {
+        at: now,
+        actor: actor.to_owned(),
+        org_id: i.issuer_org_id.clone(),
+        record_type: "instruction".into(),
+        record_id: i.id,
+        kind: kind.into(),
+        payload: json!({ "record": i, "orgs": instruction_orgs(i), "detail": extra }),
+    }
+}
+
 fn instruction_event(
     tx: &mut Tx<'_>,
     actor: &str,
@@ -841,15 +862,7 @@ fn instruction_event(
     extra: serde_json::Value,
     now: Time,
 ) -> Result<i64, StoreError> {
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.to_owned(),
-        org_id: i.issuer_org_id.clone(),
-        record_type: "instruction".into(),
-        record_id: i.id,
-        kind: kind.into(),
-        payload: json!({ "record": i, "orgs": instruction_orgs(i), "detail": extra }),
-    })
+    tx.append(instruction_draft(actor, i, kind, extra, now))
 }
 
 fn invalid(field: &str, message: String) -> StoreError {
@@ -862,6 +875,19 @@ pub fn issue_instruction(
     orgs: &OrgTree,
     actor: &Actor,
     new: zhihui_core::NewInstruction,
+    now: Time,
+) -> Result<zhihui_core::Instruction, StoreError> {
+    issue_instruction_from(tx, orgs, actor, new, None, now)
+}
+
+/// [`issue_instruction`] for a domain record (`origin` = `type:id`, e.g. `interception:12`): the
+/// instruction names the record that issued it, and that domain's reactors follow it by that.
+pub fn issue_instruction_from(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    new: zhihui_core::NewInstruction,
+    origin: Option<String>,
     now: Time,
 ) -> Result<zhihui_core::Instruction, StoreError> {
     actor.require(Action::WriteIncident, "issue instructions")?;
@@ -907,7 +933,8 @@ pub fn issue_instruction(
         });
     }
     let id = p::next_instruction_id(tx.conn())?;
-    let ins = new.into_instruction(id, &actor.username, &actor.org_id, recipients, now);
+    let mut ins = new.into_instruction(id, &actor.username, &actor.org_id, recipients, now);
+    ins.origin = origin;
     p::put_instruction(tx.conn(), &ins)?;
     instruction_event(
         tx,
@@ -1007,19 +1034,25 @@ pub fn answer_instruction(
         }
     };
     p::put_instruction(tx.conn(), &ins)?;
-    instruction_event(
-        tx,
-        &actor.username,
-        &ins,
-        kind,
-        json!({ "target": target }),
-        now,
-    )?;
     let feedback = match &action {
         RecipientAction::Sign => None,
         RecipientAction::Feedback(text) => Some(text.as_str()),
     };
-    crate::interceptions::on_instruction_answered(tx, id, feedback, &actor.username, now)?;
+    tx.emit(
+        instruction_draft(
+            &actor.username,
+            &ins,
+            kind,
+            json!({ "target": target }),
+            now,
+        ),
+        crate::Fact::InstructionAnswered {
+            instruction: &ins,
+            target,
+            feedback,
+        },
+    )?;
+    // Not on the fact bus yet (issue 5b, step 2).
     crate::major_events::on_instruction_answered(tx, id, &actor.username, now)?;
     let change = match feedback {
         None => crate::response_plans::InstructionChange::Signed,

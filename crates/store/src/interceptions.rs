@@ -351,7 +351,7 @@ pub fn create_interception(
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .unwrap_or_else(|| format!("{} 号卡点", n + 1));
-        let ins = commands::issue_instruction(
+        let ins = commands::issue_instruction_from(
             tx,
             orgs,
             actor,
@@ -371,6 +371,7 @@ pub fn create_interception(
                 feedback_required: true,
                 incident_id: new.incident_id,
             },
+            Some(format!("interception:{id}")),
             now,
         )?;
         commands::update_unit(
@@ -567,10 +568,42 @@ pub fn mark_late(tx: &mut Tx<'_>, now: Time) -> Result<usize, StoreError> {
     Ok(n)
 }
 
+/// The interception domain as a module of the kernel: it follows unit moves (a unit reaching its
+/// checkpoint) and answers to its instructions, in the transaction that made them.
+pub fn module() -> crate::Module {
+    use crate::{Emitted, Fact, FactKind, Module};
+    fn moved(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
+        match e.fact {
+            Fact::UnitMoved { unit } => on_unit_moved(tx, unit, e.actor, e.at),
+            _ => Ok(()),
+        }
+    }
+    fn answered(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
+        match e.fact {
+            // Only the answers to instructions an interception issued.
+            Fact::InstructionAnswered {
+                instruction,
+                feedback,
+                ..
+            } if instruction
+                .origin
+                .as_deref()
+                .is_some_and(|o| o.starts_with("interception:")) =>
+            {
+                on_instruction_answered(tx, instruction.id, feedback, e.actor, e.at)
+            }
+            _ => Ok(()),
+        }
+    }
+    Module::new("interception")
+        .react(FactKind::UnitMoved, moved)
+        .react(FactKind::InstructionAnswered, answered)
+}
+
 /// Follows a recipient's answer to an instruction onto the interception it belongs to, in the
-/// same transaction (called by [`commands::answer_instruction`]). `feedback` is the text of a
-/// feedback, `None` for signing.
-pub fn on_instruction_answered(
+/// same transaction (the module's reactor to [`crate::Fact::InstructionAnswered`]). `feedback`
+/// is the text of a feedback, `None` for signing.
+fn on_instruction_answered(
     tx: &mut Tx<'_>,
     instruction_id: i64,
     feedback: Option<&str>,
@@ -613,13 +646,9 @@ pub fn on_instruction_answered(
 }
 
 /// Notices a unit reaching its checkpoint from a position report, in the report's transaction
-/// (called by [`commands::update_unit`]). Costs one indexed lookup for units holding none.
-pub fn on_unit_moved(
-    tx: &mut Tx<'_>,
-    unit: &Unit,
-    actor: &str,
-    now: Time,
-) -> Result<(), StoreError> {
+/// (the module's reactor to [`crate::Fact::UnitMoved`]). Costs one indexed lookup for units
+/// holding none.
+fn on_unit_moved(tx: &mut Tx<'_>, unit: &Unit, actor: &str, now: Time) -> Result<(), StoreError> {
     let Some(pos) = unit.position else {
         return Ok(());
     };

@@ -14,6 +14,7 @@ mod error;
 pub mod interceptions;
 pub mod major_events;
 mod migrations;
+pub mod module;
 pub mod projections;
 pub mod reach;
 pub mod response_plans;
@@ -34,6 +35,7 @@ pub use audit::{
     AuditVerdict,
 };
 pub use error::StoreError;
+pub use module::{Emitted, Fact, FactKind, Module, Reactor, Registry};
 pub use writer::Tx;
 
 use zhihui_core::Time;
@@ -110,6 +112,13 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     live: broadcast::Sender<Arc<Event>>,
     anchor: Option<anchor::Anchor>,
+    registry: Arc<Registry>,
+}
+
+/// The domain modules that follow the operations layer's facts, in the order their reactors run.
+/// A program that changes shared records (the server, the simulator) opens its store with these.
+pub fn domains() -> Vec<Module> {
+    vec![interceptions::module()]
 }
 
 /// Name of the database file inside the data directory.
@@ -122,9 +131,20 @@ pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `dir`, applies pending migrations and starts the
-    /// writer thread.
+    /// Opens the store with the kernel and the operations layer only (no domain module follows
+    /// the facts): for administration tools and tests of the kernel itself.
     pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        Store::open_with(dir, opts, Vec::new())
+    }
+
+    /// Opens (creating if needed) the store in `dir` with the program's domain modules (see
+    /// [`domains`]), applies pending migrations and starts the writer thread.
+    pub fn open_with(
+        dir: &Path,
+        opts: StoreOptions,
+        modules: Vec<Module>,
+    ) -> Result<Store, StoreError> {
+        let registry = Arc::new(Registry::new(modules)?);
         std::fs::create_dir_all(dir)?;
         let path = dir.join(DB_FILE);
         let mut conn = Connection::open(&path)?;
@@ -141,7 +161,7 @@ impl Store {
         migrations::apply(&mut conn)?;
         let (live, _) = broadcast::channel(8192);
         let anchor = opts.anchor.clone().map(anchor::Anchor::start).transpose()?;
-        let writer = writer::spawn(conn, opts, live.clone(), anchor.clone())?;
+        let writer = writer::spawn(conn, opts, live.clone(), anchor.clone(), registry.clone())?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path,
@@ -149,8 +169,14 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 live,
                 anchor,
+                registry,
             }),
         })
+    }
+
+    /// The modules this store was opened with.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
     }
 
     /// Waits until the audit head of every write acknowledged so far is in the checkpoint file

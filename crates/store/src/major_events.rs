@@ -555,7 +555,7 @@ fn send_unit(
     let eta = travel_s
         .map(|_| format!("预计 {} 到达。", local_hms(&expected_at)))
         .unwrap_or_default();
-    let ins = commands::issue_instruction(
+    let ins = commands::issue_instruction_from(
         tx,
         orgs,
         actor,
@@ -582,6 +582,7 @@ fn send_unit(
             feedback_required: true,
             incident_id: None,
         },
+        Some(format!("event:{}", e.id)),
         now,
     )?;
     commands::update_unit(

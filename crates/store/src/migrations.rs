@@ -212,6 +212,20 @@ const MIGRATIONS: &[&str] = &[
     // 8: who may see an instruction or an interception, as rows, so that lists filter by
     // jurisdiction in SQL (filled from the records already stored).
     crate::reach::MIGRATION,
+    // 9: an instruction names the record that issued it (`origin`), so a domain follows its own
+    // instructions' answers; filled for the instructions already issued by interceptions, events
+    // and plan activations from their link tables.
+    r#"
+    UPDATE instructions SET doc = json_set(doc, '$.origin', 'interception:' ||
+        (SELECT interception_id FROM interception_points p WHERE p.instruction_id = instructions.id LIMIT 1))
+        WHERE id IN (SELECT instruction_id FROM interception_points);
+    UPDATE instructions SET doc = json_set(doc, '$.origin', 'event:' ||
+        (SELECT event_id FROM post_units p WHERE p.instruction_id = instructions.id LIMIT 1))
+        WHERE id IN (SELECT instruction_id FROM post_units);
+    UPDATE instructions SET doc = json_set(doc, '$.origin', 'plan_activation:' ||
+        (SELECT activation_id FROM plan_activation_steps p WHERE p.instruction_id = instructions.id LIMIT 1))
+        WHERE id IN (SELECT instruction_id FROM plan_activation_steps);
+    "#,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

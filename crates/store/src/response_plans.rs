@@ -764,7 +764,7 @@ pub fn activate_plan(
             closed_at: None,
         };
         if !r.skipped {
-            let ins = commands::issue_instruction(
+            let ins = commands::issue_instruction_from(
                 tx,
                 orgs,
                 actor,
@@ -776,6 +776,7 @@ pub fn activate_plan(
                     feedback_required: r.feedback_required,
                     incident_id: Some(inc.id),
                 },
+                Some(format!("plan_activation:{id}")),
                 now,
             )?;
             s.instruction_id = Some(ins.id);

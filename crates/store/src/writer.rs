@@ -9,6 +9,7 @@ use tokio::sync::{broadcast, oneshot};
 
 use crate::anchor::Anchor;
 use crate::audit::{self, AuditDraft, AuditHead};
+use crate::module::{Emitted, Fact, Registry, MAX_REACTION_DEPTH};
 use crate::{Event, EventDraft, StoreError, StoreOptions};
 
 /// What one request may do inside the shared transaction.
@@ -16,12 +17,48 @@ pub struct Tx<'a> {
     conn: &'a Connection,
     events: &'a mut Vec<Event>,
     audit: &'a mut AuditHead,
+    registry: &'a Registry,
+    depth: u8,
 }
 
-impl Tx<'_> {
+impl<'a> Tx<'a> {
     /// The connection, inside the open transaction: for projection reads and writes.
     pub fn conn(&self) -> &Connection {
         self.conn
+    }
+
+    /// The modules of the running program.
+    pub fn registry(&self) -> &'a Registry {
+        self.registry
+    }
+
+    /// Appends the event that records `fact`, then runs every reactor registered for it, in this
+    /// transaction. A reactor's error is the request's error: the writer rolls the request back.
+    pub fn emit(&mut self, event: EventDraft, fact: Fact<'_>) -> Result<i64, StoreError> {
+        let actor = event.actor.clone();
+        let at = event.at;
+        let seq = self.append(event)?;
+        if self.depth >= MAX_REACTION_DEPTH {
+            return Err(StoreError::Corrupt(format!(
+                "reactions nested deeper than {MAX_REACTION_DEPTH} (a cycle between modules?); nothing was written"
+            )));
+        }
+        let registry = self.registry;
+        let emitted = Emitted {
+            actor: &actor,
+            at,
+            fact,
+        };
+        self.depth += 1;
+        let mut out = Ok(());
+        for react in registry.reactors(fact.kind()) {
+            out = react(self, &emitted);
+            if out.is_err() {
+                break;
+            }
+        }
+        self.depth -= 1;
+        out.map(|()| seq)
     }
 
     /// Appends an event to the log and returns its sequence number.
@@ -156,6 +193,7 @@ pub(crate) fn spawn(
     opts: StoreOptions,
     live: broadcast::Sender<Arc<Event>>,
     anchor: Option<Anchor>,
+    registry: Arc<Registry>,
 ) -> Result<WriterHandle, StoreError> {
     let head = audit::load_head(&conn)?;
     // Entries written while no anchored process ran (e.g. `zhihui user add`) are covered from
@@ -166,7 +204,17 @@ pub(crate) fn spawn(
     let (jobs, rx) = mpsc::channel::<Box<dyn Job>>();
     std::thread::Builder::new()
         .name("zhihui-writer".into())
-        .spawn(move || run(conn, rx, opts.max_batch.max(1), head, live, anchor))?;
+        .spawn(move || {
+            run(
+                conn,
+                rx,
+                opts.max_batch.max(1),
+                head,
+                live,
+                anchor,
+                registry,
+            )
+        })?;
     Ok(WriterHandle { jobs })
 }
 
@@ -177,6 +225,7 @@ fn run(
     mut head: AuditHead,
     live: broadcast::Sender<Arc<Event>>,
     anchor: Option<Anchor>,
+    registry: Arc<Registry>,
 ) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(max_batch);
     // Requests that arrive while the previous commit is syncing wait in the channel and form the
@@ -191,7 +240,7 @@ fn run(
         }
         let head_before = head.clone();
         let mut events = Vec::new();
-        let result = run_batch(&conn, &mut batch, &mut events, &mut head);
+        let result = run_batch(&conn, &mut batch, &mut events, &mut head, &registry);
         match &result {
             Ok(()) => {
                 // Before the requests are answered, so that a flush asked for after an
@@ -223,6 +272,7 @@ fn run_batch(
     batch: &mut [Box<dyn Job>],
     events: &mut Vec<Event>,
     head: &mut AuditHead,
+    registry: &Registry,
 ) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     // Another process (e.g. `zhihui user add` beside a running server) may have appended to the
@@ -237,6 +287,8 @@ fn run_batch(
                 conn,
                 events: &mut *events,
                 audit: &mut *head,
+                registry,
+                depth: 0,
             };
             job.run(&mut tx)
         };

@@ -285,3 +285,95 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
     assert_eq!(sees("o3", None), 0);
     assert_eq!(sees("o3", Some(7)), 1, "the unit's own terminal");
 }
+
+// ---- the fact bus ------------------------------------------------------------------------------
+
+fn a_unit() -> zhihui_core::Unit {
+    zhihui_core::Unit {
+        id: 1,
+        call_sign: "车1".into(),
+        kind: zhihui_core::UnitKind::PatrolCar,
+        org_id: "o".into(),
+        status: zhihui_core::UnitStatus::Available,
+        position: None,
+        position_at: None,
+        updated_at: Utc::now(),
+        version: 1,
+    }
+}
+
+fn moved(tx: &mut zhihui_store::Tx<'_>) -> Result<i64, StoreError> {
+    let u = a_unit();
+    let mut d = draft(1);
+    d.kind = "unit.moved".into();
+    tx.emit(d, zhihui_store::Fact::UnitMoved { unit: &u })
+}
+
+fn reacted(tx: &mut zhihui_store::Tx<'_>, e: &zhihui_store::Emitted<'_>) -> Result<(), StoreError> {
+    let zhihui_store::Fact::UnitMoved { unit } = e.fact else {
+        return Ok(());
+    };
+    let mut d = draft(unit.id);
+    d.kind = "thing.reacted".into();
+    d.actor = e.actor.to_owned();
+    tx.append(d).map(|_| ())
+}
+
+fn refuses(_: &mut zhihui_store::Tx<'_>, _: &zhihui_store::Emitted<'_>) -> Result<(), StoreError> {
+    Err(StoreError::Conflict {
+        field: "unit_id".into(),
+        message: "refused by a reactor".into(),
+    })
+}
+
+fn loops(tx: &mut zhihui_store::Tx<'_>, _: &zhihui_store::Emitted<'_>) -> Result<(), StoreError> {
+    moved(tx).map(|_| ())
+}
+
+#[test]
+fn a_fact_runs_its_reactors_in_the_same_transaction_and_any_failure_undoes_the_request() {
+    use zhihui_store::{FactKind, Module};
+    let open = |modules: Vec<Module>| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_with(dir.path(), StoreOptions::default(), modules).unwrap();
+        (dir, s)
+    };
+    let kinds = |s: &Store| -> Vec<String> {
+        s.events_after(0, 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    };
+    // A reactor's event follows the fact's own, in the same commit.
+    let (_d, s) = open(vec![
+        Module::new("follow").react(FactKind::UnitMoved, reacted)
+    ]);
+    s.write_blocking(moved).unwrap();
+    assert_eq!(kinds(&s), ["unit.moved", "thing.reacted"]);
+    // A reactor that refuses rolls back the whole request: neither event is kept.
+    let (_d, s) = open(vec![
+        Module::new("follow").react(FactKind::UnitMoved, reacted),
+        Module::new("refuse").react(FactKind::UnitMoved, refuses),
+    ]);
+    let err = s.write_blocking(moved).unwrap_err();
+    assert!(err.to_string().contains("refused by a reactor"), "{err}");
+    assert!(kinds(&s).is_empty());
+    // A cycle between modules fails loudly instead of spinning, and leaves nothing.
+    let (_d, s) = open(vec![Module::new("cycle").react(FactKind::UnitMoved, loops)]);
+    let err = s.write_blocking(moved).unwrap_err();
+    assert!(err.to_string().contains("nested deeper"), "{err}");
+    assert!(kinds(&s).is_empty());
+    // Without modules a fact is just its event.
+    let (_d, s) = open(vec![]);
+    s.write_blocking(moved).unwrap();
+    assert_eq!(kinds(&s), ["unit.moved"]);
+    // A module is listed once.
+    let dir = tempfile::tempdir().unwrap();
+    let twice = Store::open_with(
+        dir.path(),
+        StoreOptions::default(),
+        vec![Module::new("a"), Module::new("a")],
+    );
+    assert!(twice.is_err());
+}

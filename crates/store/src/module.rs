@@ -1,0 +1,141 @@
+//! The fact bus and the module registry: how a domain plugs into the kernel without the kernel
+//! knowing it.
+//!
+//! A command of the operations layer that changes a shared record emits a typed [`Fact`] into its
+//! transaction ([`Tx::emit`]): the kernel appends the fact's event, then runs every [`Reactor`]
+//! registered for that kind of fact, inside the same savepoint. A reactor's error fails the whole
+//! request, which rolls back exactly as if the command itself had failed. Each domain lists what
+//! it contributes in one [`Module`]; the binary hands the list to [`crate::Store::open_with`].
+//!
+//! Migration in steps (issue 5b): interception follows unit moves and instruction answers through
+//! the bus; major events and response plans are still called directly by the commands, and
+//! timers are still run by the server's watchdog, until they move here too.
+
+use zhihui_core::{Instruction, Time, Unit};
+
+use crate::{StoreError, Tx};
+
+/// How deep reactors may trigger further reactors before the request is refused: a cycle between
+/// two domains must fail loudly, not spin inside the writer.
+pub const MAX_REACTION_DEPTH: u8 = 8;
+
+/// A change to a shared record that other parts of the system may follow. (Step 1 of 5b: the
+/// facts the interception domain follows; the other domains' facts join as they move over.)
+#[derive(Debug, Clone, Copy)]
+pub enum Fact<'a> {
+    /// A unit reported a new position.
+    UnitMoved {
+        /// The unit after the move.
+        unit: &'a Unit,
+    },
+    /// A recipient signed for an instruction (`feedback: None`) or fed back on it.
+    InstructionAnswered {
+        /// The instruction after the answer.
+        instruction: &'a Instruction,
+        /// The recipient that answered (`org:…` or `unit:…`).
+        target: &'a str,
+        /// The feedback text, `None` for signing.
+        feedback: Option<&'a str>,
+    },
+}
+
+/// The kinds of [`Fact`], for registering reactors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FactKind {
+    /// [`Fact::UnitMoved`].
+    UnitMoved,
+    /// [`Fact::InstructionAnswered`].
+    InstructionAnswered,
+}
+
+impl Fact<'_> {
+    /// This fact's kind.
+    pub fn kind(&self) -> FactKind {
+        match self {
+            Fact::UnitMoved { .. } => FactKind::UnitMoved,
+            Fact::InstructionAnswered { .. } => FactKind::InstructionAnswered,
+        }
+    }
+}
+
+/// A fact with who caused it and when: what a reactor receives.
+#[derive(Debug, Clone, Copy)]
+pub struct Emitted<'a> {
+    /// Username of whoever made the change (`system` for timers).
+    pub actor: &'a str,
+    /// When (the domain clock).
+    pub at: Time,
+    /// What happened.
+    pub fact: Fact<'a>,
+}
+
+/// Follows a fact inside the transaction that emitted it.
+pub type Reactor = fn(&mut Tx<'_>, &Emitted<'_>) -> Result<(), StoreError>;
+
+/// What one domain contributes to the kernel.
+#[derive(Clone)]
+pub struct Module {
+    /// The domain's name, e.g. `interception`.
+    pub name: &'static str,
+    /// Reactors by the fact kind they follow, run in registration order.
+    pub reactors: Vec<(FactKind, Reactor)>,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("name", &self.name)
+            .field("reactors", &self.reactors.len())
+            .finish()
+    }
+}
+
+impl Module {
+    /// An empty module named `name`.
+    pub fn new(name: &'static str) -> Module {
+        Module {
+            name,
+            reactors: Vec::new(),
+        }
+    }
+
+    /// Registers a reactor for `kind`.
+    pub fn react(mut self, kind: FactKind, r: Reactor) -> Module {
+        self.reactors.push((kind, r));
+        self
+    }
+}
+
+/// Every module of the running program, as the kernel consults them.
+#[derive(Debug, Default)]
+pub struct Registry {
+    modules: Vec<Module>,
+}
+
+impl Registry {
+    /// The registry of `modules`, in the order given. Refuses two modules of the same name.
+    pub fn new(modules: Vec<Module>) -> Result<Registry, StoreError> {
+        for (i, m) in modules.iter().enumerate() {
+            if modules[..i].iter().any(|o| o.name == m.name) {
+                return Err(StoreError::Config(format!(
+                    "module `{}` is listed twice",
+                    m.name
+                )));
+            }
+        }
+        Ok(Registry { modules })
+    }
+
+    /// The modules, in registration order.
+    pub fn modules(&self) -> &[Module] {
+        &self.modules
+    }
+
+    pub(crate) fn reactors(&self, kind: FactKind) -> impl Iterator<Item = Reactor> + '_ {
+        self.modules
+            .iter()
+            .flat_map(|m| &m.reactors)
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, r)| *r)
+    }
+}
