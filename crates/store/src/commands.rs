@@ -431,8 +431,6 @@ pub fn update_unit(
     if changes.contains_key("position") {
         // Reactors run after the move's own event, so the timeline reads "moved, then arrived".
         tx.emit(event, crate::Fact::UnitMoved { unit: &unit })?;
-        // Not on the fact bus yet (issue 5b, step 2).
-        crate::major_events::on_unit_moved(tx, &unit, &actor.username, now)?;
     } else {
         tx.append(event)?;
     }
@@ -1052,20 +1050,6 @@ pub fn answer_instruction(
             feedback,
         },
     )?;
-    // Not on the fact bus yet (issue 5b, step 2).
-    crate::major_events::on_instruction_answered(tx, id, &actor.username, now)?;
-    let change = match feedback {
-        None => crate::response_plans::InstructionChange::Signed,
-        Some(_) => crate::response_plans::InstructionChange::FedBack,
-    };
-    crate::response_plans::on_instruction_changed(
-        tx,
-        &ins,
-        change,
-        Some(target),
-        &actor.username,
-        now,
-    )?;
     tx.audit(audit_ok(
         actor,
         now,
@@ -1095,21 +1079,9 @@ pub fn close_instruction(
     }
     ins.close(outcome, now)?;
     p::put_instruction(tx.conn(), &ins)?;
-    instruction_event(
-        tx,
-        &actor.username,
-        &ins,
-        "instruction.closed",
-        json!({}),
-        now,
-    )?;
-    crate::response_plans::on_instruction_changed(
-        tx,
-        &ins,
-        crate::response_plans::InstructionChange::Closed,
-        None,
-        &actor.username,
-        now,
+    tx.emit(
+        instruction_draft(&actor.username, &ins, "instruction.closed", json!({}), now),
+        crate::Fact::InstructionClosed { instruction: &ins },
     )?;
     tx.audit(audit_ok(
         actor,
@@ -1172,21 +1144,15 @@ pub fn escalate_instruction(
     ins.version += 1;
     p::put_instruction(tx.conn(), &ins)?;
     let targets: Vec<&str> = late.iter().map(|r| r.target.as_str()).collect();
-    instruction_event(
-        tx,
-        "system",
-        &ins,
-        "instruction.reminded",
-        json!({ "late": targets }),
-        now,
-    )?;
-    crate::response_plans::on_instruction_changed(
-        tx,
-        &ins,
-        crate::response_plans::InstructionChange::Overdue,
-        None,
-        "system",
-        now,
+    tx.emit(
+        instruction_draft(
+            "system",
+            &ins,
+            "instruction.reminded",
+            json!({ "late": targets }),
+            now,
+        ),
+        crate::Fact::InstructionOverdue { instruction: &ins },
     )?;
     tx.audit(AuditDraft {
         at: now,

@@ -585,11 +585,7 @@ pub fn module() -> crate::Module {
                 instruction,
                 feedback,
                 ..
-            } if instruction
-                .origin
-                .as_deref()
-                .is_some_and(|o| o.starts_with("interception:")) =>
-            {
+            } if e.fact.from_origin("interception") => {
                 on_instruction_answered(tx, instruction.id, feedback, e.actor, e.at)
             }
             _ => Ok(()),

@@ -118,7 +118,11 @@ struct Inner {
 /// The domain modules that follow the operations layer's facts, in the order their reactors run.
 /// A program that changes shared records (the server, the simulator) opens its store with these.
 pub fn domains() -> Vec<Module> {
-    vec![interceptions::module()]
+    vec![
+        interceptions::module(),
+        major_events::module(),
+        response_plans::module(),
+    ]
 }
 
 /// Name of the database file inside the data directory.

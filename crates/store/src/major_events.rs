@@ -1029,14 +1029,33 @@ pub fn sweep(tx: &mut Tx<'_>, now: Time) -> Result<usize, StoreError> {
     Ok(raised)
 }
 
+/// The major-event domain as a module of the kernel: it follows unit moves (a unit reaching or
+/// leaving its post) and the answers to the instructions its events issued.
+pub fn module() -> crate::Module {
+    use crate::{Emitted, Fact, FactKind, Module};
+    fn moved(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
+        match e.fact {
+            Fact::UnitMoved { unit } => on_unit_moved(tx, unit, e.actor, e.at),
+            _ => Ok(()),
+        }
+    }
+    fn answered(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
+        match e.fact {
+            Fact::InstructionAnswered { instruction, .. } if e.fact.from_origin("event") => {
+                on_instruction_answered(tx, instruction.id, e.actor, e.at)
+            }
+            _ => Ok(()),
+        }
+    }
+    Module::new("major_event")
+        .react(FactKind::UnitMoved, moved)
+        .react(FactKind::InstructionAnswered, answered)
+}
+
 /// Notices a unit reaching or leaving its post from a position report, in the report's
-/// transaction (called by [`commands::update_unit`]). One indexed lookup for units holding none.
-pub fn on_unit_moved(
-    tx: &mut Tx<'_>,
-    unit: &Unit,
-    actor: &str,
-    now: Time,
-) -> Result<(), StoreError> {
+/// transaction (the module's reactor to [`crate::Fact::UnitMoved`]). One indexed lookup for
+/// units holding none.
+fn on_unit_moved(tx: &mut Tx<'_>, unit: &Unit, actor: &str, now: Time) -> Result<(), StoreError> {
     let Some(pos) = unit.position else {
         return Ok(());
     };
@@ -1084,7 +1103,7 @@ pub fn on_unit_moved(
 
 /// Follows a unit signing for (or feeding back on) its post instruction onto the post, in the
 /// same transaction (called by [`commands::answer_instruction`]).
-pub fn on_instruction_answered(
+fn on_instruction_answered(
     tx: &mut Tx<'_>,
     instruction_id: i64,
     actor: &str,

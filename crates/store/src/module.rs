@@ -7,9 +7,9 @@
 //! request, which rolls back exactly as if the command itself had failed. Each domain lists what
 //! it contributes in one [`Module`]; the binary hands the list to [`crate::Store::open_with`].
 //!
-//! Migration in steps (issue 5b): interception follows unit moves and instruction answers through
-//! the bus; major events and response plans are still called directly by the commands, and
-//! timers are still run by the server's watchdog, until they move here too.
+//! Every domain that follows shared records does it through the bus: interception, major events
+//! and response plans register reactors; the operations layer names none of them. (Timers are
+//! still run by the server's watchdog: issue 5b moves them here as registered sweeps.)
 
 use zhihui_core::{Instruction, Time, Unit};
 
@@ -19,8 +19,7 @@ use crate::{StoreError, Tx};
 /// two domains must fail loudly, not spin inside the writer.
 pub const MAX_REACTION_DEPTH: u8 = 8;
 
-/// A change to a shared record that other parts of the system may follow. (Step 1 of 5b: the
-/// facts the interception domain follows; the other domains' facts join as they move over.)
+/// A change to a shared record that other parts of the system may follow.
 #[derive(Debug, Clone, Copy)]
 pub enum Fact<'a> {
     /// A unit reported a new position.
@@ -37,6 +36,16 @@ pub enum Fact<'a> {
         /// The feedback text, `None` for signing.
         feedback: Option<&'a str>,
     },
+    /// The issuer closed an instruction with its outcome.
+    InstructionClosed {
+        /// The instruction after closing.
+        instruction: &'a Instruction,
+    },
+    /// An instruction passed its deadline with recipients not done, and escalated.
+    InstructionOverdue {
+        /// The instruction after escalating.
+        instruction: &'a Instruction,
+    },
 }
 
 /// The kinds of [`Fact`], for registering reactors.
@@ -46,6 +55,10 @@ pub enum FactKind {
     UnitMoved,
     /// [`Fact::InstructionAnswered`].
     InstructionAnswered,
+    /// [`Fact::InstructionClosed`].
+    InstructionClosed,
+    /// [`Fact::InstructionOverdue`].
+    InstructionOverdue,
 }
 
 impl Fact<'_> {
@@ -54,7 +67,28 @@ impl Fact<'_> {
         match self {
             Fact::UnitMoved { .. } => FactKind::UnitMoved,
             Fact::InstructionAnswered { .. } => FactKind::InstructionAnswered,
+            Fact::InstructionClosed { .. } => FactKind::InstructionClosed,
+            Fact::InstructionOverdue { .. } => FactKind::InstructionOverdue,
         }
+    }
+
+    /// The instruction this fact is about, if it is about one.
+    pub fn instruction(&self) -> Option<&Instruction> {
+        match self {
+            Fact::InstructionAnswered { instruction, .. }
+            | Fact::InstructionClosed { instruction }
+            | Fact::InstructionOverdue { instruction } => Some(instruction),
+            Fact::UnitMoved { .. } => None,
+        }
+    }
+
+    /// Whether this fact is about an instruction issued by a record of `record_type`
+    /// (`interception`, `event`, `plan_activation`): how a domain picks its own instructions.
+    pub fn from_origin(&self, record_type: &str) -> bool {
+        self.instruction()
+            .and_then(|i| i.origin.as_deref())
+            .and_then(|o| o.split_once(':'))
+            .is_some_and(|(t, _)| t == record_type)
     }
 }
 
@@ -137,5 +171,27 @@ impl Registry {
             .flat_map(|m| &m.reactors)
             .filter(move |(k, _)| *k == kind)
             .map(|(_, r)| *r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_domain_picks_its_own_instructions_by_origin() {
+        let new: zhihui_core::NewInstruction = serde_json::from_value(serde_json::json!({
+            "title": "设卡", "targets": [], "deadline": "2026-12-06T12:00:00Z"
+        }))
+        .unwrap();
+        let mut ins = new.into_instruction(1, "boss", "city", vec![], chrono::Utc::now());
+        let closed =
+            |i: &Instruction| Fact::InstructionClosed { instruction: i }.from_origin("event");
+        assert!(!closed(&ins), "written by hand: nobody's");
+        ins.origin = Some("event:3".into());
+        assert!(closed(&ins));
+        assert!(!Fact::InstructionOverdue { instruction: &ins }.from_origin("interception"));
+        ins.origin = Some("eventual:3".into());
+        assert!(!closed(&ins), "the whole type, not a prefix");
     }
 }

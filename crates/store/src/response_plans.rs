@@ -890,7 +890,7 @@ pub fn close_activation(
 
 /// What happened to an instruction, for the activation it belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstructionChange {
+enum InstructionChange {
     /// A recipient signed.
     Signed,
     /// A recipient fed back.
@@ -901,10 +901,48 @@ pub enum InstructionChange {
     Closed,
 }
 
+/// The plan-activation domain as a module of the kernel: it follows every change of the
+/// instructions its activations issued (signed, fed back, overdue, closed).
+pub fn module() -> crate::Module {
+    use crate::{Emitted, Fact, FactKind, Module};
+    fn changed(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
+        if !e.fact.from_origin("plan_activation") {
+            return Ok(());
+        }
+        let (ins, change, target) = match e.fact {
+            Fact::InstructionAnswered {
+                instruction,
+                target,
+                feedback,
+            } => (
+                instruction,
+                if feedback.is_some() {
+                    InstructionChange::FedBack
+                } else {
+                    InstructionChange::Signed
+                },
+                Some(target),
+            ),
+            Fact::InstructionClosed { instruction } => {
+                (instruction, InstructionChange::Closed, None)
+            }
+            Fact::InstructionOverdue { instruction } => {
+                (instruction, InstructionChange::Overdue, None)
+            }
+            Fact::UnitMoved { .. } => return Ok(()),
+        };
+        on_instruction_changed(tx, ins, change, target, e.actor, e.at)
+    }
+    Module::new("response_plan")
+        .react(FactKind::InstructionAnswered, changed)
+        .react(FactKind::InstructionClosed, changed)
+        .react(FactKind::InstructionOverdue, changed)
+}
+
 /// Follows a change of an instruction onto the activation it carries a step of, in the same
-/// transaction (called by the instruction commands after they stored the instruction). Costs one
-/// indexed lookup for instructions that belong to no plan.
-pub fn on_instruction_changed(
+/// transaction (the module's reactor to the instruction facts). Costs one indexed lookup for
+/// instructions that belong to no plan.
+fn on_instruction_changed(
     tx: &mut Tx<'_>,
     ins: &Instruction,
     change: InstructionChange,
