@@ -1043,17 +1043,3 @@ pub async fn close(
         .await?,
     ))
 }
-
-/// Refreshes posts whose next check has come: late and empty posts raise their alerts (run by
-/// the timers).
-pub(crate) async fn sweep(state: &AppState) -> Result<usize, StoreError> {
-    let now = state.now();
-    let st = state.clone();
-    let due = tokio::task::spawn_blocking(move || st.store.read(|c| me::due_posts(c, &now)))
-        .await
-        .map_err(|_| StoreError::Closed)??;
-    if due.is_empty() {
-        return Ok(0);
-    }
-    state.store.write(move |tx| me::sweep(tx, now)).await
-}

@@ -1030,19 +1030,6 @@ pub async fn arrive(
     ))
 }
 
-/// Marks checkpoints whose deadline passed without their unit as late (run by the timers).
-pub(crate) async fn sweep(state: &AppState) -> Result<usize, StoreError> {
-    let now = state.now();
-    let st = state.clone();
-    let due = tokio::task::spawn_blocking(move || st.store.read(|c| icp::due_points(c, &now)))
-        .await
-        .map_err(|_| StoreError::Closed)??;
-    if due.is_empty() {
-        return Ok(0);
-    }
-    state.store.write(move |tx| icp::mark_late(tx, now)).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::{hull, reach_levels};

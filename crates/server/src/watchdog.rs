@@ -30,11 +30,9 @@ struct Due {
 /// Checks every open order against the clock and raises what is due. Returns how many alerts
 /// were new.
 pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
-    // Checkpoints are marked late, not alerted: their instructions escalate at the same deadline.
-    crate::plans::sweep(state).await?;
-    // Event posts raise their own alerts, one per lapse.
-    let event_alerts = crate::events::sweep(state).await?;
     let now = state.now();
+    // The domains' own timers (checkpoints late, event posts late or empty), as they registered.
+    let event_alerts = state.store.run_sweeps(now).await?;
     let st = state.clone();
     let open = tokio::task::spawn_blocking(move || {
         st.store.read(|c| {

@@ -594,6 +594,13 @@ pub fn module() -> crate::Module {
     Module::new("interception")
         .react(FactKind::UnitMoved, moved)
         .react(FactKind::InstructionAnswered, answered)
+        // Checkpoints are marked late, not alerted: their instructions escalate at the same
+        // deadline.
+        .sweep(crate::Sweep {
+            name: "interception.points_late",
+            due: |c, now| Ok(!due_points(c, &now)?.is_empty()),
+            run: |tx, now| mark_late(tx, now).map(|_| 0),
+        })
 }
 
 /// Follows a recipient's answer to an instruction onto the interception it belongs to, in the

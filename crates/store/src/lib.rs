@@ -35,7 +35,7 @@ pub use audit::{
     AuditVerdict,
 };
 pub use error::StoreError;
-pub use module::{Emitted, Fact, FactKind, Module, Reactor, Registry};
+pub use module::{Emitted, Fact, FactKind, Module, Reactor, Registry, Sweep};
 pub use writer::Tx;
 
 use zhihui_core::Time;
@@ -176,6 +176,23 @@ impl Store {
                 registry,
             }),
         })
+    }
+
+    /// Runs every registered sweep with work due at `now`, in registration order, each in its
+    /// own write; returns how many alerts they raised. A sweep with nothing due costs one read.
+    pub async fn run_sweeps(&self, now: Time) -> Result<usize, StoreError> {
+        let mut raised = 0;
+        let sweeps: Vec<Sweep> = self.inner.registry.sweeps().copied().collect();
+        for s in sweeps {
+            let st = self.clone();
+            let due = tokio::task::spawn_blocking(move || st.read(|c| (s.due)(c, now)))
+                .await
+                .map_err(|_| StoreError::Closed)??;
+            if due {
+                raised += self.write(move |tx| (s.run)(tx, now)).await?;
+            }
+        }
+        Ok(raised)
     }
 
     /// The modules this store was opened with.

@@ -1050,6 +1050,12 @@ pub fn module() -> crate::Module {
     Module::new("major_event")
         .react(FactKind::UnitMoved, moved)
         .react(FactKind::InstructionAnswered, answered)
+        // Posts going late or empty raise their alerts, one per lapse.
+        .sweep(crate::Sweep {
+            name: "major_event.posts",
+            due: |c, now| Ok(!due_posts(c, &now)?.is_empty()),
+            run: sweep,
+        })
 }
 
 /// Notices a unit reaching or leaving its post from a position report, in the report's

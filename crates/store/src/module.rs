@@ -8,9 +8,10 @@
 //! it contributes in one [`Module`]; the binary hands the list to [`crate::Store::open_with`].
 //!
 //! Every domain that follows shared records does it through the bus: interception, major events
-//! and response plans register reactors; the operations layer names none of them. (Timers are
-//! still run by the server's watchdog: issue 5b moves them here as registered sweeps.)
+//! and response plans register reactors; the operations layer names none of them. Timers are
+//! [`Sweep`]s a module registers; whoever owns the clock runs them ([`crate::Store::run_sweeps`]).
 
+use rusqlite::Connection;
 use zhihui_core::{Instruction, Time, Unit};
 
 use crate::{StoreError, Tx};
@@ -106,6 +107,18 @@ pub struct Emitted<'a> {
 /// Follows a fact inside the transaction that emitted it.
 pub type Reactor = fn(&mut Tx<'_>, &Emitted<'_>) -> Result<(), StoreError>;
 
+/// Work the clock makes due (a deadline passing), run by whoever owns the clock: the server's
+/// timer every second, or a test moving its clock.
+#[derive(Clone, Copy)]
+pub struct Sweep {
+    /// Name, for logs (e.g. `interception.points_late`).
+    pub name: &'static str,
+    /// A cheap read: is anything due at `now`? Lets the timer skip the write when idle.
+    pub due: fn(&Connection, Time) -> Result<bool, StoreError>,
+    /// Does the due work in the writer's transaction; returns how many alerts it raised.
+    pub run: fn(&mut Tx<'_>, Time) -> Result<usize, StoreError>,
+}
+
 /// What one domain contributes to the kernel.
 #[derive(Clone)]
 pub struct Module {
@@ -113,6 +126,8 @@ pub struct Module {
     pub name: &'static str,
     /// Reactors by the fact kind they follow, run in registration order.
     pub reactors: Vec<(FactKind, Reactor)>,
+    /// Timers.
+    pub sweeps: Vec<Sweep>,
 }
 
 impl std::fmt::Debug for Module {
@@ -120,6 +135,10 @@ impl std::fmt::Debug for Module {
         f.debug_struct("Module")
             .field("name", &self.name)
             .field("reactors", &self.reactors.len())
+            .field(
+                "sweeps",
+                &self.sweeps.iter().map(|s| s.name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -130,7 +149,14 @@ impl Module {
         Module {
             name,
             reactors: Vec::new(),
+            sweeps: Vec::new(),
         }
+    }
+
+    /// Registers a timer.
+    pub fn sweep(mut self, s: Sweep) -> Module {
+        self.sweeps.push(s);
+        self
     }
 
     /// Registers a reactor for `kind`.
@@ -163,6 +189,11 @@ impl Registry {
     /// The modules, in registration order.
     pub fn modules(&self) -> &[Module] {
         &self.modules
+    }
+
+    /// Every sweep of every module, in registration order.
+    pub fn sweeps(&self) -> impl Iterator<Item = &Sweep> {
+        self.modules.iter().flat_map(|m| &m.sweeps)
     }
 
     pub(crate) fn reactors(&self, kind: FactKind) -> impl Iterator<Item = Reactor> + '_ {

@@ -377,3 +377,42 @@ fn a_fact_runs_its_reactors_in_the_same_transaction_and_any_failure_undoes_the_r
     );
     assert!(twice.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registered_sweeps_run_when_due_and_count_their_alerts() {
+    use zhihui_store::{Module, Sweep};
+    let dir = tempfile::tempdir().unwrap();
+    // Due once the log holds a `thing.created` event not yet answered by a `thing.swept` one.
+    let pending = Sweep {
+        name: "test.pending",
+        due: |c, _now| {
+            let n: i64 = c.query_row(
+                "SELECT (SELECT COUNT(*) FROM events WHERE kind = 'thing.created') - (SELECT COUNT(*) FROM events WHERE kind = 'thing.swept')",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(n > 0)
+        },
+        run: |tx, now| {
+            let mut d = draft(1);
+            d.kind = "thing.swept".into();
+            d.at = now;
+            tx.append(d)?;
+            Ok(1)
+        },
+    };
+    let s = Store::open_with(
+        dir.path(),
+        StoreOptions::default(),
+        vec![Module::new("test").sweep(pending)],
+    )
+    .unwrap();
+    assert_eq!(s.run_sweeps(Utc::now()).await.unwrap(), 0, "nothing due");
+    s.write(|tx| tx.append(draft(1)).map(|_| ()))
+        .await
+        .map_err(|e: StoreError| e)
+        .unwrap();
+    assert_eq!(s.run_sweeps(Utc::now()).await.unwrap(), 1);
+    assert_eq!(s.run_sweeps(Utc::now()).await.unwrap(), 0, "done once");
+    assert_eq!(s.head().unwrap(), 2);
+}
