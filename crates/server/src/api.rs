@@ -205,7 +205,7 @@ pub async fn list_incidents(
     State(state): State<AppState>,
     auth: Authed,
     q: Params,
-) -> ApiResult<Json<Page<Incident>>> {
+) -> ApiResult<Json<Page<Value>>> {
     let p = ListParams::new(
         q,
         &[
@@ -226,9 +226,35 @@ pub async fn list_incidents(
     let (items, total) =
         blocking(move || st.store.read(|c| projections::list_incidents(c, &filter))).await?;
     Ok(Json(Page {
-        items: items.iter().map(Incident::masked).collect(),
+        items: masked_records(&state, "incident", &items)?,
         total,
     }))
+}
+
+/// Records as a list shows them: personal data masked at the pointers their kind declares
+/// (`store::RecordKind`), the one source the live feed also masks from. A kind nobody declared is
+/// refused rather than sent unmasked.
+pub(crate) fn masked_records<T: Serialize>(
+    state: &AppState,
+    record_type: &str,
+    items: &[T],
+) -> ApiResult<Vec<Value>> {
+    let Some(kind) = state.store.registry().record_kind(record_type) else {
+        tracing::error!(
+            record_type,
+            "a list of an undeclared record kind was refused"
+        );
+        return Err(ApiError::internal("this kind of record cannot be listed"));
+    };
+    items
+        .iter()
+        .map(|i| {
+            let mut v = serde_json::to_value(i)
+                .map_err(|_| ApiError::internal("could not encode a record"))?;
+            zhihui_store::mask_personal(&mut v, kind.personal);
+            Ok(v)
+        })
+        .collect()
 }
 
 /// Record a new incident (110 call). With `merge_into`, the call is recorded and merged into that

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
-use zhihui_core::{Caller, Time};
-use zhihui_store::{Event, Store};
+use zhihui_core::Time;
+use zhihui_store::{Event, Registry, Store};
 
 use crate::error::{ApiError, ApiResult};
 use crate::{AppState, Authed};
@@ -36,18 +36,14 @@ pub(crate) struct LiveMsg {
     text: Option<Arc<str>>,
 }
 
-fn to_msg(e: &Event) -> LiveMsg {
-    let text = match e.record_type.as_str() {
-        "incident" | "unit" | "assignment" | "alert" | "instruction" | "interception"
-        | "plan_activation" | "major_event" | "post" => {
+/// The wire text of one event, if its kind of record is published, with the personal data its
+/// kind declares masked (the declaration is the only source: see `store::RecordKind`).
+fn to_msg(e: &Event, registry: &Registry) -> LiveMsg {
+    let text = match registry.record_kind(&e.record_type) {
+        Some(kind) if kind.published => {
             let mut data = e.payload.get("record").cloned().unwrap_or_default();
-            if let Some(c) = data.get_mut("caller") {
-                // The feed reaches every console in the jurisdiction: personal data stays masked.
-                let masked = serde_json::from_value::<Caller>(c.clone())
-                    .map(|c| c.masked())
-                    .ok();
-                *c = serde_json::to_value(masked).unwrap_or_default();
-            }
+            // The feed reaches every console in the jurisdiction: personal data stays masked.
+            zhihui_store::mask_personal(&mut data, kind.personal);
             let msg = json!({
                 "type": "event",
                 "seq": e.seq,
@@ -87,11 +83,12 @@ impl Hub {
         let (tx, _) = broadcast::channel(16_384);
         let mut events = store.subscribe();
         let out = tx.clone();
+        let store = store.clone();
         tokio::spawn(async move {
             loop {
                 match events.recv().await {
                     Ok(e) => {
-                        let _ = out.send(Arc::new(to_msg(&e)));
+                        let _ = out.send(Arc::new(to_msg(&e, store.registry())));
                     }
                     // Subscribers notice the gap in sequence numbers and read it from the log.
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
@@ -374,12 +371,71 @@ async fn catch_up(
         let events = tokio::task::spawn_blocking(move || s.events_after(after, BATCH)).await??;
         let n = events.len();
         for e in &events {
-            send_if_visible(socket, state, auth, &to_msg(e)).await?;
+            send_if_visible(socket, state, auth, &to_msg(e, state.store.registry())).await?;
             *last = e.seq;
         }
         socket.flush().await?;
         if n < BATCH {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhihui_store::{Module, RecordKind};
+
+    fn event(record_type: &str, record: serde_json::Value) -> Event {
+        Event {
+            seq: 1,
+            at: chrono::Utc::now(),
+            actor: "t".into(),
+            org_id: "s1".into(),
+            record_type: record_type.into(),
+            record_id: 1,
+            kind: format!("{record_type}.created"),
+            payload: json!({ "record": record }),
+        }
+    }
+
+    #[test]
+    fn the_feed_masks_what_a_record_kind_declares_and_publishes_no_undeclared_kind() {
+        let registry = Registry::new(vec![Module::new("fraud").record_kind(RecordKind {
+            record_type: "stop_payment",
+            published: true,
+            personal: &["/victim", "/accounts/*/number"],
+        })])
+        .unwrap();
+        let rec = json!({
+            "victim": {"name": "张三", "phone": "13800138000"},
+            "accounts": [{"bank": "工商银行", "number": "6222021234567890123"}],
+            "amount": 200000
+        });
+        let m = to_msg(&event("stop_payment", rec), &registry);
+        let text = m.text.expect("published");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["data"]["victim"]["name"], "张*");
+        assert_eq!(v["data"]["victim"]["phone"], "138****8000");
+        assert_eq!(v["data"]["accounts"][0]["number"], "622****0123");
+        assert_eq!(v["data"]["accounts"][0]["bank"], "工商银行");
+        assert_eq!(v["data"]["amount"], 200000);
+        assert!(!text.contains("13800138000") && !text.contains("张三"));
+        // The shared incident kind masks its caller; a kind nobody declared is not sent at all.
+        let inc = to_msg(
+            &event(
+                "incident",
+                json!({"caller": {"name": "李四", "phone": "13912345678"}}),
+            ),
+            &registry,
+        );
+        assert!(inc.text.unwrap().contains("139****5678"));
+        assert!(to_msg(
+            &event("victim_file", json!({"phone": "13800138000"})),
+            &registry
+        )
+        .text
+        .is_none());
+        assert!(to_msg(&event("user", json!({})), &registry).text.is_none());
     }
 }

@@ -592,6 +592,11 @@ pub fn module() -> crate::Module {
         }
     }
     Module::new("interception")
+        .record_kind(crate::RecordKind {
+            record_type: "interception",
+            published: true,
+            personal: &[],
+        })
         .react(FactKind::UnitMoved, moved)
         .react(FactKind::InstructionAnswered, answered)
         // Checkpoints are marked late, not alerted: their instructions escalate at the same

@@ -35,7 +35,9 @@ pub use audit::{
     AuditVerdict,
 };
 pub use error::StoreError;
-pub use module::{Emitted, Fact, FactKind, Module, Reactor, Registry, Sweep};
+pub use module::{
+    mask_personal, Emitted, Fact, FactKind, Module, Reactor, RecordKind, Registry, Sweep,
+};
 pub use writer::Tx;
 
 use zhihui_core::Time;

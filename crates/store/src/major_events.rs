@@ -1048,6 +1048,16 @@ pub fn module() -> crate::Module {
         }
     }
     Module::new("major_event")
+        .record_kind(crate::RecordKind {
+            record_type: "major_event",
+            published: true,
+            personal: &[],
+        })
+        .record_kind(crate::RecordKind {
+            record_type: "post",
+            published: true,
+            personal: &[],
+        })
         .react(FactKind::UnitMoved, moved)
         .react(FactKind::InstructionAnswered, answered)
         // Posts going late or empty raise their alerts, one per lapse.

@@ -119,6 +119,128 @@ pub struct Sweep {
     pub run: fn(&mut Tx<'_>, Time) -> Result<usize, StoreError>,
 }
 
+/// How a kind of record travels: whether the live feed publishes its events, and where in the
+/// record its personal data sits. The live feed and the lists mask from this declaration only, so
+/// a new record type with a victim's phone or a bank account cannot go out unmasked by accident:
+/// it declares the pointers, or it is not published at all.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordKind {
+    /// The events' `record_type`.
+    pub record_type: &'static str,
+    /// Whether the live feed carries its events (users and organisations, for one, it does not).
+    pub published: bool,
+    /// JSON pointers (RFC 6901) into the record of personal data; a `*` segment stands for every
+    /// element of an array. A pointer may name a string or an object (every string inside it).
+    pub personal: &'static [&'static str],
+}
+
+/// The shared records of the operations layer, always registered.
+pub const SHARED_KINDS: &[RecordKind] = &[
+    RecordKind {
+        record_type: "incident",
+        published: true,
+        personal: &["/caller"],
+    },
+    RecordKind {
+        record_type: "unit",
+        published: true,
+        personal: &[],
+    },
+    RecordKind {
+        record_type: "assignment",
+        published: true,
+        personal: &[],
+    },
+    RecordKind {
+        record_type: "alert",
+        published: true,
+        personal: &[],
+    },
+    RecordKind {
+        record_type: "instruction",
+        published: true,
+        personal: &[],
+    },
+    RecordKind {
+        record_type: "user",
+        published: false,
+        personal: &[],
+    },
+    RecordKind {
+        record_type: "org",
+        published: false,
+        personal: &[],
+    },
+];
+
+/// Masks the personal data at `pointers` in `v`, in place: a phone-like string keeps its first
+/// three and last four digits (`138****8000`), any other string its first character (`张*`);
+/// an object has every string inside it masked. Pointers that lead nowhere are skipped.
+pub fn mask_personal(v: &mut serde_json::Value, pointers: &[&str]) {
+    for p in pointers {
+        let segs: Vec<&str> = p.split('/').skip(1).collect();
+        mask_at(v, &segs);
+    }
+}
+
+fn mask_at(v: &mut serde_json::Value, segs: &[&str]) {
+    use serde_json::Value;
+    let Some((first, rest)) = segs.split_first() else {
+        mask_all(v);
+        return;
+    };
+    match (first, v) {
+        (&"*", Value::Array(items)) => {
+            for item in items {
+                mask_at(item, rest);
+            }
+        }
+        (key, Value::Object(m)) => {
+            let key = key.replace("~1", "/").replace("~0", "~");
+            if let Some(child) = m.get_mut(&key) {
+                mask_at(child, rest);
+            }
+        }
+        (idx, Value::Array(items)) => {
+            if let Some(child) = idx.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                mask_at(child, rest);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn mask_all(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => *s = mask_str(s),
+        Value::Array(items) => items.iter_mut().for_each(mask_all),
+        Value::Object(m) => m.values_mut().for_each(mask_all),
+        _ => {}
+    }
+}
+
+fn mask_str(s: &str) -> String {
+    let t = s.trim();
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    let phone_like = digits >= 3
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'));
+    let chars: Vec<char> = t.chars().collect();
+    if phone_like || digits * 2 > chars.len().max(1) {
+        if chars.len() >= 7 {
+            let head: String = chars[..3].iter().collect();
+            let tail: String = chars[chars.len() - 4..].iter().collect();
+            return format!("{head}****{tail}");
+        }
+        return "****".to_owned();
+    }
+    match chars.first() {
+        Some(c) => format!("{c}*"),
+        None => String::new(),
+    }
+}
+
 /// What one domain contributes to the kernel.
 #[derive(Clone)]
 pub struct Module {
@@ -128,6 +250,8 @@ pub struct Module {
     pub reactors: Vec<(FactKind, Reactor)>,
     /// Timers.
     pub sweeps: Vec<Sweep>,
+    /// The kinds of record it writes, and how they travel.
+    pub kinds: Vec<RecordKind>,
 }
 
 impl std::fmt::Debug for Module {
@@ -150,7 +274,14 @@ impl Module {
             name,
             reactors: Vec::new(),
             sweeps: Vec::new(),
+            kinds: Vec::new(),
         }
+    }
+
+    /// Declares a kind of record the module writes.
+    pub fn record_kind(mut self, k: RecordKind) -> Module {
+        self.kinds.push(k);
+        self
     }
 
     /// Registers a timer.
@@ -182,6 +313,19 @@ impl Registry {
                     m.name
                 )));
             }
+            for k in &m.kinds {
+                let taken = SHARED_KINDS.iter().any(|s| s.record_type == k.record_type)
+                    || modules[..i]
+                        .iter()
+                        .flat_map(|o| &o.kinds)
+                        .any(|o| o.record_type == k.record_type);
+                if taken {
+                    return Err(StoreError::Config(format!(
+                        "module `{}`: record kind `{}` is declared twice",
+                        m.name, k.record_type
+                    )));
+                }
+            }
         }
         Ok(Registry { modules })
     }
@@ -189,6 +333,15 @@ impl Registry {
     /// The modules, in registration order.
     pub fn modules(&self) -> &[Module] {
         &self.modules
+    }
+
+    /// How records of `record_type` travel (the shared ones, then every module's); `None` for a
+    /// kind nobody declared, which the live feed does not publish.
+    pub fn record_kind(&self, record_type: &str) -> Option<&RecordKind> {
+        SHARED_KINDS
+            .iter()
+            .chain(self.modules.iter().flat_map(|m| &m.kinds))
+            .find(|k| k.record_type == record_type)
     }
 
     /// Every sweep of every module, in registration order.
@@ -208,6 +361,48 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn personal_data_is_masked_at_the_declared_pointers_only() {
+        let mut v = serde_json::json!({
+            "caller": {"name": "张三", "phone": "13800138000"},
+            "victim": {"name": "李四", "phone": "+86 139 0000 1234", "age": 71},
+            "accounts": [{"holder": "王五", "number": "6222021234567890123"}, {"holder": "赵六"}],
+            "address": "中山路1号",
+            "short": "110"
+        });
+        mask_personal(
+            &mut v,
+            &[
+                "/caller",
+                "/victim/phone",
+                "/accounts/*/holder",
+                "/accounts/0/number",
+                "/short",
+                "/nowhere/x",
+            ],
+        );
+        assert_eq!(
+            v["caller"],
+            serde_json::json!({"name": "张*", "phone": "138****8000"})
+        );
+        assert_eq!(v["victim"]["phone"], "+86****1234");
+        assert_eq!(v["victim"]["name"], "李四", "not declared, not masked");
+        assert_eq!(v["victim"]["age"], 71);
+        assert_eq!(v["accounts"][0]["holder"], "王*");
+        assert_eq!(v["accounts"][1]["holder"], "赵*");
+        assert_eq!(v["accounts"][0]["number"], "622****0123");
+        assert_eq!(v["address"], "中山路1号");
+        assert_eq!(v["short"], "****");
+        // The same as the caller's own masking.
+        let c = zhihui_core::Caller {
+            name: "欧阳娜娜".into(),
+            phone: "13912345678".into(),
+        };
+        let mut cv = serde_json::json!({"caller": c});
+        mask_personal(&mut cv, &["/caller"]);
+        assert_eq!(cv["caller"], serde_json::to_value(c.masked()).unwrap());
+    }
 
     #[test]
     fn a_domain_picks_its_own_instructions_by_origin() {

@@ -934,6 +934,16 @@ pub fn module() -> crate::Module {
         on_instruction_changed(tx, ins, change, target, e.actor, e.at)
     }
     Module::new("response_plan")
+        .record_kind(crate::RecordKind {
+            record_type: "plan_activation",
+            published: true,
+            personal: &[],
+        })
+        .record_kind(crate::RecordKind {
+            record_type: "response_plan",
+            published: false,
+            personal: &[],
+        })
         .react(FactKind::InstructionAnswered, changed)
         .react(FactKind::InstructionClosed, changed)
         .react(FactKind::InstructionOverdue, changed)
