@@ -14,6 +14,18 @@ fn city() -> (tempfile::TempDir, Server) {
     (dir, s)
 }
 
+/// The test city on a road network given as GeoJSON text, served with `extra` arguments.
+fn city_on(roads_geojson: &str, extra: &[&str]) -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let roads = dir.path().join("city.geojson");
+    std::fs::write(&roads, roads_geojson).unwrap();
+    let mut args = vec!["--roads", roads.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let s = Server::start(dir.path(), &args);
+    (dir, s)
+}
+
 #[test]
 fn incident_lifecycle_with_a_timeline_naming_every_actor() {
     let (_d, s) = city();
@@ -645,18 +657,13 @@ fn openapi_document_is_public_and_describes_the_api() {
 
 #[test]
 fn routing_endpoints_answer_by_road_travel_time() {
-    let dir = tempfile::tempdir().unwrap();
-    setup_city(dir.path());
     // A 2 km straight road at 36 km/h (10 m/s) with a one-way spur.
-    let roads = dir.path().join("city.geojson");
-    std::fs::write(
-        &roads,
+    let (_dir, s) = city_on(
         r#"{"type":"FeatureCollection","features":[
          {"type":"Feature","properties":{"name":"人民路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.21,30.30],[112.22,30.30]]}},
          {"type":"Feature","properties":{"name":"单行街","speed_kmh":36,"oneway":"yes"},"geometry":{"type":"LineString","coordinates":[[112.21,30.30],[112.21,30.31]]}}]}"#,
-    )
-    .unwrap();
-    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+        &[],
+    );
     let t = s.login("ana");
     let (st, r) = s.get(&t, "/api/v1/roads/route?from=112.20,30.30&to=112.22,30.30");
     assert_eq!(st, 200, "{r}");
@@ -836,19 +843,14 @@ fn a_unit_terminal_reports_only_for_its_own_unit() {
 
 #[test]
 fn recommendations_rank_free_units_of_the_right_kinds_by_road_time_not_straight_line() {
-    let dir = tempfile::tempdir().unwrap();
-    setup_city(dir.path());
     // Main road along lat 30.30; a northern road reachable only via its east end: a unit up
     // there is close as the crow flies but far by road. 36 km/h everywhere (10 m/s).
-    let roads = dir.path().join("city.geojson");
-    std::fs::write(
-        &roads,
+    let (_dir, s) = city_on(
         r#"{"type":"FeatureCollection","features":[
          {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.22,30.30],[112.24,30.30]]}},
          {"type":"Feature","properties":{"name":"北岸路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.22,30.305],[112.24,30.305],[112.24,30.30]]}}]}"#,
-    )
-    .unwrap();
-    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+        &[],
+    );
     let t = s.login("boss");
     let unit = |cs: &str, kind: &str, status: &str, lon: f64, lat: f64| {
         let (st, u) = s.post(&t, "/api/v1/units", &json!({"call_sign": cs, "kind": kind, "status": status, "position": {"lon": lon, "lat": lat}}));
@@ -921,16 +923,11 @@ fn recommendations_rank_free_units_of_the_right_kinds_by_road_time_not_straight_
 
 #[test]
 fn the_dispatch_loop_from_assignment_to_clearance_with_an_audited_override() {
-    let dir = tempfile::tempdir().unwrap();
-    setup_city(dir.path());
-    let roads = dir.path().join("city.geojson");
-    std::fs::write(
-        &roads,
+    let (_dir, s) = city_on(
         r#"{"type":"FeatureCollection","features":[
          {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.22,30.30],[112.24,30.30]]}}]}"#,
-    )
-    .unwrap();
-    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+        &[],
+    );
     let t = s.login("boss");
     let unit = |cs: &str, lon: f64| {
         let (_, u) = s.post(
@@ -1376,16 +1373,11 @@ fn instructions_reach_targets_and_supervision_at_once_and_escalate_once_when_ove
 
 #[test]
 fn positions_are_snapped_to_roads_and_a_bulk_feed_is_stored_whole_or_not_at_all() {
-    let dir = tempfile::tempdir().unwrap();
-    setup_city(dir.path());
-    let roads = dir.path().join("city.geojson");
-    std::fs::write(
-        &roads,
+    let (_dir, s) = city_on(
         r#"{"type":"FeatureCollection","features":[
          {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.24,30.30]]}}]}"#,
-    )
-    .unwrap();
-    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+        &[],
+    );
     let t = s.login("boss");
     let ids: Vec<i64> = (0..3)
         .map(|i| {
@@ -1454,16 +1446,11 @@ fn positions_are_snapped_to_roads_and_a_bulk_feed_is_stored_whole_or_not_at_all(
 
 #[test]
 fn the_daily_bulletin_agrees_with_the_event_log_and_downloads_as_xlsx() {
-    let dir = tempfile::tempdir().unwrap();
-    setup_city(dir.path());
-    let roads = dir.path().join("city.geojson");
-    std::fs::write(
-        &roads,
+    let (_dir, s) = city_on(
         r#"{"type":"FeatureCollection","features":[
          {"type":"Feature","properties":{"name":"江汉路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.20,30.30],[112.24,30.30]]}}]}"#,
-    )
-    .unwrap();
-    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+        &[],
+    );
     let t = s.login("s1disp");
     let kinds = [
         ("fire", "building_fire"),
@@ -2159,17 +2146,12 @@ fn refusals_of(dir: &std::path::Path, actor: &str) -> i64 {
 
 #[test]
 fn every_refusal_is_audited_walking_every_operation_of_the_openapi_document() {
-    let dir = tempfile::tempdir().unwrap();
-    setup_city(dir.path());
     // A road through the incident's place, so that the road endpoints reach their checks.
-    let roads = dir.path().join("city.geojson");
-    std::fs::write(
-        &roads,
+    let (_dir, s) = city_on(
         r#"{"type":"FeatureCollection","features":[
          {"type":"Feature","properties":{"name":"中山路","speed_kmh":36},"geometry":{"type":"LineString","coordinates":[[112.22,30.33],[112.24,30.33],[112.26,30.33]]}}]}"#,
-    )
-    .unwrap();
-    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+        &[],
+    );
     let s1 = s.login("s1disp");
     let s2 = s.login("s2disp");
     // Station 1's records: an incident, a unit and an assignment.

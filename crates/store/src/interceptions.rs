@@ -118,26 +118,15 @@ pub fn list_interceptions_for(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Interception>, i64), StoreError> {
-    let [a, b, d, e] = crate::reach::args(&"interception", viewer);
-    let filter = format!(
-        "FROM interceptions WHERE {} AND (?5 IS NULL OR status = ?5)",
-        crate::reach::VISIBLE
-    );
-    let total: i64 = c.query_row(
-        &format!("SELECT COUNT(*) {filter}"),
-        params![a, b, d, e, status],
-        |r| r.get(0),
-    )?;
-    let mut s = c.prepare_cached(&format!(
-        "SELECT doc {filter} ORDER BY id DESC LIMIT ?6 OFFSET ?7"
-    ))?;
-    let rows = s.query_map(params![a, b, d, e, status, limit, offset], |r| {
-        r.get::<_, String>(0)
-    })?;
-    let items = rows
-        .map(|r| Ok(serde_json::from_str(&r?)?))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok((items, total))
+    crate::reach::page_visible(
+        c,
+        "interceptions",
+        "interception",
+        viewer,
+        status,
+        "id DESC",
+        (limit, offset),
+    )
 }
 
 /// The active interception a unit holds a checkpoint of, if any.

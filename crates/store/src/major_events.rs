@@ -139,22 +139,14 @@ pub fn list_events_in(
     offset: i64,
 ) -> Result<(Vec<MajorEvent>, i64), StoreError> {
     let orgs = serde_json::Value::from(orgs.to_vec()).to_string();
-    let filter = "FROM major_events WHERE org_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR status = ?2)";
-    let total: i64 = c.query_row(
-        &format!("SELECT COUNT(*) {filter}"),
-        params![orgs, status],
-        |r| r.get(0),
-    )?;
-    let mut s = c.prepare_cached(&format!(
-        "SELECT doc {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
-    ))?;
-    let rows = s.query_map(params![orgs, status, limit, offset], |r| {
-        r.get::<_, String>(0)
-    })?;
-    let items = rows
-        .map(|r| Ok(serde_json::from_str(&r?)?))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok((items, total))
+    crate::reach::page_docs(
+        c,
+        "FROM major_events WHERE org_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR status = ?2)",
+        &[&orgs, &status],
+        "id DESC",
+        limit,
+        offset,
+    )
 }
 
 /// Writes a post and its index rows; `now` places its next timer check.

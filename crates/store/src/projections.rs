@@ -701,26 +701,15 @@ pub fn list_instructions_for(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Instruction>, i64), StoreError> {
-    let [a, b, d, e] = crate::reach::args(&"instruction", viewer);
-    let filter = format!(
-        "FROM instructions WHERE {} AND (?5 IS NULL OR status = ?5)",
-        crate::reach::VISIBLE
-    );
-    let total: i64 = c.query_row(
-        &format!("SELECT COUNT(*) {filter}"),
-        params![a, b, d, e, status],
-        |r| r.get(0),
-    )?;
-    let mut s = c.prepare_cached(&format!(
-        "SELECT doc {filter} ORDER BY issued_at DESC, id DESC LIMIT ?6 OFFSET ?7"
-    ))?;
-    let rows = s.query_map(params![a, b, d, e, status, limit, offset], |r| {
-        r.get::<_, String>(0)
-    })?;
-    let items = rows
-        .map(|r| Ok(serde_json::from_str(&r?)?))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok((items, total))
+    crate::reach::page_visible(
+        c,
+        "instructions",
+        "instruction",
+        viewer,
+        status,
+        "issued_at DESC, id DESC",
+        (limit, offset),
+    )
 }
 
 /// Instructions, newest first, optionally only open or closed ones.

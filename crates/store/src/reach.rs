@@ -57,6 +57,49 @@ pub(crate) fn args<'a>(kind: &'a &'static str, v: &'a Viewer) -> [&'a dyn rusqli
     [kind, &v.below, &v.above, &v.unit]
 }
 
+/// One page of documents, in `order`, from the rows `from` (a `FROM … WHERE …` clause over a
+/// table with a `doc` column, whose parameters are `args`), and how many rows match in all.
+pub(crate) fn page_docs<T: serde::de::DeserializeOwned>(
+    c: &Connection,
+    from: &str,
+    args: &[&dyn rusqlite::ToSql],
+    order: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<T>, i64), StoreError> {
+    let total: i64 = c.query_row(&format!("SELECT COUNT(*) {from}"), args, |r| r.get(0))?;
+    let n = args.len();
+    let mut s = c.prepare_cached(&format!(
+        "SELECT doc {from} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+        n + 1,
+        n + 2
+    ))?;
+    let mut all = args.to_vec();
+    all.push(&limit);
+    all.push(&offset);
+    let rows = s.query_map(all.as_slice(), |r| r.get::<_, String>(0))?;
+    let items = rows
+        .map(|r| Ok(serde_json::from_str(&r?)?))
+        .collect::<Result<Vec<T>, StoreError>>()?;
+    Ok((items, total))
+}
+
+/// One page of the records of `kind` in `table` that `viewer` may see, optionally of one
+/// `status`, in `order`, one `(limit, offset)` page, and the total.
+pub(crate) fn page_visible<T: serde::de::DeserializeOwned>(
+    c: &Connection,
+    table: &str,
+    kind: &'static str,
+    viewer: &Viewer,
+    status: Option<&str>,
+    order: &str,
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<T>, i64), StoreError> {
+    let [a, b, d, e] = args(&kind, viewer);
+    let from = format!("FROM {table} WHERE {VISIBLE} AND (?5 IS NULL OR status = ?5)");
+    page_docs(c, &from, &[a, b, d, e, &status], order, limit, offset)
+}
+
 /// Replaces the reach rows of one record.
 pub(crate) fn set(
     c: &Connection,
