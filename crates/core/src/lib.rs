@@ -36,7 +36,7 @@ pub use response_plan::{
     StepStatus, StepTarget,
 };
 pub use role::{Action, Role};
-pub use unit::{NewUnit, Unit, UnitKind, UnitPatch, UnitStatus};
+pub use unit::{NewUnit, Unit, UnitKind, UnitPatch, UnitStatus, ARRIVED_WITHIN_M};
 
 /// Timestamps are UTC everywhere in the domain; the console renders local time.
 pub type Time = chrono::DateTime<chrono::Utc>;

@@ -4,6 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{record_change, Changes, DomainError, LonLat, Time};
 
+/// A unit reporting a position within this many metres of where it was sent (a checkpoint, a
+/// post) has arrived there.
+pub const ARRIVED_WITHIN_M: f64 = 150.0;
+
 /// What kind of unit this is; run-cards ask for kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

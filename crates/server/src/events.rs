@@ -359,6 +359,7 @@ pub struct Proposal {
 /// with a position.
 fn deploy_units(
     c: &Connection,
+    registry: &zhihui_store::Registry,
     orgs: &zhihui_core::OrgTree,
     actor: &Actor,
     ids: Option<&[i64]>,
@@ -394,7 +395,8 @@ fn deploy_units(
                 format!("unit {id} is listed twice"),
             ));
         }
-        let u = icp::check_unit(c, orgs, actor, id, &field).map_err(|e| with_field(e, &field))?;
+        let u = zhihui_store::commands::check_unit(c, registry, orgs, actor, id, &field)
+            .map_err(|e| with_field(e, &field))?;
         if u.position.is_none() {
             return Err(ApiError::invalid(
                 field,
@@ -459,7 +461,14 @@ async fn deploy_inner(
             .store
             .read(|c| {
                 let posts = me::event_posts(c, id)?;
-                Ok(deploy_units(c, &orgs, &actor, req.unit_ids.as_deref()).map(|u| (posts, u)))
+                Ok(deploy_units(
+                    c,
+                    st.store.registry(),
+                    &orgs,
+                    &actor,
+                    req.unit_ids.as_deref(),
+                )
+                .map(|u| (posts, u)))
             })
             .map_err(ApiError::from)??;
         let open: Vec<(&Post, usize)> = posts
@@ -661,7 +670,14 @@ async fn assign_inner(
                         format!("unit {unit_id} is listed twice"),
                     )));
                 }
-                let u = match icp::check_unit(c, &orgs, &actor, *unit_id, &uf) {
+                let u = match zhihui_store::commands::check_unit(
+                    c,
+                    st.store.registry(),
+                    &orgs,
+                    &actor,
+                    *unit_id,
+                    &uf,
+                ) {
                     Ok(u) => u,
                     Err(e) => return Ok(Err(with_field(e, &uf))),
                 };
@@ -841,7 +857,7 @@ async fn relief_inner(
                 let post = me::load_post(c, id, post_id)?;
                 Ok(pick_relief(
                     c,
-                    &orgs,
+                    (st.store.registry(), &orgs),
                     &actor,
                     &post,
                     given,
@@ -873,7 +889,7 @@ async fn relief_inner(
 /// reaches the post fastest by road.
 fn pick_relief(
     c: &Connection,
-    orgs: &zhihui_core::OrgTree,
+    (registry, orgs): (&zhihui_store::Registry, &zhihui_core::OrgTree),
     actor: &Actor,
     post: &Post,
     given: Option<i64>,
@@ -896,7 +912,7 @@ fn pick_relief(
         net.route(Profile::Police, &a, &b).map(|r| r.seconds)
     };
     if let Some(uid) = given {
-        let u = icp::check_unit(c, orgs, actor, uid, "unit_id")
+        let u = zhihui_store::commands::check_unit(c, registry, orgs, actor, uid, "unit_id")
             .map_err(|e| with_field(e, "unit_id"))?;
         if !post.accepts(u.kind) {
             return Err(ApiError::invalid(

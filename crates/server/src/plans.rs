@@ -107,6 +107,7 @@ fn point_on_network(net: &RoadNetwork, field: &str, p: &LonLat) -> ApiResult<[f6
 /// has a position.
 fn plan_units(
     c: &icp::Connection,
+    registry: &zhihui_store::Registry,
     orgs: &zhihui_core::OrgTree,
     actor: &Actor,
     ids: Option<&[i64]>,
@@ -141,7 +142,8 @@ fn plan_units(
                 format!("unit {id} is listed twice"),
             ));
         }
-        let u = icp::check_unit(c, orgs, actor, id, &field).map_err(|e| with_field(e, &field))?;
+        let u = commands::check_unit(c, registry, orgs, actor, id, &field)
+            .map_err(|e| with_field(e, &field))?;
         if u.position.is_none() {
             return Err(ApiError::invalid(
                 field,
@@ -510,8 +512,17 @@ async fn plan_intercept(
         let units = st
             .store
             .read(|c| {
-                Ok(check_incident(c, &orgs, &actor, req.incident_id)
-                    .and_then(|()| plan_units(c, &orgs, &actor, req.unit_ids.as_deref())))
+                Ok(
+                    check_incident(c, &orgs, &actor, req.incident_id).and_then(|()| {
+                        plan_units(
+                            c,
+                            st.store.registry(),
+                            &orgs,
+                            &actor,
+                            req.unit_ids.as_deref(),
+                        )
+                    }),
+                )
             })
             .map_err(ApiError::from)??;
         let exits = req
@@ -721,7 +732,15 @@ async fn plan_blockade(
     tokio::task::spawn_blocking(move || -> ApiResult<BlockadePlanResponse> {
         let units = st
             .store
-            .read(|c| Ok(plan_units(c, &orgs, &actor, req.unit_ids.as_deref())))
+            .read(|c| {
+                Ok(plan_units(
+                    c,
+                    st.store.registry(),
+                    &orgs,
+                    &actor,
+                    req.unit_ids.as_deref(),
+                ))
+            })
             .map_err(ApiError::from)??;
         let points = req
             .points
@@ -841,7 +860,8 @@ async fn activate(
             Ok(check_incident(c, &orgs, &actor, incident).and_then(|()| {
                 for (i, id) in ids.iter().enumerate() {
                     let f = format!("points[{i}].unit_id");
-                    icp::check_unit(c, &orgs, &actor, *id, &f).map_err(|e| with_field(e, &f))?;
+                    commands::check_unit(c, st.store.registry(), &orgs, &actor, *id, &f)
+                        .map_err(|e| with_field(e, &f))?;
                 }
                 Ok(())
             }))

@@ -3,13 +3,14 @@
 //! transaction. The HTTP server and the demo simulator both go through here, so the rules hold
 //! whoever makes the change.
 
+use rusqlite::Connection;
 use serde_json::json;
 
 use crate::projections as p;
 use crate::{AuditDraft, EventDraft, StoreError, Tx};
 use zhihui_core::{
     codes, Action, DomainError, DuplicateMatch, Incident, IncidentPatch, LonLat, NewIncident,
-    NewUnit, Org, OrgTree, Role, Time, Unit, UnitPatch,
+    NewUnit, Org, OrgTree, Role, Time, Unit, UnitPatch, UnitStatus,
 };
 
 /// Who is acting.
@@ -1163,4 +1164,42 @@ pub fn escalate_instruction(
         detail: json!({ "late": targets }),
     })?;
     Ok(raised)
+}
+
+/// Checks a unit for a task (a checkpoint, a post): known, within the actor's jurisdiction,
+/// available, and held by no domain (the modules' unit claims). `field` names the request field
+/// that chose it.
+pub fn check_unit(
+    c: &Connection,
+    registry: &crate::Registry,
+    orgs: &OrgTree,
+    actor: &Actor,
+    unit_id: i64,
+    field: &str,
+) -> Result<Unit, StoreError> {
+    let unit = p::get_unit(c, unit_id)?
+        .ok_or_else(|| invalid(field, format!("unknown unit {unit_id}")))?;
+    actor
+        .require_within(orgs, &unit.org_id)
+        .map_err(|e| match e {
+            StoreError::Denied(m) => StoreError::Denied(format!("{field}: {m}")),
+            other => other,
+        })?;
+    if unit.status != UnitStatus::Available {
+        return Err(StoreError::Conflict {
+            field: field.into(),
+            message: format!(
+                "unit {} is {}, not available",
+                unit.call_sign,
+                unit.status.as_str()
+            ),
+        });
+    }
+    if let Some(why) = registry.unit_claim(c, unit_id)? {
+        return Err(StoreError::Conflict {
+            field: field.into(),
+            message: format!("unit {} {why}", unit.call_sign),
+        });
+    }
+    Ok(unit)
 }

@@ -24,7 +24,7 @@ pub use rusqlite::Connection;
 /// A unit reported within this distance of its checkpoint is there: AVL fixes are snapped to
 /// the road and a checkpoint blocks an intersection, so a car parked across it reports a few
 /// tens of metres off.
-pub const ARRIVED_WITHIN_M: f64 = 150.0;
+pub use zhihui_core::ARRIVED_WITHIN_M;
 
 fn invalid(field: &str, message: impl Into<String>) -> StoreError {
     StoreError::Domain(DomainError::invalid(field, message))
@@ -233,45 +233,6 @@ fn local_hms(t: &Time) -> String {
     t.with_timezone(&cst).format("%H:%M:%S").to_string()
 }
 
-/// Checks a unit for a checkpoint: known, within the actor's jurisdiction, available and not
-/// holding another checkpoint. `field` names the request field that chose it.
-pub fn check_unit(
-    c: &Connection,
-    orgs: &OrgTree,
-    actor: &Actor,
-    unit_id: i64,
-    field: &str,
-) -> Result<Unit, StoreError> {
-    let unit = p::get_unit(c, unit_id)?
-        .ok_or_else(|| invalid(field, format!("unknown unit {unit_id}")))?;
-    actor
-        .require_within(orgs, &unit.org_id)
-        .map_err(|e| match e {
-            StoreError::Denied(m) => StoreError::Denied(format!("{field}: {m}")),
-            other => other,
-        })?;
-    if unit.status != UnitStatus::Available {
-        return Err(StoreError::Conflict {
-            field: field.into(),
-            message: format!(
-                "unit {} is {}, not available",
-                unit.call_sign,
-                unit.status.as_str()
-            ),
-        });
-    }
-    if let Some(other) = active_commitment(c, unit_id)? {
-        return Err(StoreError::Conflict {
-            field: field.into(),
-            message: format!(
-                "unit {} holds a checkpoint of interception {other}",
-                unit.call_sign
-            ),
-        });
-    }
-    Ok(unit)
-}
-
 /// Activates an interception: one instruction per checkpoint to its unit (deadline = the
 /// suspect's earliest time there, feedback required), each unit marked dispatched, the record and
 /// its `interception.created` event, all or nothing.
@@ -307,8 +268,9 @@ pub fn create_interception(
     };
     let mut units = Vec::with_capacity(new.points.len());
     for (i, pt) in new.points.iter().enumerate() {
-        let unit = check_unit(
+        let unit = commands::check_unit(
             tx.conn(),
+            tx.registry(),
             orgs,
             actor,
             pt.unit_id,
@@ -581,6 +543,10 @@ pub fn module() -> crate::Module {
         }
     }
     Module::new("interception")
+        .claims_units(|c, unit_id| {
+            Ok(active_commitment(c, unit_id)?
+                .map(|i| format!("holds a checkpoint of interception {i}")))
+        })
         .record_kind(crate::RecordKind {
             record_type: "interception",
             published: true,

@@ -36,7 +36,7 @@ pub use audit::{
 };
 pub use error::StoreError;
 pub use module::{
-    mask_personal, Emitted, Fact, FactKind, Module, Reactor, RecordKind, Registry, Sweep,
+    mask_personal, Emitted, Fact, FactKind, Module, Reactor, RecordKind, Registry, Sweep, UnitClaim,
 };
 pub use writer::Tx;
 

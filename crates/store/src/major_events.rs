@@ -20,9 +20,9 @@ use zhihui_core::{
 };
 
 use crate::commands::{self, Actor};
-use crate::interceptions::{check_unit, ARRIVED_WITHIN_M};
 use crate::projections as p;
 use crate::{AuditDraft, EventDraft, StoreError, Tx};
+use zhihui_core::ARRIVED_WITHIN_M;
 
 /// A unit on site that reports a position farther than this from its post has left it. Twice
 /// the arrival radius, so that a car parked at the edge does not flicker between the two.
@@ -662,7 +662,7 @@ pub fn assign(
             order.push(post.id);
             posts.insert(post.id, post);
         }
-        let unit = check_unit(tx.conn(), orgs, actor, it.unit_id, &uf)?;
+        let unit = commands::check_unit(tx.conn(), tx.registry(), orgs, actor, it.unit_id, &uf)?;
         let post = posts.get_mut(&it.post_id).expect("loaded above");
         send_unit(
             tx,
@@ -856,7 +856,7 @@ pub fn relieve(
             ),
         )
     })?;
-    let unit = check_unit(tx.conn(), orgs, actor, unit_id, "unit_id")?;
+    let unit = commands::check_unit(tx.conn(), tx.registry(), orgs, actor, unit_id, "unit_id")?;
     if !post.accepts(unit.kind) {
         return Err(invalid(
             "unit_id",

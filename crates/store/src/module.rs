@@ -241,6 +241,11 @@ fn mask_str(s: &str) -> String {
     }
 }
 
+/// Tells whether a record of the module holds a unit (a checkpoint, a post): a unit held by one
+/// domain is not free for another. Returns what holds it, as the end of a sentence
+/// ("holds a checkpoint of interception 4").
+pub type UnitClaim = fn(&Connection, i64) -> Result<Option<String>, StoreError>;
+
 /// What one domain contributes to the kernel.
 #[derive(Clone)]
 pub struct Module {
@@ -252,6 +257,8 @@ pub struct Module {
     pub sweeps: Vec<Sweep>,
     /// The kinds of record it writes, and how they travel.
     pub kinds: Vec<RecordKind>,
+    /// Its holds on units.
+    pub unit_claims: Vec<UnitClaim>,
 }
 
 impl std::fmt::Debug for Module {
@@ -275,7 +282,14 @@ impl Module {
             reactors: Vec::new(),
             sweeps: Vec::new(),
             kinds: Vec::new(),
+            unit_claims: Vec::new(),
         }
+    }
+
+    /// Registers a hold on units.
+    pub fn claims_units(mut self, c: UnitClaim) -> Module {
+        self.unit_claims.push(c);
+        self
     }
 
     /// Declares a kind of record the module writes.
@@ -342,6 +356,16 @@ impl Registry {
             .iter()
             .chain(self.modules.iter().flat_map(|m| &m.kinds))
             .find(|k| k.record_type == record_type)
+    }
+
+    /// What holds `unit_id`, if any module holds it.
+    pub fn unit_claim(&self, c: &Connection, unit_id: i64) -> Result<Option<String>, StoreError> {
+        for claim in self.modules.iter().flat_map(|m| &m.unit_claims) {
+            if let Some(why) = claim(c, unit_id)? {
+                return Ok(Some(why));
+            }
+        }
+        Ok(None)
     }
 
     /// Every sweep of every module, in registration order.
