@@ -231,6 +231,17 @@ pub async fn list_incidents(
     }))
 }
 
+/// One record as a list shows it: see [`masked_records`].
+pub(crate) fn masked_record<T: Serialize>(
+    state: &AppState,
+    record_type: &str,
+    item: &T,
+) -> ApiResult<Value> {
+    masked_records(state, record_type, std::slice::from_ref(item))?
+        .pop()
+        .ok_or_else(|| ApiError::internal("could not encode a record"))
+}
+
 /// Records as a list shows them: personal data masked at the pointers their kind declares
 /// (`store::RecordKind`), the one source the live feed also masks from. A kind nobody declared is
 /// refused rather than sent unmasked.

@@ -7,15 +7,16 @@ use utoipa::ToSchema;
 use zhihui_core::{DuplicateMatch, Incident, LonLat, Time};
 use zhihui_store::commands;
 
-use crate::api::{audit_refusal, ListParams, Params};
+use crate::api::{audit_refusal, masked_record, ListParams, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson};
 use crate::{blocking, AppState, Authed};
 
 #[derive(Serialize, ToSchema)]
 pub struct Duplicate {
-    /// The open incident, caller masked.
-    incident: Incident,
+    /// The open incident, personal data masked as its record kind declares.
+    #[schema(value_type = Incident)]
+    incident: serde_json::Value,
     /// Straight-line distance from the call, meters.
     distance_m: f64,
     /// The incident's received time minus the call's, seconds (negative: it came in earlier).
@@ -28,17 +29,16 @@ pub struct DuplicateList {
     items: Vec<Duplicate>,
 }
 
-fn to_list(found: Vec<(Incident, DuplicateMatch)>) -> DuplicateList {
-    DuplicateList {
-        items: found
-            .into_iter()
-            .map(|(i, m)| Duplicate {
-                incident: i.masked(),
-                distance_m: (m.distance_m * 10.0).round() / 10.0,
-                seconds_apart: m.seconds_apart,
-            })
-            .collect(),
+fn to_list(state: &AppState, found: Vec<(Incident, DuplicateMatch)>) -> ApiResult<DuplicateList> {
+    let mut items = Vec::with_capacity(found.len());
+    for (i, m) in found {
+        items.push(Duplicate {
+            incident: masked_record(state, "incident", &i)?,
+            distance_m: (m.distance_m * 10.0).round() / 10.0,
+            seconds_apart: m.seconds_apart,
+        });
     }
+    Ok(DuplicateList { items })
 }
 
 async fn candidates(
@@ -58,7 +58,7 @@ async fn candidates(
         })
     })
     .await?;
-    Ok(to_list(found))
+    to_list(state, found)
 }
 
 /// Possible duplicates of a call not yet recorded: open incidents of a related type
@@ -137,7 +137,7 @@ pub async fn for_incident(
         r,
     )
     .await?;
-    Ok(Json(to_list(found)))
+    Ok(Json(to_list(&state, found)?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -151,10 +151,12 @@ pub struct MergeRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct MergeResponse {
-    /// The merged call's incident, now closed with disposition `duplicate` (caller masked).
-    merged: Incident,
-    /// The surviving incident, which recorded the call (caller masked).
-    into: Incident,
+    /// The merged call's incident, now closed with disposition `duplicate` (personal data masked).
+    #[schema(value_type = Incident)]
+    merged: serde_json::Value,
+    /// The surviving incident, which recorded the call (personal data masked).
+    #[schema(value_type = Incident)]
+    into: serde_json::Value,
 }
 
 /// Merge this incident (a duplicate call) into another open one. Both calls are kept: this one
@@ -191,7 +193,7 @@ pub async fn merge(
     )
     .await?;
     Ok(Json(MergeResponse {
-        merged: merged.masked(),
-        into: into.masked(),
+        merged: masked_record(&state, "incident", &merged)?,
+        into: masked_record(&state, "incident", &into)?,
     }))
 }
