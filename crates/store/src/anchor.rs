@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -98,22 +98,21 @@ impl AuditKey {
         }
     }
 
-    fn mac(&self, body: &str) -> String {
+    /// The MAC of one checkpoint line's body, before finishing.
+    fn hmac(&self, body: &str) -> Hmac<Sha256> {
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
         m.update(MAC_CONTEXT);
         m.update(body.as_bytes());
-        hex::encode(m.finalize().into_bytes())
+        m
+    }
+
+    fn mac(&self, body: &str) -> String {
+        hex::encode(self.hmac(body).finalize().into_bytes())
     }
 
     fn check(&self, body: &str, mac_hex: &str) -> bool {
-        let Ok(tag) = hex::decode(mac_hex) else {
-            return false;
-        };
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
-        m.update(MAC_CONTEXT);
-        m.update(body.as_bytes());
         // Constant-time comparison.
-        m.verify_slice(&tag).is_ok()
+        hex::decode(mac_hex).is_ok_and(|tag| self.hmac(body).verify_slice(&tag).is_ok())
     }
 }
 
@@ -153,10 +152,17 @@ impl Anchor {
             .append(true)
             .open(&cfg.path)?;
         // A crash can leave a torn last line: start on a fresh line so the next one parses.
-        let mut all = Vec::new();
-        File::open(&cfg.path)?.read_to_end(&mut all)?;
-        if !all.is_empty() && all.last() != Some(&b'\n') {
-            file.write_all(b"\n")?;
+        // Only the last byte matters: no need to read a file that grows for as long as the
+        // data directory lives.
+        let len = file.metadata()?.len();
+        if len > 0 {
+            let mut last = [0u8; 1];
+            let mut r = File::open(&cfg.path)?;
+            r.seek(SeekFrom::Start(len - 1))?;
+            r.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n")?;
+            }
         }
         let (tx, rx) = mpsc::channel::<Msg>();
         let key = cfg.key;
@@ -254,25 +260,26 @@ pub fn read_checkpoints(path: &Path, key: &AuditKey) -> Result<Checkpoints, Stor
             [seq, hash, at, mac] => seq.parse::<i64>().ok().map(|s| (s, *hash, *at, *mac)),
             _ => None,
         };
-        let Some((seq, hash, at, mac)) = parsed else {
-            if no == n && !ends_clean {
-                out.torn_tail = true;
-            } else {
-                out.bad.push((no, "not a checkpoint line".into()));
+        // A last line without its newline is a crash mid-write, not tampering.
+        let torn = no == n && !ends_clean;
+        let why = match parsed {
+            None => Some("not a checkpoint line"),
+            Some((seq, hash, at, mac)) if !key.check(&format!("{seq} {hash} {at}"), mac) => {
+                Some("signature does not match (edited, or signed with another key)")
             }
-            continue;
+            Some(_) => None,
         };
-        if !key.check(&format!("{seq} {hash} {at}"), mac) {
-            if no == n && !ends_clean {
+        if let Some(why) = why {
+            if torn {
                 out.torn_tail = true;
             } else {
-                out.bad.push((
-                    no,
-                    "signature does not match (edited, or signed with another key)".into(),
-                ));
+                out.bad.push((no, why.into()));
             }
             continue;
         }
+        let Some((seq, hash, ..)) = parsed else {
+            continue;
+        };
         out.valid.insert(
             seq,
             Checkpoint {

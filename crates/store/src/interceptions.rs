@@ -96,19 +96,6 @@ pub fn get_interception(c: &Connection, id: i64) -> Result<Option<Interception>,
         .transpose()
 }
 
-/// Interceptions, newest first, optionally only `active` or `closed` ones.
-pub fn list_interceptions(
-    c: &Connection,
-    status: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Interception>, StoreError> {
-    let mut s = c.prepare_cached(
-        "SELECT doc FROM interceptions WHERE (?1 IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = s.query_map(params![status, limit], |r| r.get::<_, String>(0))?;
-    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
-}
-
 /// The interceptions `viewer` may see, newest first: one page and the total, filtered by
 /// jurisdiction in the query (the same rule as [`may_see`]).
 pub fn list_interceptions_for(
@@ -524,10 +511,9 @@ pub fn mark_late(tx: &mut Tx<'_>, now: Time) -> Result<usize, StoreError> {
 pub fn module() -> crate::Module {
     use crate::{Emitted, Fact, FactKind, Module};
     fn moved(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
-        match e.fact {
-            Fact::UnitMoved { unit } => on_unit_moved(tx, unit, e.actor, e.at),
-            _ => Ok(()),
-        }
+        e.fact
+            .unit()
+            .map_or(Ok(()), |u| on_unit_moved(tx, u, e.actor, e.at))
     }
     fn answered(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
         match e.fact {

@@ -1026,10 +1026,9 @@ pub fn sweep(tx: &mut Tx<'_>, now: Time) -> Result<usize, StoreError> {
 pub fn module() -> crate::Module {
     use crate::{Emitted, Fact, FactKind, Module};
     fn moved(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
-        match e.fact {
-            Fact::UnitMoved { unit } => on_unit_moved(tx, unit, e.actor, e.at),
-            _ => Ok(()),
-        }
+        e.fact
+            .unit()
+            .map_or(Ok(()), |u| on_unit_moved(tx, u, e.actor, e.at))
     }
     fn answered(tx: &mut Tx<'_>, e: &Emitted<'_>) -> Result<(), StoreError> {
         match e.fact {

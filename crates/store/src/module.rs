@@ -73,6 +73,14 @@ impl Fact<'_> {
         }
     }
 
+    /// The unit this fact is about, if it is about one.
+    pub fn unit(&self) -> Option<&Unit> {
+        match self {
+            Fact::UnitMoved { unit } => Some(unit),
+            _ => None,
+        }
+    }
+
     /// The instruction this fact is about, if it is about one.
     pub fn instruction(&self) -> Option<&Instruction> {
         match self {

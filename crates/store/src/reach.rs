@@ -46,16 +46,10 @@ impl Viewer {
 
 /// The SQL condition "the viewer may see this row", on a table whose key is `id`, with the
 /// record type as parameter `?1` and the viewer as `?2` (below), `?3` (above), `?4` (unit).
-pub(crate) const VISIBLE: &str =
-    "id IN (SELECT record_id FROM record_reach WHERE record_type = ?1 \
+const VISIBLE: &str = "id IN (SELECT record_id FROM record_reach WHERE record_type = ?1 \
      AND (org_id IN (SELECT value FROM json_each(?2)) \
           OR (mutual = 1 AND org_id IN (SELECT value FROM json_each(?3))) \
           OR org_id = ?4))";
-
-/// The parameters of [`VISIBLE`].
-pub(crate) fn args<'a>(kind: &'a &'static str, v: &'a Viewer) -> [&'a dyn rusqlite::ToSql; 4] {
-    [kind, &v.below, &v.above, &v.unit]
-}
 
 /// One page of documents, in `order`, from the rows `from` (a `FROM … WHERE …` clause over a
 /// table with a `doc` column, whose parameters are `args`), and how many rows match in all.
@@ -95,9 +89,10 @@ pub(crate) fn page_visible<T: serde::de::DeserializeOwned>(
     order: &str,
     (limit, offset): (i64, i64),
 ) -> Result<(Vec<T>, i64), StoreError> {
-    let [a, b, d, e] = args(&kind, viewer);
     let from = format!("FROM {table} WHERE {VISIBLE} AND (?5 IS NULL OR status = ?5)");
-    page_docs(c, &from, &[a, b, d, e, &status], order, limit, offset)
+    let args: [&dyn rusqlite::ToSql; 5] =
+        [&kind, &viewer.below, &viewer.above, &viewer.unit, &status];
+    page_docs(c, &from, &args, order, limit, offset)
 }
 
 /// Replaces the reach rows of one record.
