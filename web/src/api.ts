@@ -69,6 +69,22 @@ export interface Unit {
   version: number;
 }
 
+export interface TrackFix {
+  at: string;
+  lon: number;
+  lat: number;
+  speed_mps: number | null;
+  heading_deg: number | null;
+}
+
+export interface Track {
+  unit_id: number;
+  from: string;
+  to: string;
+  fixes: TrackFix[];
+  more: boolean;
+}
+
 export interface Org {
   id: string;
   parent_id: string | null;
@@ -318,6 +334,9 @@ export const api = {
     request<{ items: Unit[]; total: number }>('GET', `/api/v1/units${qs(p)}`),
   patchUnit: (id: number, body: Partial<Unit>) => request<Unit>('PATCH', `/api/v1/units/${id}`, body),
   unit: (id: number) => request<Unit>('GET', `/api/v1/units/${id}`),
+  /** Where a unit has been (AVL trail), oldest first; the read is audited. */
+  track: (id: number, p: { from?: string; to?: string; limit?: number } = {}) =>
+    request<Track>('GET', `/api/v1/units/${id}/track${qs(p)}`),
 
   // Road engine
   route: (from: LonLat, to: LonLat) =>

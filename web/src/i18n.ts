@@ -74,6 +74,10 @@ const dict = {
   'units.ago.m': { zh: '分前', en: 'm ago' },
   'units.ago.h': { zh: '时前', en: 'h ago' },
   'units.locate': { zh: '定位', en: 'Locate' },
+  'units.trail': { zh: '轨迹 (近1小时)', en: 'Trail (last hour)' },
+  'units.trailHide': { zh: '隐藏轨迹', en: 'Hide trail' },
+  'units.trailEmpty': { zh: '近1小时无定位记录', en: 'No fixes in the last hour' },
+  'units.trailInfo': { zh: '{n} 个定位点 · 最高 {v} km/h', en: '{n} fixes · top {v} km/h' },
 
   'detail.title': { zh: '警情详情', en: 'Incident Detail' },
   'detail.close': { zh: '关闭', en: 'Close' },

@@ -191,6 +191,16 @@ export class OpsMap {
       },
     });
 
+    // A unit's trail (AVL history), under the unit dots.
+    m.addSource('trail', { type: 'geojson', data: this.trailFc });
+    m.addLayer({
+      id: 'trail',
+      type: 'line',
+      source: 'trail',
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': '#f5c542', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 4], 'line-opacity': 0.85 },
+    });
+
     m.addSource('units', { type: 'geojson', data: emptyFc() });
     m.addLayer({
       id: 'units',
@@ -256,6 +266,23 @@ export class OpsMap {
         .map((r) => ({ type: 'Feature', id: r.id, geometry: { type: 'LineString', coordinates: r.geometry }, properties: { id: r.id, status: r.status } })),
     };
     (this.map.getSource('routes') as maplibregl.GeoJSONSource | undefined)?.setData(this.routeFc);
+  }
+
+  private trailFc: GeoJSON.FeatureCollection = emptyFc();
+
+  /** Draw one unit's trail (oldest first); `null` or fewer than two points clears it. */
+  setTrail(coords: [number, number][] | null): void {
+    this.trailFc =
+      coords && coords.length >= 2
+        ? { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: {} }] }
+        : emptyFc();
+    (this.map.getSource('trail') as maplibregl.GeoJSONSource | undefined)?.setData(this.trailFc);
+  }
+
+  /** Number of points of the trail currently drawn (the test checks it). */
+  get trailPoints(): number {
+    const g = this.trailFc.features[0]?.geometry;
+    return g && g.type === 'LineString' ? g.coordinates.length : 0;
   }
 
   /** Number of route lines currently drawn (the test checks it). */

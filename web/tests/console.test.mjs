@@ -366,3 +366,44 @@ test('an anonymous incident from another source is recorded without a caller and
     await ctx.close();
   }
 });
+
+test('position reports move a unit live, and its card draws the trail from the track store', async () => {
+  const ctx = await newContext();
+  try {
+    const page = await login(ctx, 'dispatcher');
+    const token = await page.evaluate(() => sessionStorage.getItem('zhihui.token'));
+    const call = async (method, url, body) => {
+      const r = await fetch(base + url, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: body && JSON.stringify(body),
+      });
+      return { status: r.status, json: await r.json() };
+    };
+    const list = await call('GET', '/api/v1/units?status=available&limit=1');
+    const u = list.json.items[0];
+    assert.ok(u?.position, 'a demo unit with a position');
+    // Three reports, about 100 m apart, heading north (PATCH: as given, not snapped to a road).
+    for (let i = 1; i <= 3; i++) {
+      const r = await call('PATCH', `/api/v1/units/${u.id}`, { position: { lon: u.position.lon, lat: u.position.lat + i * 0.0009 } });
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+    }
+    const last = await call('GET', `/api/v1/units/${u.id}`);
+    // The console follows the reports on the live feed (telemetry outside the event sequence).
+    await page.waitForFunction(
+      ([id, lat]) => Math.abs(window.__zhihui.units.get(id)?.position?.lat - lat) < 1e-9,
+      [u.id, last.json.position.lat],
+      { timeout: 5000 },
+    );
+    const row = page.locator(`[data-testid=unit-row][data-id="${u.id}"]`);
+    await row.click();
+    await page.click('[data-testid=unit-trail]');
+    await page.waitForFunction(() => window.__zhihui.ops.trailPoints >= 4, null, { timeout: 5000 });
+    assert.match(await page.textContent('[data-testid=unit-trail-info]'), /^\d+ 个定位点/);
+    // Hiding the trail clears the line.
+    await page.click('[data-testid=unit-trail]');
+    await page.waitForFunction(() => window.__zhihui.ops.trailPoints === 0, null, { timeout: 2000 });
+  } finally {
+    await ctx.close();
+  }
+});

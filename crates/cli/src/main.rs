@@ -32,6 +32,13 @@ struct Cli {
     /// DATA_DIR/audit.checkpoints; `audit verify` checks the log against them.
     #[arg(long, global = true, env = "ZHIHUI_AUDIT_KEY", value_name = "FILE")]
     audit_key: Option<PathBuf>,
+    /// Days for which every position fix of a unit is kept; older fixes are thinned to one a
+    /// minute.
+    #[arg(long, global = true, env = "ZHIHUI_TRACK_WHOLE_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    track_whole_days: u32,
+    /// Days after which position fixes are deleted (at least --track-whole-days).
+    #[arg(long, global = true, env = "ZHIHUI_TRACK_KEEP_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    track_keep_days: u32,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -216,6 +223,18 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // One process, one key: set once here, read by `open_store`.
     let _ = AUDIT_KEY.set(cli.audit_key.clone());
+    if cli.track_whole_days > cli.track_keep_days {
+        eprintln!(
+            "error: --track-whole-days ({}) exceeds --track-keep-days ({})",
+            cli.track_whole_days, cli.track_keep_days
+        );
+        std::process::exit(2);
+    }
+    let _ = TRACK.set(zhihui_store::track::TrackRetention {
+        full_for: chrono::Duration::days(cli.track_whole_days.into()),
+        thin_to: chrono::Duration::minutes(1),
+        keep_for: chrono::Duration::days(cli.track_keep_days.into()),
+    });
     match cli.cmd {
         Cmd::Serve(a) => serve(a),
         Cmd::Demo(a) => demo(a),
@@ -243,6 +262,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 static AUDIT_KEY: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+/// How long position fixes are kept (`--track-whole-days`, `--track-keep-days`).
+static TRACK: std::sync::OnceLock<zhihui_store::track::TrackRetention> = std::sync::OnceLock::new();
 
 /// The anchoring of the audit log for `dir`, from `--audit-key`; refuses a key kept inside the
 /// data directory (whoever can rewrite the database could then re-sign the checkpoints).
@@ -294,6 +315,7 @@ fn open_store_with(
             1
         },
         anchor,
+        track: TRACK.get().copied().unwrap_or_default(),
     };
     // The binary lists the domain modules that follow the shared records' facts.
     Store::open_with(dir, opts, zhihui_store::domains())

@@ -394,6 +394,61 @@ fn units_register_move_and_report_status() {
     assert_eq!(list["total"], 1);
     let s2 = s.login("s2disp");
     assert_eq!(s.get(&s2, &format!("/api/v1/units/{id}")).0, 403);
+
+    // Two bare position reports: the trail has all three places, the log none of the moves.
+    for lat in [30.32, 30.33] {
+        let (st, v) = s.patch(
+            &t,
+            &format!("/api/v1/units/{id}"),
+            &json!({"position": {"lon": 112.21, "lat": lat}}),
+        );
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, tr) = s.get(&t, &format!("/api/v1/units/{id}/track"));
+    assert_eq!(st, 200, "{tr}");
+    let fixes = tr["fixes"].as_array().unwrap();
+    let lats: Vec<f64> = fixes.iter().map(|f| f["lat"].as_f64().unwrap()).collect();
+    assert_eq!(lats, [30.3, 30.31, 30.32, 30.33]);
+    assert_eq!(fixes[3]["heading_deg"], 0.0, "due north");
+    assert!(fixes[3]["speed_mps"].as_f64().unwrap() > 0.0);
+    assert_eq!(tr["more"], false);
+    let (_, page) = s.get(&t, &format!("/api/v1/units/{id}/track?limit=2"));
+    assert_eq!(
+        (page["fixes"].as_array().unwrap().len(), &page["more"]),
+        (2, &json!(true))
+    );
+    let c = rusqlite::Connection::open(s.dir.join("zhihui.db")).unwrap();
+    let logged: Vec<String> = c
+        .prepare("SELECT kind FROM events WHERE record_type = 'unit' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(logged, ["unit.created", "unit.updated"]);
+    // Reading an officer's movements is on record; another station may not.
+    assert!(audit_rows(&s.dir)
+        .iter()
+        .any(|(who, action, target, outcome)| (
+            who.as_str(),
+            action.as_str(),
+            target.as_str(),
+            outcome.as_str()
+        ) == (
+            "s1disp",
+            "unit.track",
+            &*format!("unit:{id}"),
+            "ok"
+        )));
+    assert_eq!(s.get(&s2, &format!("/api/v1/units/{id}/track")).0, 403);
+    // A window that ends before it starts, and a limit out of range, name their field.
+    let (st, e) = s.get(
+        &t,
+        &format!("/api/v1/units/{id}/track?from=2026-12-06T10:00:00Z&to=2026-12-06T09:00:00Z"),
+    );
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("from")));
+    let (st, e) = s.get(&t, &format!("/api/v1/units/{id}/track?limit=0"));
+    assert_eq!((st, e["error"]["field"].as_str()), (400, Some("limit")));
 }
 
 #[test]
@@ -2255,6 +2310,7 @@ fn every_refusal_is_audited_walking_every_operation_of_the_openapi_document() {
         "GET /api/v1/bulletin.xlsx",
         "GET /api/v1/incidents",
         "GET /api/v1/units",
+        "GET /api/v1/units/{id}/track",
         "GET /api/v1/incidents/{id}/recommendations",
         "GET /api/v1/incidents/{id}",
         "PATCH /api/v1/incidents/{id}",

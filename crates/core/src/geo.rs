@@ -43,6 +43,16 @@ impl LonLat {
         let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
         2.0 * R * a.sqrt().asin()
     }
+
+    /// Initial bearing towards `other` in degrees clockwise from north, `[0, 360)`: a vehicle's
+    /// heading between two fixes.
+    pub fn bearing_deg(&self, other: &LonLat) -> f64 {
+        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dl = (other.lon - self.lon).to_radians();
+        let y = dl.sin() * p2.cos();
+        let x = p1.cos() * p2.sin() - p1.sin() * p2.cos() * dl.cos();
+        y.atan2(x).to_degrees().rem_euclid(360.0)
+    }
 }
 
 #[cfg(test)]
@@ -70,6 +80,30 @@ mod tests {
         }
         .validate("location")
         .is_ok());
+    }
+
+    #[test]
+    fn bearing_points_the_way() {
+        let o = LonLat {
+            lon: 112.0,
+            lat: 30.0,
+        };
+        let north = LonLat {
+            lon: 112.0,
+            lat: 30.01,
+        };
+        let east = LonLat {
+            lon: 112.01,
+            lat: 30.0,
+        };
+        let south_west = LonLat {
+            lon: 111.99,
+            lat: 29.99,
+        };
+        assert!(o.bearing_deg(&north).abs() < 0.01);
+        assert!((o.bearing_deg(&east) - 90.0).abs() < 0.1);
+        let sw = o.bearing_deg(&south_west);
+        assert!((220.0..230.0).contains(&sw), "{sw}");
     }
 
     #[test]

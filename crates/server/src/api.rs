@@ -114,7 +114,7 @@ impl ListParams {
         }
         Ok(out)
     }
-    fn int(&self, k: &str, default: i64, min: i64, max: i64) -> ApiResult<i64> {
+    pub(crate) fn int(&self, k: &str, default: i64, min: i64, max: i64) -> ApiResult<i64> {
         match self.get(k) {
             None => Ok(default),
             Some(v) => v

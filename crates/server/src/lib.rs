@@ -211,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/eido", get(eido::export))
         .route("/units/{id}/assignments", get(dispatch::unit_assignments))
         .route("/units/{id}/positions", post(positions::report))
+        .route("/units/{id}/track", get(positions::track))
         .route(
             "/positions",
             post(positions::bulk).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),

@@ -323,6 +323,11 @@ async fn forward(
     last: &mut i64,
     m: &LiveMsg,
 ) -> Result<(), BoxError> {
+    if m.seq == 0 {
+        // Telemetry (a position report): not in the log, so it neither advances the resume
+        // point nor can be read back after a gap; the unit's record holds its latest position.
+        return send_if_visible(socket, state, auth, m).await;
+    }
     if m.seq <= *last {
         return Ok(());
     }

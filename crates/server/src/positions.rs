@@ -165,3 +165,96 @@ pub async fn bulk(
     audit_refusal(&state, &auth.actor, "unit.position", "positions", r).await?;
     Ok(Json(BulkResponse { accepted: n }))
 }
+
+/// One position fix of a unit's trail.
+#[derive(Serialize, ToSchema)]
+pub struct TrackFix {
+    /// When the position was taken (RFC 3339).
+    #[schema(value_type = String, format = DateTime)]
+    at: zhihui_core::Time,
+    lon: f64,
+    lat: f64,
+    /// Ground speed since the previous fix, m/s.
+    speed_mps: Option<f64>,
+    /// Heading since the previous fix, degrees clockwise from north.
+    heading_deg: Option<f64>,
+}
+
+/// A unit's trail (AVL history) over a time window.
+#[derive(Serialize, ToSchema)]
+pub struct Track {
+    unit_id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    from: zhihui_core::Time,
+    #[schema(value_type = String, format = DateTime)]
+    to: zhihui_core::Time,
+    /// Oldest first. Older fixes may have been thinned (one per minute after a week, by
+    /// default) or expired (after 90 days).
+    fixes: Vec<TrackFix>,
+    /// More fixes follow in the window: ask again with `from` just after the last fix.
+    more: bool,
+}
+
+/// Most fixes in one trail answer.
+pub const MAX_TRACK: i64 = 10_000;
+
+/// Where a unit has been: its fixes in `[from, to)` (default: the last hour), oldest first.
+/// An officer's movements are personal data: the read is audited.
+#[utoipa::path(get, path = "/api/v1/units/{id}/track", params(("id" = i64, Path),
+        ("from" = Option<String>, Query, description = "RFC 3339; default one hour before `to`"),
+        ("to" = Option<String>, Query, description = "RFC 3339; default now"),
+        ("limit" = Option<i64>, Query, description = "1 to 10000, default 2000")),
+    responses((status = 200, body = Track), (status = 400), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn track(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    q: crate::api::Params,
+) -> ApiResult<Json<Track>> {
+    let id = parse_id(&id)?;
+    let p = crate::api::ListParams::new(q, &["from", "to", "limit"])?;
+    let to = p.time("to")?.unwrap_or_else(|| state.now());
+    let from = p.time("from")?.unwrap_or(to - chrono::Duration::hours(1));
+    if from >= to {
+        return Err(ApiError::bad_request("`from` must be before `to`").field("from"));
+    }
+    let limit = p.int("limit", 2000, 1, MAX_TRACK)? as usize;
+    let orgs = state.orgs();
+    let actor = auth.actor.clone();
+    let st = state.clone();
+    let r = crate::blocking(move || {
+        st.store.read(|c| {
+            commands::load_unit(c, &orgs, &actor, id)?;
+            zhihui_store::track::trail(c, id, from, to, limit)
+        })
+    })
+    .await;
+    let target = format!("unit:{id}");
+    let (fixes, more) = audit_refusal(&state, &auth.actor, "unit.track", &target, r).await?;
+    crate::auth::audit(
+        &state,
+        &auth.actor.username,
+        "unit.track",
+        &target,
+        "ok",
+        serde_json::json!({ "from": from, "to": to, "fixes": fixes.len() }),
+    )
+    .await;
+    Ok(Json(Track {
+        unit_id: id,
+        from,
+        to,
+        fixes: fixes
+            .into_iter()
+            .map(|f| TrackFix {
+                at: f.at,
+                lon: f.lon,
+                lat: f.lat,
+                speed_mps: f.speed_mps,
+                heading_deg: f.heading_deg,
+            })
+            .collect(),
+        more,
+    }))
+}

@@ -77,13 +77,15 @@ fn the_simulated_city_plays_the_whole_loop() {
         "assignment.en_route",
         "assignment.on_scene",
         "assignment.cleared",
-        "unit.moved",
         "instruction.issued",
         "instruction.signed",
         "instruction.feedback",
     ] {
         assert!(count(kind) > 0, "no {kind} event in the simulated loop");
     }
+    // Units drove: their positions are in the track store, not in the event log.
+    assert_eq!(count("unit.moved"), 0);
+    assert!(store.read(zhihui_store::track::count).unwrap() > 100);
     let closed = store
         .read(|c| {
             Ok(c.query_row(

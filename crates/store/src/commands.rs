@@ -346,6 +346,10 @@ pub fn create_unit(
         });
     }
     p::put_unit(tx.conn(), &unit)?;
+    if let Some(pos) = unit.position {
+        // The trail starts where the unit was registered.
+        crate::track::record(tx.conn(), id, now, pos, None)?;
+    }
     tx.append(EventDraft {
         at: now,
         actor: actor.username.clone(),
@@ -377,8 +381,9 @@ pub fn load_unit(
     Ok(u)
 }
 
-/// Changes a unit. A patch that only moves the unit is recorded as `unit.moved` and not audited
-/// one by one: positions stream in several times a minute per unit and carry no personal data.
+/// Changes a unit. A new position is a fix in the track store ([`crate::track`]); a patch that
+/// only moves the unit goes out on the live feed as `unit.moved` but is neither kept in the event
+/// log nor audited one by one: positions stream in several times a minute per unit.
 pub fn update_unit(
     tx: &mut Tx<'_>,
     orgs: &OrgTree,
@@ -403,6 +408,7 @@ pub fn update_unit(
             ));
         }
     }
+    let prev_fix = unit.position.zip(unit.position_at);
     let changes = unit.apply(patch, now)?;
     if changes.is_empty() {
         return Ok(unit);
@@ -414,7 +420,11 @@ pub fn update_unit(
         });
     }
     p::put_unit(tx.conn(), &unit)?;
-    let only_moved = changes.len() == 1 && changes.contains_key("position");
+    let fix = match (changes.contains_key("position"), unit.position) {
+        (true, Some(pos)) => Some(crate::track::record(tx.conn(), id, now, pos, prev_fix)?),
+        _ => None,
+    };
+    let only_moved = changes.len() == 1 && fix.is_some();
     let event = EventDraft {
         at: now,
         actor: actor.username.clone(),
@@ -427,9 +437,11 @@ pub fn update_unit(
             "unit.updated"
         }
         .into(),
-        payload: json!({ "record": unit, "changes": changes }),
+        payload: json!({ "record": unit, "changes": changes, "fix": fix }),
     };
-    if changes.contains_key("position") {
+    if only_moved {
+        tx.telemetry(event, crate::Fact::UnitMoved { unit: &unit })?;
+    } else if fix.is_some() {
         // Reactors run after the move's own event, so the timeline reads "moved, then arrived".
         tx.emit(event, crate::Fact::UnitMoved { unit: &unit })?;
     } else {

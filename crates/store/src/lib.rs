@@ -18,6 +18,7 @@ pub mod module;
 pub mod projections;
 pub mod reach;
 pub mod response_plans;
+pub mod track;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -45,7 +46,8 @@ use zhihui_core::Time;
 /// One committed change to one record.
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
-    /// Position in the global log, gap-free and increasing.
+    /// Position in the global log, gap-free and increasing; 0 for telemetry that the live feed
+    /// carries but the log does not keep (position reports: see [`track`]).
     pub seq: i64,
     /// When the change happened (the domain clock).
     pub at: Time,
@@ -61,6 +63,13 @@ pub struct Event {
     pub kind: String,
     /// `{"record": …, "changes": …}` or kind-specific data.
     pub payload: serde_json::Value,
+}
+
+impl Event {
+    /// Whether the event is in the log (not telemetry): only these count for resuming a feed.
+    pub fn in_log(&self) -> bool {
+        self.seq > 0
+    }
 }
 
 /// An event before the log gives it a sequence number.
@@ -91,6 +100,8 @@ pub struct StoreOptions {
     /// Where to anchor the audit chain's head after each batch (see [`AuditKey`]); `None` keeps
     /// only the in-database chain.
     pub anchor: Option<AnchorConfig>,
+    /// How long position fixes are kept, and how finely ([`track`]).
+    pub track: track::TrackRetention,
 }
 
 impl Default for StoreOptions {
@@ -98,6 +109,7 @@ impl Default for StoreOptions {
         Self {
             max_batch: 1024,
             anchor: None,
+            track: track::TrackRetention::default(),
         }
     }
 }
@@ -115,6 +127,7 @@ struct Inner {
     live: broadcast::Sender<Arc<Event>>,
     anchor: Option<anchor::Anchor>,
     registry: Arc<Registry>,
+    track: track::TrackRetention,
 }
 
 /// The domain modules that follow the operations layer's facts, in the order their reactors run.
@@ -151,6 +164,8 @@ impl Store {
         modules: Vec<Module>,
     ) -> Result<Store, StoreError> {
         let registry = Arc::new(Registry::new(modules)?);
+        opts.track.validate()?;
+        let track = opts.track;
         std::fs::create_dir_all(dir)?;
         let path = dir.join(DB_FILE);
         let mut conn = Connection::open(&path)?;
@@ -176,13 +191,33 @@ impl Store {
                 live,
                 anchor,
                 registry,
+                track,
             }),
         })
     }
 
-    /// Runs every registered sweep with work due at `now`, in registration order, each in its
-    /// own write; returns how many alerts they raised. A sweep with nothing due costs one read.
+    /// Runs the kernel's own sweep (thinning old position fixes, [`track::thin`]) and every
+    /// registered sweep with work due at `now`, in registration order, each in its own write;
+    /// returns how many alerts they raised. A sweep with nothing due costs one read.
     pub async fn run_sweeps(&self, now: Time) -> Result<usize, StoreError> {
+        let policy = self.inner.track;
+        let st = self.clone();
+        let due =
+            tokio::task::spawn_blocking(move || st.read(|c| track::thin_due(c, now, &policy)))
+                .await
+                .map_err(|_| StoreError::Closed)??;
+        if due {
+            let t = self
+                .write(move |tx| track::thin(tx.conn(), now, &policy))
+                .await?;
+            if t.thinned + t.expired > 0 {
+                tracing::info!(
+                    thinned = t.thinned,
+                    expired = t.expired,
+                    "position fixes thinned"
+                );
+            }
+        }
         let mut raised = 0;
         let sweeps: Vec<Sweep> = self.inner.registry.sweeps().copied().collect();
         for s in sweeps {

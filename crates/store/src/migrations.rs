@@ -226,6 +226,9 @@ const MIGRATIONS: &[&str] = &[
         (SELECT activation_id FROM plan_activation_steps p WHERE p.instruction_id = instructions.id LIMIT 1))
         WHERE id IN (SELECT instruction_id FROM plan_activation_steps);
     "#,
+    // 10: position fixes in their own compact table (the track store), no longer in the event
+    // log; filled from the positions the log already holds.
+    crate::track::MIGRATION,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

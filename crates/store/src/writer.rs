@@ -38,17 +38,42 @@ impl<'a> Tx<'a> {
         let actor = event.actor.clone();
         let at = event.at;
         let seq = self.append(event)?;
+        self.react(&actor, at, fact)?;
+        Ok(seq)
+    }
+
+    /// Publishes `event` on the live feed after the commit without appending it to the log (its
+    /// `seq` is 0), then runs the reactors registered for `fact` as [`Tx::emit`] does. For
+    /// telemetry that a purpose-built store keeps instead (positions: [`crate::track`]), so the
+    /// log holds decisions and state changes only.
+    pub fn telemetry(&mut self, e: EventDraft, fact: Fact<'_>) -> Result<(), StoreError> {
+        let (actor, at) = (e.actor.clone(), e.at);
+        self.events.push(Event {
+            seq: 0,
+            at: e.at,
+            actor: e.actor,
+            org_id: e.org_id,
+            record_type: e.record_type,
+            record_id: e.record_id,
+            kind: e.kind,
+            payload: e.payload,
+        });
+        self.react(&actor, at, fact)
+    }
+
+    fn react(
+        &mut self,
+        actor: &str,
+        at: zhihui_core::Time,
+        fact: Fact<'_>,
+    ) -> Result<(), StoreError> {
         if self.depth >= MAX_REACTION_DEPTH {
             return Err(StoreError::Corrupt(format!(
                 "reactions nested deeper than {MAX_REACTION_DEPTH} (a cycle between modules?); nothing was written"
             )));
         }
         let registry = self.registry;
-        let emitted = Emitted {
-            actor: &actor,
-            at,
-            fact,
-        };
+        let emitted = Emitted { actor, at, fact };
         self.depth += 1;
         let mut out = Ok(());
         for react in registry.reactors(fact.kind()) {
@@ -58,7 +83,7 @@ impl<'a> Tx<'a> {
             }
         }
         self.depth -= 1;
-        out.map(|()| seq)
+        out
     }
 
     /// Appends an event to the log and returns its sequence number.

@@ -193,6 +193,19 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
                 }))?;
                 let ins = ins.into_instruction(1, "boss", "city", vec![r], Utc::now());
                 projections::put_instruction(tx.conn(), &ins)?;
+                // A position report as releases before the track store logged it.
+                tx.append(EventDraft {
+                    at: "2026-01-02T03:04:05.678Z".parse().unwrap(),
+                    actor: "car1".into(),
+                    org_id: "o".into(),
+                    record_type: "unit".into(),
+                    record_id: 1,
+                    kind: "unit.moved".into(),
+                    payload: serde_json::json!({
+                        "record": { "id": 1, "position": { "lon": at.lon, "lat": at.lat } },
+                        "changes": { "position": [null, { "lon": at.lon, "lat": at.lat }] }
+                    }),
+                })?;
                 Ok::<_, StoreError>(())
             })
             .unwrap();
@@ -206,7 +219,7 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
          DROP TABLE response_plan_versions; DROP TABLE response_plans;
          DROP TABLE post_units; DROP TABLE event_posts; DROP TABLE major_events;
          DROP INDEX incidents_source; ALTER TABLE incidents DROP COLUMN source;
-         DROP TABLE record_reach;
+         DROP TABLE record_reach; DROP TABLE unit_fixes; DROP TABLE track_state;
          UPDATE incidents SET doc = json_remove(doc, '$.source', '$.source_ref');
          DELETE FROM schema_migrations WHERE version >= 3;",
     )
@@ -284,6 +297,26 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
     assert_eq!(sees("city", None), 1);
     assert_eq!(sees("o3", None), 0);
     assert_eq!(sees("o3", Some(7)), 1, "the unit's own terminal");
+    // Positions already in the log became fixes of the track store.
+    let (fixes, _) = store
+        .read(|c| {
+            zhihui_store::track::trail(
+                c,
+                1,
+                "2026-01-01T00:00:00Z".parse().unwrap(),
+                "2026-01-03T00:00:00Z".parse().unwrap(),
+                10,
+            )
+        })
+        .unwrap();
+    assert_eq!(fixes.len(), 1);
+    assert_eq!(
+        fixes[0].at,
+        "2026-01-02T03:04:05.678Z"
+            .parse::<zhihui_core::Time>()
+            .unwrap()
+    );
+    assert!((fixes[0].lon - at.lon).abs() < 1e-6 && (fixes[0].lat - at.lat).abs() < 1e-6);
 }
 
 // ---- the fact bus ------------------------------------------------------------------------------
@@ -460,11 +493,208 @@ fn no_domain_imports_another_and_the_operations_layer_names_none() {
         "writer.rs",
         "reach.rs",
         "audit.rs",
+        "track.rs",
     ] {
         assert!(
             names(shared).is_empty(),
             "{shared} names {:?}",
             names(shared)
         );
+    }
+}
+
+// ---- the track store ---------------------------------------------------------------------------
+
+fn track_city() -> (zhihui_core::OrgTree, zhihui_store::commands::Actor) {
+    use zhihui_core::{Org, OrgKind, OrgTree, Role};
+    let tree = OrgTree::new([Org {
+        id: "o".into(),
+        parent_id: None,
+        name: "市局".into(),
+        name_en: "City".into(),
+        kind: OrgKind::City,
+    }]);
+    let actor = zhihui_store::commands::Actor {
+        username: "boss".into(),
+        role: Role::Admin,
+        org_id: "o".into(),
+        unit_id: None,
+    };
+    (tree, actor)
+}
+
+fn new_unit(at: zhihui_core::LonLat) -> zhihui_core::NewUnit {
+    serde_json::from_value(serde_json::json!({
+        "call_sign": "巡1", "kind": "patrol_car", "position": { "lon": at.lon, "lat": at.lat }
+    }))
+    .unwrap()
+}
+
+fn moved_to(pos: zhihui_core::LonLat) -> zhihui_core::UnitPatch {
+    zhihui_core::UnitPatch {
+        position: Some(pos),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_position_report_is_a_fix_and_a_live_event_but_not_a_log_entry() {
+    use zhihui_core::{LonLat, UnitStatus};
+    use zhihui_store::commands;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let mut rx = store.subscribe();
+    let (tree, actor) = track_city();
+    let t0: zhihui_core::Time = "2026-12-06T08:00:00Z".parse().unwrap();
+    let p0 = LonLat {
+        lon: 112.2,
+        lat: 30.3,
+    };
+    // About 111 m north, then as far east.
+    let p1 = LonLat {
+        lon: 112.2,
+        lat: 30.301,
+    };
+    let p2 = LonLat {
+        lon: 112.201_16,
+        lat: 30.301,
+    };
+    store
+        .write_blocking(move |tx| {
+            let u = commands::create_unit(tx, &tree, &actor, new_unit(p0), t0)?;
+            let s = chrono::Duration::seconds;
+            commands::update_unit(tx, &tree, &actor, u.id, moved_to(p1), t0 + s(10))?;
+            let status = zhihui_core::UnitPatch {
+                status: Some(UnitStatus::Dispatched),
+                ..Default::default()
+            };
+            commands::update_unit(tx, &tree, &actor, u.id, status, t0 + s(15))?;
+            let both = zhihui_core::UnitPatch {
+                status: Some(UnitStatus::Available),
+                position: Some(p2),
+                ..Default::default()
+            };
+            commands::update_unit(tx, &tree, &actor, u.id, both, t0 + s(20))?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    // The log keeps the decisions: created, and the two status changes (one with a move).
+    let logged: Vec<String> = store
+        .events_after(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(logged, ["unit.created", "unit.updated", "unit.updated"]);
+    // The live feed carries everything, the bare move as telemetry outside the sequence.
+    let mut live = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        live.push((e.seq, e.kind.clone(), e.in_log()));
+    }
+    assert_eq!(
+        live,
+        [
+            (1, "unit.created".to_owned(), true),
+            (0, "unit.moved".to_owned(), false),
+            (2, "unit.updated".to_owned(), true),
+            (3, "unit.updated".to_owned(), true),
+        ]
+    );
+    // The trail holds every position, with speed and heading from the previous fix.
+    let (fixes, more) = store
+        .read(|c| zhihui_store::track::trail(c, 1, t0, t0 + chrono::Duration::hours(1), 10))
+        .unwrap();
+    assert!(!more);
+    assert_eq!(fixes.len(), 3);
+    assert_eq!((fixes[0].speed_mps, fixes[0].heading_deg), (None, None));
+    let v1 = fixes[1].speed_mps.unwrap();
+    assert!((v1 - 11.1).abs() < 0.1, "{v1}");
+    assert_eq!(fixes[1].heading_deg, Some(0.0));
+    assert_eq!(fixes[2].heading_deg, Some(90.0));
+    assert!((fixes[2].lon - p2.lon).abs() < 1e-6);
+    // Paging: a limit below the count says more follow.
+    let (two, more) = store
+        .read(|c| zhihui_store::track::trail(c, 1, t0, t0 + chrono::Duration::hours(1), 2))
+        .unwrap();
+    assert_eq!((two.len(), more), (2, true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_fixes_are_thinned_to_one_a_minute_then_expired_and_the_recent_trail_is_whole() {
+    use chrono::Duration;
+    use zhihui_core::LonLat;
+    use zhihui_store::commands;
+    use zhihui_store::track::TrackRetention;
+    let dir = tempfile::tempdir().unwrap();
+    let opts = StoreOptions {
+        track: TrackRetention {
+            full_for: Duration::days(1),
+            thin_to: Duration::minutes(1),
+            keep_for: Duration::days(3),
+        },
+        ..StoreOptions::default()
+    };
+    let store = Store::open(dir.path(), opts).unwrap();
+    let (tree, actor) = track_city();
+    let start: zhihui_core::Time = "2026-12-01T00:00:00Z".parse().unwrap();
+    // A fix every 20 s for four days, driving slowly east.
+    let n = 4 * 24 * 180;
+    store
+        .write(move |tx| {
+            let p = |i: i64| LonLat {
+                lon: 112.0 + i as f64 * 1e-5,
+                lat: 30.0,
+            };
+            let u = commands::create_unit(tx, &tree, &actor, new_unit(p(0)), start)?;
+            for i in 1..n {
+                let at = start + Duration::seconds(20 * i);
+                commands::update_unit(tx, &tree, &actor, u.id, moved_to(p(i)), at)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+    let count = || store.read(zhihui_store::track::count).unwrap();
+    assert_eq!(count(), n);
+    assert_eq!(store.head().unwrap(), 1, "only unit.created is in the log");
+    let now = start + Duration::days(4);
+    // A backlog is worked off in bounded runs, each due until it is done.
+    let mut runs = 0;
+    while store
+        .read(|c| zhihui_store::track::thin_due(c, now, &opts_track()))
+        .unwrap()
+    {
+        store.run_sweeps(now).await.unwrap();
+        runs += 1;
+        assert!(runs < 50, "thinning never finished");
+    }
+    assert!(runs > 1, "a two-day backlog takes more than one run");
+    let trail = |from: zhihui_core::Time, to: zhihui_core::Time| {
+        store
+            .read(|c| zhihui_store::track::trail(c, 1, from, to, 100_000))
+            .unwrap()
+            .0
+    };
+    // Older than three days: gone.
+    assert!(trail(start, now - Duration::days(3)).is_empty());
+    // Between three days and one day old: exactly one fix per minute, the first of each.
+    let mid = trail(now - Duration::days(3), now - Duration::days(1));
+    assert_eq!(mid.len(), 2 * 24 * 60);
+    assert!(mid.iter().all(|f| f.at.timestamp() % 60 == 0));
+    // The last day: every fix.
+    assert_eq!(trail(now - Duration::days(1), now).len(), 24 * 180);
+    assert_eq!(count(), (2 * 24 * 60 + 24 * 180) as i64);
+    // An hour later the next hour is due, and only that is thinned.
+    let later = now + Duration::minutes(61);
+    assert!(store
+        .read(|c| zhihui_store::track::thin_due(c, later, &opts_track()))
+        .unwrap());
+}
+
+fn opts_track() -> zhihui_store::track::TrackRetention {
+    zhihui_store::track::TrackRetention {
+        full_for: chrono::Duration::days(1),
+        thin_to: chrono::Duration::minutes(1),
+        keep_for: chrono::Duration::days(3),
     }
 }

@@ -78,7 +78,11 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   const form = { open: () => {} };
   const queue = new IncidentQueue({ canCreate: canEditIncidents(user.role), onNew: () => form.open() });
   left.appendChild(queue.el);
-  const board = new UnitBoard(user, (u: Unit) => locate(u.position));
+  const board = new UnitBoard(
+    user,
+    (u: Unit) => locate(u.position),
+    (coords) => ops?.setTrail(coords),
+  );
   right.appendChild(board.el);
   let routes: RouteLine[] = [];
   const detail = new DetailPanel(

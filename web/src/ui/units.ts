@@ -25,6 +25,8 @@ export class UnitBoard {
   constructor(
     private user: User,
     private onLocate: (u: Unit) => void,
+    /** Draw a unit's trail on the map (`null` clears it). */
+    private onTrail: (coords: [number, number][] | null) => void = () => {},
   ) {
     this.head = h('div.panel-head');
     this.bar = h('div.unit-bar', { 'aria-hidden': 'true' });
@@ -154,6 +156,7 @@ export class UnitBoard {
   private select(id: number | null): void {
     this.selected = this.selected === id ? null : id;
     this.cardError = '';
+    if (this.trailFor !== null && this.trailFor !== this.selected) this.hideTrail();
     for (const [rid, r] of this.rows) r.el.classList.toggle('selected', rid === this.selected);
     this.drawCard();
   }
@@ -176,7 +179,7 @@ export class UnitBoard {
     const lang = getLang();
     const pos = this.card.querySelector('.uc-pos');
     const age = this.card.querySelector('.uc-age');
-    const stamp = `${u.id}|${u.status}|${u.call_sign}|${u.kind}|${lang}|${this.cardError}`;
+    const stamp = `${u.id}|${u.status}|${u.call_sign}|${u.kind}|${lang}|${this.cardError}|${this.trailFor}|${this.trailInfo}`;
     if (stamp === this.cardStamp && pos && age) {
       // Only the position moved: update text in place (no rebuild under the pointer).
       pos.textContent = u.position ? `${u.position.lon.toFixed(4)}, ${u.position.lat.toFixed(4)}` : t('units.noPos');
@@ -220,8 +223,49 @@ export class UnitBoard {
           ),
         ),
       ),
+      h(
+        'div.uc-trail',
+        null,
+        h(
+          'button.btn.btn-ghost.btn-sm',
+          { 'data-testid': 'unit-trail', onClick: () => void this.toggleTrail(u.id) },
+          this.trailFor === u.id ? t('units.trailHide') : t('units.trail'),
+        ),
+        this.trailFor === u.id && h('span.muted', { 'data-testid': 'unit-trail-info' }, this.trailInfo),
+      ),
       this.cardError && h('div.form-error', { role: 'alert' }, this.cardError),
     );
+  }
+
+  private trailFor: number | null = null;
+  private trailInfo = '';
+
+  private hideTrail(): void {
+    this.trailFor = null;
+    this.trailInfo = '';
+    this.onTrail(null);
+  }
+
+  /** Show or hide the selected unit's last hour of fixes (GET /units/{id}/track). */
+  private async toggleTrail(id: number): Promise<void> {
+    if (this.trailFor === id) {
+      this.hideTrail();
+      this.drawCard();
+      return;
+    }
+    try {
+      const tr = await api.track(id);
+      this.trailFor = id;
+      const top = Math.max(0, ...tr.fixes.map((f) => f.speed_mps ?? 0));
+      this.trailInfo = tr.fixes.length
+        ? t('units.trailInfo').replace('{n}', String(tr.fixes.length)).replace('{v}', (top * 3.6).toFixed(0))
+        : t('units.trailEmpty');
+      this.cardError = '';
+      this.onTrail(tr.fixes.map((f) => [f.lon, f.lat]));
+    } catch (e) {
+      this.cardError = (e as ApiError).message;
+    }
+    this.drawCard();
   }
 
   private async setStatus(id: number, status: UnitStatus): Promise<void> {
