@@ -43,7 +43,7 @@
 //! [`super::blockade`]). If an exit was breached, the plan is partial: the frontier state with
 //! the fewest open ways out (breached exits plus needed nodes without a unit), with those
 //! routes listed. The planner is a heuristic: it does not prove that no cordon enclosing fewer
-//! nodes exists. Every answer can be checked independently (`tests/plan.rs` does).
+//! nodes exists. Every answer can be checked independently (`tests/it/plan.rs` does).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

@@ -1,6 +1,6 @@
 //! `zhihui plan intercept|blockade` from the shell: JSON answers and exit code 2 on bad input.
 
-mod common;
+use crate::common;
 
 use common::zhihui;
 use serde_json::Value;

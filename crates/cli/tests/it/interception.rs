@@ -1,7 +1,7 @@
 //! Interception planning and activation (设卡布控) against the real binary, on a road grid the
 //! test writes itself (so it always runs).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! on the public API only: its own searches over `out_edges` and `route_dijkstra`, no planner
 //! internals.
 
-mod common;
+use crate::common;
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
 

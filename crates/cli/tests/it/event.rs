@@ -2,7 +2,7 @@
 //! itself (so it always runs): the deployment proposal, accepting it as instructions, the board
 //! following positions and the test clock, one alert per lapse, relief, refusals by field.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

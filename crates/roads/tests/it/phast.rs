@@ -3,7 +3,7 @@
 //! must every other query on hierarchies from either builder (fast_paths and the crate's own).
 //! Its own test binary because it changes the process-wide tuning knobs in `raw`.
 
-mod common;
+use crate::common;
 
 use common::random::{build, check_against_dijkstra, graph};
 use proptest::prelude::*;

@@ -1,6 +1,6 @@
 //! The command line: user management, audit verification and input errors.
 
-mod common;
+use crate::common;
 
 use common::*;
 

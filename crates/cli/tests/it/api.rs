@@ -1,6 +1,6 @@
 //! End-to-end behaviour of the API against the real binary.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Contraction-hierarchy queries must give exactly the same travel times as plain Dijkstra.
 
-mod common;
+use crate::common;
 
 use common::random::{build, check_against_dijkstra, graph};
 use proptest::prelude::*;

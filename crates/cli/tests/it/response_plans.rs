@@ -2,7 +2,7 @@
 //! administrators, activation from an incident issuing one instruction per step to the resolved
 //! recipients, the activation following its instructions to the close.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Durability: acknowledged writes survive SIGKILL; nothing is half-applied; the audit chain holds.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
