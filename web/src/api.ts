@@ -10,6 +10,24 @@ export interface User {
   org_id: string;
   /** For role `unit`: the unit this account reports for (GET /api/v1/me). */
   unit_id?: number | null;
+  /** What the role may do, from the server (the console never keeps its own copy of the rules). */
+  capabilities: Capability[];
+}
+
+/** A named capability (core's `Action`): the server checks it on every request. */
+export type Capability =
+  | 'read'
+  | 'write_incident'
+  | 'manage_unit'
+  | 'update_own_unit'
+  | 'plan_operations'
+  | 'oversee'
+  | 'answer_instruction'
+  | 'administer';
+
+/** Whether `user` has `cap` (as the server told it at login). */
+export function can(user: Pick<User, 'capabilities'>, cap: Capability): boolean {
+  return user.capabilities?.includes(cap) ?? false;
 }
 
 export interface LonLat {
@@ -367,14 +385,14 @@ export const api = {
   closeInstruction: (id: number, outcome: string) => request<Instruction>('POST', `/api/v1/instructions/${id}/close`, { outcome }),
 };
 
-/** Roles that may issue instructions (contract: admin, leader, dispatcher). */
-export function canIssueInstructions(role: string): boolean {
-  return role === 'admin' || role === 'leader' || role === 'dispatcher';
+/** May this user issue instructions? */
+export function canIssueInstructions(user: User): boolean {
+  return can(user, 'write_incident');
 }
 
-/** Roles that may create and update incidents (contract: admin, leader, dispatcher). */
-export function canEditIncidents(role: string): boolean {
-  return role === 'admin' || role === 'leader' || role === 'dispatcher';
+/** May this user create and change incidents and dispatch? */
+export function canEditIncidents(user: User): boolean {
+  return can(user, 'write_incident');
 }
 
 /** The raw client, for feature modules that keep their own typed endpoints (ui/intercept.ts). */

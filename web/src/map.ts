@@ -193,12 +193,20 @@ export class OpsMap {
 
     // A unit's trail (AVL history), under the unit dots.
     m.addSource('trail', { type: 'geojson', data: this.trailFc });
+    // Magenta on a dark casing: no road class, route or status uses it.
+    m.addLayer({
+      id: 'trail-casing',
+      type: 'line',
+      source: 'trail',
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': '#04080f', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 4, 16, 8], 'line-opacity': 0.8 },
+    });
     m.addLayer({
       id: 'trail',
       type: 'line',
       source: 'trail',
       layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: { 'line-color': '#f5c542', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 4], 'line-opacity': 0.85 },
+      paint: { 'line-color': '#ff4fd8', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 4], 'line-opacity': 0.95 },
     });
 
     m.addSource('units', { type: 'geojson', data: emptyFc() });

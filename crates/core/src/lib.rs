@@ -6,10 +6,12 @@
 pub mod assignment;
 pub mod codes;
 mod error;
+pub mod figures;
 pub mod geo;
 pub mod incident;
 pub mod instruction;
 pub mod interception;
+pub mod local_time;
 pub mod major_event;
 pub mod org;
 pub mod response_plan;

@@ -24,19 +24,58 @@ pub enum Role {
     Grid,
 }
 
-/// Kinds of action a request performs.
+/// The named capabilities a role has: what a request needs, checked by the store for the API and
+/// the simulator alike, and sent to the console (`GET /api/v1/me`) so that it shows only what the
+/// user may do without keeping its own copy of the rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Read records in jurisdiction.
     Read,
-    /// Create or change incidents.
+    /// Create or change incidents, dispatch units, issue instructions, run deployments.
     WriteIncident,
     /// Create units or change any unit.
     ManageUnit,
     /// Change the status or position of one's own units.
     UpdateOwnUnit,
-    /// Manage users and organisations.
+    /// Plan interceptions and blockades and activate emergency plans (the duty leader and
+    /// dispatchers; administrators write the plans but do not command with them).
+    PlanOperations,
+    /// Act on records others issued within one's jurisdiction (close their instructions,
+    /// interceptions, deployments): the duty leader and administrators.
+    Oversee,
+    /// Sign for and answer instructions addressed to one's organisation or unit. Supervisors
+    /// (督察) only watch.
+    AnswerInstruction,
+    /// Manage users, organisations and the plan library.
     Administer,
+}
+
+impl Action {
+    /// Every capability, in a stable order.
+    pub const ALL: [Action; 8] = [
+        Action::Read,
+        Action::WriteIncident,
+        Action::ManageUnit,
+        Action::UpdateOwnUnit,
+        Action::PlanOperations,
+        Action::Oversee,
+        Action::AnswerInstruction,
+        Action::Administer,
+    ];
+
+    /// The snake_case code the API and the console use.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::WriteIncident => "write_incident",
+            Action::ManageUnit => "manage_unit",
+            Action::UpdateOwnUnit => "update_own_unit",
+            Action::PlanOperations => "plan_operations",
+            Action::Oversee => "oversee",
+            Action::AnswerInstruction => "answer_instruction",
+            Action::Administer => "administer",
+        }
+    }
 }
 
 impl Role {
@@ -81,8 +120,20 @@ impl Role {
                 self,
                 Role::Admin | Role::Leader | Role::Dispatcher | Role::Unit
             ),
+            PlanOperations => matches!(self, Role::Leader | Role::Dispatcher),
+            Oversee => matches!(self, Role::Leader | Role::Admin),
+            AnswerInstruction => !matches!(self, Role::Supervisor),
             Administer => matches!(self, Role::Admin),
         }
+    }
+
+    /// The codes of every capability the role has (see [`Action::as_str`]).
+    pub fn capabilities(&self) -> Vec<&'static str> {
+        Action::ALL
+            .into_iter()
+            .filter(|a| self.may(*a))
+            .map(|a| a.as_str())
+            .collect()
     }
 }
 
@@ -107,5 +158,33 @@ mod tests {
         }
         assert!(Role::Unit.may(Action::UpdateOwnUnit));
         assert!(!Role::Unit.may(Action::WriteIncident));
+    }
+
+    #[test]
+    fn capabilities_name_what_each_role_may_do() {
+        assert_eq!(
+            Role::Dispatcher.capabilities(),
+            [
+                "read",
+                "write_incident",
+                "manage_unit",
+                "update_own_unit",
+                "plan_operations",
+                "answer_instruction"
+            ]
+        );
+        assert_eq!(Role::Supervisor.capabilities(), ["read"]);
+        let admin = Role::Admin.capabilities();
+        assert!(admin.contains(&"administer") && admin.contains(&"oversee"));
+        assert!(
+            !admin.contains(&"plan_operations"),
+            "administrators write plans, leaders command"
+        );
+        for r in Role::ALL {
+            let codes = r.capabilities();
+            for a in Action::ALL {
+                assert_eq!(r.may(a), codes.contains(&a.as_str()), "{r:?} {a:?}");
+            }
+        }
     }
 }

@@ -74,6 +74,10 @@ pub struct UserView {
     role: zhihui_core::Role,
     org_id: String,
     unit_id: Option<i64>,
+    /// What the role may do (`read`, `write_incident`, `manage_unit`, `update_own_unit`,
+    /// `plan_operations`, `oversee`, `answer_instruction`, `administer`): the console shows
+    /// only these actions; the server checks the same rules on every request.
+    capabilities: Vec<&'static str>,
 }
 
 impl From<&projections::UserRecord> for UserView {
@@ -84,6 +88,7 @@ impl From<&projections::UserRecord> for UserView {
             role: u.role,
             org_id: u.org_id.clone(),
             unit_id: u.unit_id,
+            capabilities: u.role.capabilities(),
         }
     }
 }

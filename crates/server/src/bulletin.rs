@@ -16,70 +16,20 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{FixedOffset, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use zhihui_core::{codes, InstructionStatus, RecipientStatus, Time};
+use zhihui_core::figures::Figures;
+use zhihui_core::{local_time, Time};
 use zhihui_store::projections;
 
 use crate::error::{ApiError, ApiResult};
 use crate::{blocking, AppState, Authed};
 
-/// China Standard Time.
-fn cst() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
-}
-
 #[derive(Deserialize)]
 pub struct BulletinQuery {
     date: Option<String>,
     org_id: Option<String>,
-}
-
-#[derive(Serialize, ToSchema, Default)]
-pub struct Durations {
-    /// How many measured.
-    n: usize,
-    /// Median, seconds.
-    median_s: Option<f64>,
-    /// 90th percentile, seconds.
-    p90_s: Option<f64>,
-    /// Mean, seconds.
-    mean_s: Option<f64>,
-}
-
-impl Durations {
-    fn of(mut v: Vec<f64>) -> Self {
-        if v.is_empty() {
-            return Self::default();
-        }
-        v.sort_by(f64::total_cmp);
-        let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
-        Durations {
-            n: v.len(),
-            median_s: Some(at(0.5)),
-            p90_s: Some(at(0.9)),
-            mean_s: Some(v.iter().sum::<f64>() / v.len() as f64),
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema, Default)]
-pub struct InstructionFigures {
-    issued: usize,
-    recipients: usize,
-    signed_in_time: usize,
-    overdue: usize,
-    closed: usize,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TypeCount {
-    code: String,
-    zh: String,
-    en: String,
-    count: usize,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -90,20 +40,9 @@ pub struct Bulletin {
     date: String,
     #[schema(value_type = String, format = DateTime)]
     generated_at: Time,
-    instructions: InstructionFigures,
-    /// Every call received that day, duplicates included.
-    calls_received: usize,
-    /// Calls merged into another incident as duplicates; not counted as incidents below.
-    duplicate_calls: usize,
-    incidents_total: usize,
-    incidents_closed: usize,
-    incidents_by_type: Vec<TypeCount>,
-    call_to_dispatch: Durations,
-    dispatch_to_arrival: Durations,
-}
-
-fn secs(a: Time, b: Time) -> f64 {
-    (b - a).num_milliseconds() as f64 / 1000.0
+    /// The day's figures, as the operations layer defines them (`zhihui_core::figures`).
+    #[serde(flatten)]
+    figures: Figures,
 }
 
 async fn compute(state: &AppState, auth: &Authed, q: BulletinQuery) -> ApiResult<Bulletin> {
@@ -123,128 +62,27 @@ async fn compute(state: &AppState, auth: &Authed, q: BulletinQuery) -> ApiResult
     }
     let now = state.now();
     let day = match q.date.as_deref() {
-        None => now.with_timezone(&cst()).date_naive(),
+        None => local_time::day(&now),
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| ApiError::bad_request("date must be YYYY-MM-DD").field("date"))?,
     };
-    let start = cst()
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .ok_or_else(|| ApiError::bad_request("invalid date").field("date"))?;
+    let start = local_time::day_start(day);
     let end = start + chrono::Duration::days(1);
     let within: std::collections::HashSet<String> = tree.subtree_ids(&org_id).into_iter().collect();
 
+    let ids: Vec<String> = within.iter().cloned().collect();
     let st = state.clone();
-    let w = within.clone();
-    let (incidents, assignments, instructions) = blocking(move || {
-        st.store.read(|c| {
-            let (incs, _) = projections::list_incidents(
-                c,
-                &projections::IncidentFilter {
-                    org_ids: w.iter().cloned().collect(),
-                    from: Some(start),
-                    to: Some(end),
-                    limit: 1_000_000,
-                    ..Default::default()
-                },
-            )?;
-            let mut asg = Vec::new();
-            for i in &incs {
-                asg.push(projections::incident_assignments(c, i.id)?);
-            }
-            let ins = projections::list_instructions(c, None, 1_000_000)?;
-            Ok((incs, asg, ins))
-        })
+    let (incidents, instructions) = blocking(move || {
+        st.store
+            .read(|c| projections::period_records(c, &ids, start, end))
     })
     .await?;
-    // A call merged into another incident is the same event reported twice: it counts as a call
-    // received, never as a second incident (nor in the type mix or the response times).
-    let calls_received = incidents.len();
-    let (incidents, assignments): (Vec<_>, Vec<_>) = incidents
-        .into_iter()
-        .zip(assignments)
-        .filter(|(i, _)| i.merged_into.is_none())
-        .unzip();
-    let duplicate_calls = calls_received - incidents.len();
-
-    let mut by_type: Vec<TypeCount> = codes::INCIDENT_TYPES
-        .iter()
-        .map(|t| TypeCount {
-            code: t.code.into(),
-            zh: t.zh.into(),
-            en: t.en.into(),
-            count: 0,
-        })
-        .collect();
-    let mut c2d = Vec::new();
-    let mut d2a = Vec::new();
-    for (inc, asg) in incidents.iter().zip(&assignments) {
-        if let Some(t) = by_type.iter_mut().find(|t| t.code == inc.kind) {
-            t.count += 1;
-        }
-        if let Some(first) = asg.iter().map(|a| a.assigned_at).min() {
-            c2d.push(secs(inc.received_at, first));
-        }
-        for a in asg {
-            if let Some(on) = a.on_scene_at {
-                d2a.push(secs(a.assigned_at, on));
-            }
-        }
-    }
-
-    let mut fig = InstructionFigures::default();
-    for ins in instructions
-        .iter()
-        .filter(|i| i.issued_at >= start && i.issued_at < end)
-    {
-        let mine: Vec<_> = ins
-            .recipients
-            .iter()
-            .filter(|r| within.contains(&r.org_id))
-            .collect();
-        if !within.contains(&ins.issuer_org_id) && mine.is_empty() {
-            continue;
-        }
-        fig.issued += 1;
-        if ins.status == InstructionStatus::Closed {
-            fig.closed += 1;
-        }
-        for r in mine {
-            fig.recipients += 1;
-            if r.signed_at.is_some_and(|s| s <= ins.deadline) {
-                fig.signed_in_time += 1;
-            }
-            let done_at = if ins.feedback_required {
-                r.feedback_at
-            } else {
-                r.signed_at
-            };
-            let late = match done_at {
-                Some(d) => d > ins.deadline,
-                None => r.status != RecipientStatus::Done && now > ins.deadline,
-            };
-            if late {
-                fig.overdue += 1;
-            }
-        }
-    }
     Ok(Bulletin {
         org_name: org.name.clone(),
         org_id,
         date: day.format("%Y-%m-%d").to_string(),
         generated_at: now,
-        instructions: fig,
-        calls_received,
-        duplicate_calls,
-        incidents_total: incidents.len(),
-        incidents_closed: incidents
-            .iter()
-            .filter(|i| i.status == zhihui_core::IncidentStatus::Closed)
-            .count(),
-        incidents_by_type: by_type,
-        call_to_dispatch: Durations::of(c2d),
-        dispatch_to_arrival: Durations::of(d2a),
+        figures: Figures::compute(&incidents, &instructions, &within, now),
     })
 }
 
@@ -329,62 +167,86 @@ fn workbook(b: &Bulletin) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         b.date.clone(),
         Some(&bold),
     )?;
-    line(ws, "指令 下达", b.instructions.issued.to_string(), None)?;
+    line(
+        ws,
+        "指令 下达",
+        b.figures.instructions.issued.to_string(),
+        None,
+    )?;
     line(
         ws,
         "指令 接收单位",
-        b.instructions.recipients.to_string(),
+        b.figures.instructions.recipients.to_string(),
         None,
     )?;
     line(
         ws,
         "指令 按时签收",
-        b.instructions.signed_in_time.to_string(),
+        b.figures.instructions.signed_in_time.to_string(),
         None,
     )?;
-    line(ws, "指令 逾期", b.instructions.overdue.to_string(), None)?;
-    line(ws, "指令 办结", b.instructions.closed.to_string(), None)?;
-    line(ws, "接警 总数", b.calls_received.to_string(), None)?;
+    line(
+        ws,
+        "指令 逾期",
+        b.figures.instructions.overdue.to_string(),
+        None,
+    )?;
+    line(
+        ws,
+        "指令 办结",
+        b.figures.instructions.closed.to_string(),
+        None,
+    )?;
+    line(ws, "接警 总数", b.figures.calls_received.to_string(), None)?;
     line(
         ws,
         "接警 重复报警(已并入)",
-        b.duplicate_calls.to_string(),
+        b.figures.duplicate_calls.to_string(),
         None,
     )?;
-    line(ws, "警情 总数", b.incidents_total.to_string(), Some(&bold))?;
-    line(ws, "警情 已结案", b.incidents_closed.to_string(), None)?;
-    for t in &b.incidents_by_type {
+    line(
+        ws,
+        "警情 总数",
+        b.figures.incidents_total.to_string(),
+        Some(&bold),
+    )?;
+    line(
+        ws,
+        "警情 已结案",
+        b.figures.incidents_closed.to_string(),
+        None,
+    )?;
+    for t in &b.figures.incidents_by_type {
         line(ws, &format!("警情 {}", t.zh), t.count.to_string(), None)?;
     }
     line(
         ws,
         "接警到派警 中位数(秒)",
-        fmt_s(b.call_to_dispatch.median_s),
+        fmt_s(b.figures.call_to_dispatch.median_s),
         Some(&bold),
     )?;
     line(
         ws,
         "接警到派警 P90(秒)",
-        fmt_s(b.call_to_dispatch.p90_s),
+        fmt_s(b.figures.call_to_dispatch.p90_s),
         None,
     )?;
     line(
         ws,
         "派警到到场 中位数(秒)",
-        fmt_s(b.dispatch_to_arrival.median_s),
+        fmt_s(b.figures.dispatch_to_arrival.median_s),
         None,
     )?;
     line(
         ws,
         "派警到到场 P90(秒)",
-        fmt_s(b.dispatch_to_arrival.p90_s),
+        fmt_s(b.figures.dispatch_to_arrival.p90_s),
         None,
     )?;
     line(
         ws,
         "生成时间",
-        b.generated_at
-            .with_timezone(&cst())
+        local_time::local(&b.generated_at)
             .format("%Y-%m-%d %H:%M:%S")
             .to_string(),
         None,

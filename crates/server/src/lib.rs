@@ -8,11 +8,11 @@ pub mod dispatch;
 mod duplicates;
 mod eido;
 mod error;
-mod events;
 mod extract;
 mod headers;
 mod instructions;
 mod live;
+mod major_events;
 pub mod map;
 mod openapi;
 mod plans;
@@ -248,23 +248,29 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/events",
-            get(events::list)
-                .post(events::create)
+            get(major_events::list)
+                .post(major_events::create)
                 .layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
         )
-        .route("/events/{id}", get(events::get_one))
-        .route("/events/{id}/board", get(events::board))
-        .route("/events/{id}/deploy", post(events::deploy))
+        .route("/events/{id}", get(major_events::get_one))
+        .route("/events/{id}/board", get(major_events::board))
+        .route("/events/{id}/deploy", post(major_events::deploy))
         .route(
             "/events/{id}/assignments",
-            post(events::assign).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
+            post(major_events::assign).layer(DefaultBodyLimit::max(MATRIX_BODY_LIMIT)),
         )
-        .route("/events/{id}/close", post(events::close))
-        .route("/events/{id}/posts/{post}/arrived", post(events::arrived))
-        .route("/events/{id}/posts/{post}/relief", post(events::relief))
+        .route("/events/{id}/close", post(major_events::close))
+        .route(
+            "/events/{id}/posts/{post}/arrived",
+            post(major_events::arrived),
+        )
+        .route(
+            "/events/{id}/posts/{post}/relief",
+            post(major_events::relief),
+        )
         .route(
             "/events/{id}/posts/{post}/timeline",
-            get(events::post_timeline),
+            get(major_events::post_timeline),
         )
         .route(
             "/response-plans",

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    api, auth, bulletin, dispatch, duplicates, eido, events, instructions, live, map, plans,
+    api, auth, bulletin, dispatch, duplicates, eido, instructions, live, major_events, map, plans,
     positions, response_plans, watchdog,
 };
 
@@ -143,7 +143,7 @@ impl Modify for CodeLists {
         plans::intercept, plans::blockade, plans::create, plans::list, plans::get_one, plans::timeline, plans::close, plans::arrive,
         response_plans::list, response_plans::create, response_plans::get_one, response_plans::versions, response_plans::update, response_plans::retire,
         response_plans::activate, response_plans::preview, response_plans::incident_activations, response_plans::get_activation, response_plans::timeline, response_plans::close,
-        events::create, events::list, events::get_one, events::board, events::deploy, events::assign, events::arrived, events::relief, events::post_timeline, events::close,
+        major_events::create, major_events::list, major_events::get_one, major_events::board, major_events::deploy, major_events::assign, major_events::arrived, major_events::relief, major_events::post_timeline, major_events::close,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth, &ErrorResponses, &CodeLists)

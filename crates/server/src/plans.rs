@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use zhihui_core::{
-    Interception, InterceptionOutcome, LonLat, NewInterception, Role, Time, UnitKind,
+    Action, Interception, InterceptionOutcome, LonLat, NewInterception, Time, UnitKind,
 };
 use zhihui_roads::plan::{self, BlockadeRequest, InterceptRequest, SuspectSpeed};
 use zhihui_roads::{Profile, RoadNetwork, RoadsError};
@@ -45,14 +45,9 @@ const DRIVING: [UnitKind; 4] = [
 ];
 
 fn require_planner(actor: &Actor) -> ApiResult<()> {
-    if matches!(actor.role, Role::Leader | Role::Dispatcher) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(format!(
-            "role {} may not plan interceptions (leader and dispatcher only)",
-            actor.role.as_str()
-        )))
-    }
+    actor
+        .require(Action::PlanOperations, "plan interceptions")
+        .map_err(ApiError::from)
 }
 
 /// A store refusal about a field the handler knows, with that field named even for 403.

@@ -404,7 +404,7 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
                 }),
                 Err(e) => tracing::warn!(error = %e, "simulated call failed"),
             }
-            let hour = chrono::Timelike::hour(&chrono::Local::now()) as usize;
+            let hour = zhihui_core::local_time::hour(&now) as usize;
             let rate_per_s = opts.calls_per_hour * HOUR_PROFILE[hour % 24] / 3600.0;
             // Exponential inter-arrival times: a Poisson stream of calls.
             next_call = t + -(1.0 - rng.gen::<f64>()).ln() / rate_per_s.max(1e-6);

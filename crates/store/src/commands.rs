@@ -39,6 +39,13 @@ impl Actor {
         }
     }
 
+    /// Whether the actor may act on a record someone else issued: its issuer, or one who oversees
+    /// ([`Action::Oversee`]: the duty leader, administrators) the issuing organisation.
+    pub fn acts_for(&self, orgs: &OrgTree, issued_by: &str, issuer_org: &str) -> bool {
+        self.username == issued_by
+            || (self.role.may(Action::Oversee) && orgs.is_within(issuer_org, &self.org_id))
+    }
+
     /// Refuses when `org_id` lies outside the actor's jurisdiction.
     pub fn require_within(&self, orgs: &OrgTree, org_id: &str) -> Result<(), StoreError> {
         if orgs.is_within(org_id, &self.org_id) {
@@ -990,7 +997,7 @@ pub fn load_instruction(
 /// Whether the actor answers for a recipient: a user of that very organisation, the unit's own
 /// terminal, or a dispatcher whose jurisdiction holds the unit. Supervisors only watch.
 fn answers_for(orgs: &OrgTree, actor: &Actor, r: &zhihui_core::Recipient) -> bool {
-    if actor.role == Role::Supervisor {
+    if !actor.role.may(Action::AnswerInstruction) {
         return false;
     }
     match r.target.split_once(':') {
@@ -1083,9 +1090,7 @@ pub fn close_instruction(
     now: Time,
 ) -> Result<zhihui_core::Instruction, StoreError> {
     let mut ins = load_instruction(tx.conn(), orgs, actor, id)?;
-    let leader_above = matches!(actor.role, Role::Leader | Role::Admin)
-        && orgs.is_within(&ins.issuer_org_id, &actor.org_id);
-    if ins.issued_by != actor.username && !leader_above {
+    if !actor.acts_for(orgs, &ins.issued_by, &ins.issuer_org_id) {
         return Err(StoreError::Denied(
             "only the issuer or a leader above closes an instruction".into(),
         ));

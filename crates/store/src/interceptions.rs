@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use zhihui_core::{
     Action, DomainError, IncidentStatus, InstructionStatus, Interception, InterceptionOutcome,
-    InterceptionStatus, LonLat, NewInstruction, NewInterception, OrgTree, Role, Target, Time, Unit,
+    InterceptionStatus, LonLat, NewInstruction, NewInterception, OrgTree, Target, Time, Unit,
     UnitPatch, UnitStatus,
 };
 
@@ -214,12 +214,6 @@ fn audit(
 
 // ---------------------------------------------------------------- commands
 
-/// Checkpoint times in instruction texts: the command center's local time (UTC+8).
-fn local_hms(t: &Time) -> String {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    t.with_timezone(&cst).format("%H:%M:%S").to_string()
-}
-
 /// Activates an interception: one instruction per checkpoint to its unit (deadline = the
 /// suspect's earliest time there, feedback required), each unit marked dispatched, the record and
 /// its `interception.created` event, all or nothing.
@@ -269,7 +263,7 @@ pub fn create_interception(
                 &format!("points[{i}].deadline_s"),
                 format!(
                     "the suspect may already be past this checkpoint (since {}); plan again",
-                    local_hms(&deadline)
+                    zhihui_core::local_time::hms(&deadline)
                 ),
             ));
         }
@@ -299,7 +293,7 @@ pub fn create_interception(
                     "请立即前往{place}(坐标 {:.5}, {:.5})设卡拦截。嫌疑人最早可能于 {}(北京时间)到达该处,务必在此之前到位。到位后签收并反馈。设卡布控 #{id}{incident_ref}。",
                     pt.lon,
                     pt.lat,
-                    local_hms(&deadline)
+                    zhihui_core::local_time::hms(&deadline)
                 ),
                 targets: vec![Target {
                     org_id: None,
@@ -415,9 +409,7 @@ pub fn close_interception(
 ) -> Result<Interception, StoreError> {
     actor.require(Action::WriteIncident, "close interceptions")?;
     let mut rec = load_interception(tx.conn(), orgs, actor, id)?;
-    let leader_above = matches!(actor.role, Role::Leader | Role::Admin)
-        && orgs.is_within(&rec.org_id, &actor.org_id);
-    if rec.created_by != actor.username && !leader_above {
+    if !actor.acts_for(orgs, &rec.created_by, &rec.org_id) {
         return Err(StoreError::Denied(
             "only the issuer or a leader above closes an interception".into(),
         ));

@@ -180,6 +180,7 @@ impl Store {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         migrations::apply(&mut conn)?;
+        migrations::apply_modules(&mut conn, registry.modules())?;
         let (live, _) = broadcast::channel(8192);
         let anchor = opts.anchor.clone().map(anchor::Anchor::start).transpose()?;
         let writer = writer::spawn(conn, opts, live.clone(), anchor.clone(), registry.clone())?;

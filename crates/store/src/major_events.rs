@@ -78,12 +78,6 @@ fn conflict(field: &str, message: impl Into<String>) -> StoreError {
     }
 }
 
-/// Times in instruction and alert texts: the command center's local time (UTC+8).
-fn local_hms(t: &Time) -> String {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    t.with_timezone(&cst).format("%H:%M:%S").to_string()
-}
-
 // ---------------------------------------------------------------- projection
 
 /// Inserts or replaces an event.
@@ -545,7 +539,7 @@ fn send_unit(
         format!("安保执勤 · {}", post.label)
     };
     let eta = travel_s
-        .map(|_| format!("预计 {} 到达。", local_hms(&expected_at)))
+        .map(|_| format!("预计 {} 到达。", zhihui_core::local_time::hms(&expected_at)))
         .unwrap_or_default();
     let ins = commands::issue_instruction_from(
         tx,
@@ -557,12 +551,12 @@ fn send_unit(
                 "{}《{}》:请于 {}(北京时间)前到达{kind_zh}「{}」(坐标 {:.5}, {:.5})执勤,执勤时段 {}–{}。{eta}到位后签收并反馈。安保部署 #{} · 岗位 {}。",
                 if relief { "替补" } else { "重大安保" },
                 e.name,
-                local_hms(&deadline),
+                zhihui_core::local_time::hms(&deadline),
                 post.label,
                 post.lon,
                 post.lat,
-                local_hms(&post.shift_start),
-                local_hms(&post.shift_end),
+                zhihui_core::local_time::hms(&post.shift_start),
+                zhihui_core::local_time::hms(&post.shift_end),
                 e.id,
                 post.index
             ),
@@ -808,10 +802,7 @@ fn close_open_instruction(
             // Only the issuer or a leader above closes an instruction; when another dispatcher
             // relieves the post, the system closes it for the event (the relief itself is
             // audited under the dispatcher's name).
-            let closer = if ins.issued_by == actor.username
-                || (matches!(actor.role, Role::Leader | Role::Admin)
-                    && orgs.is_within(&ins.issuer_org_id, &actor.org_id))
-            {
+            let closer = if actor.acts_for(orgs, &ins.issued_by, &ins.issuer_org_id) {
                 actor.clone()
             } else {
                 Actor {
@@ -931,9 +922,7 @@ pub fn close_event(
 ) -> Result<MajorEvent, StoreError> {
     actor.require(Action::WriteIncident, "close event deployments")?;
     let mut ev = load_event(tx.conn(), orgs, actor, id)?;
-    let leader_above = matches!(actor.role, Role::Leader | Role::Admin)
-        && orgs.is_within(&ev.org_id, &actor.org_id);
-    if ev.created_by != actor.username && !leader_above {
+    if !actor.acts_for(orgs, &ev.created_by, &ev.org_id) {
         return Err(StoreError::Denied(
             "only the creator or a leader above closes an event deployment".into(),
         ));

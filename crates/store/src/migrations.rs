@@ -3,6 +3,7 @@
 
 use rusqlite::Connection;
 
+use crate::module::Module;
 use crate::StoreError;
 
 const MIGRATIONS: &[&str] = &[
@@ -254,6 +255,47 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
             [i as i64 + 1],
         )?;
         tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Applies each module's pending migrations (after the kernel's), each in its own transaction,
+/// recorded per module in `module_migrations`. The tables of the domains that existed before
+/// modules had migrations stay in [`MIGRATIONS`]; a domain added since keeps its schema here, so
+/// adding it touches no shared list.
+pub(crate) fn apply_modules(conn: &mut Connection, modules: &[Module]) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS module_migrations (
+             module TEXT NOT NULL,
+             version INTEGER NOT NULL,
+             applied_at TEXT NOT NULL,
+             PRIMARY KEY (module, version)
+         )",
+    )?;
+    for m in modules {
+        let done: i64 = conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM module_migrations WHERE module = ?1",
+            [m.name],
+            |r| r.get(0),
+        )?;
+        if done as usize > m.migrations.len() {
+            return Err(StoreError::Config(format!(
+                "module `{}`: database schema version {done} is newer than this program ({}); upgrade zhihui",
+                m.name,
+                m.migrations.len()
+            )));
+        }
+        for (i, sql) in m.migrations.iter().enumerate().skip(done as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql).map_err(|e| {
+                StoreError::Config(format!("module `{}` migration {}: {e}", m.name, i + 1))
+            })?;
+            tx.execute(
+                "INSERT INTO module_migrations(module, version, applied_at) VALUES (?1, ?2, datetime('now'))",
+                rusqlite::params![m.name, i as i64 + 1],
+            )?;
+            tx.commit()?;
+        }
     }
     Ok(())
 }

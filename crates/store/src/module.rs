@@ -267,6 +267,9 @@ pub struct Module {
     pub kinds: Vec<RecordKind>,
     /// Its holds on units.
     pub unit_claims: Vec<UnitClaim>,
+    /// Its schema migrations, applied in order after the kernel's and recorded per module
+    /// (`module_migrations`); like the kernel's, only ever appended to.
+    pub migrations: &'static [&'static str],
 }
 
 impl std::fmt::Debug for Module {
@@ -278,6 +281,7 @@ impl std::fmt::Debug for Module {
                 "sweeps",
                 &self.sweeps.iter().map(|s| s.name).collect::<Vec<_>>(),
             )
+            .field("migrations", &self.migrations.len())
             .finish()
     }
 }
@@ -291,7 +295,15 @@ impl Module {
             sweeps: Vec::new(),
             kinds: Vec::new(),
             unit_claims: Vec::new(),
+            migrations: &[],
         }
+    }
+
+    /// Sets the module's schema migrations (its own tables and indexes). Append only: a released
+    /// migration never changes, because databases in the field have applied it.
+    pub fn migrations(mut self, m: &'static [&'static str]) -> Module {
+        self.migrations = m;
+        self
     }
 
     /// Registers a hold on units.

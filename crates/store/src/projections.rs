@@ -725,6 +725,42 @@ pub fn list_instructions(
     rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
 }
 
+/// The records a period's figures are computed from ([`zhihui_core::figures::Figures`]): the
+/// incidents of `org_ids` received in `[from, to)`, each with its assignments, and every
+/// instruction issued in `[from, to)` (whom it concerns is the figures' business: an instruction
+/// issued elsewhere may be addressed into the jurisdiction).
+#[allow(clippy::type_complexity)]
+pub fn period_records(
+    c: &Connection,
+    org_ids: &[String],
+    from: Time,
+    to: Time,
+) -> Result<(Vec<(Incident, Vec<Assignment>)>, Vec<Instruction>), StoreError> {
+    let (incs, _) = list_incidents(
+        c,
+        &IncidentFilter {
+            org_ids: org_ids.to_vec(),
+            from: Some(from),
+            to: Some(to),
+            limit: i64::MAX,
+            ..Default::default()
+        },
+    )?;
+    let mut with = Vec::with_capacity(incs.len());
+    for i in incs {
+        let a = incident_assignments(c, i.id)?;
+        with.push((i, a));
+    }
+    let mut s = c.prepare_cached(
+        "SELECT doc FROM instructions WHERE issued_at >= ?1 AND issued_at < ?2 ORDER BY id",
+    )?;
+    let rows = s.query_map(params![ts(&from), ts(&to)], |r| r.get::<_, String>(0))?;
+    let ins = rows
+        .map(|r| Ok(serde_json::from_str(&r?)?))
+        .collect::<Result<Vec<Instruction>, StoreError>>()?;
+    Ok((with, ins))
+}
+
 /// Open instructions past their deadline that have not escalated yet (the timer's input).
 pub fn overdue_instructions(c: &Connection, now: &Time) -> Result<Vec<Instruction>, StoreError> {
     let mut s = c.prepare_cached(

@@ -16,7 +16,7 @@ use zhihui_core::response_plan::{render, ActivationStep};
 use zhihui_core::{
     codes, Action, ActivationStatus, DomainError, Incident, IncidentStatus, Instruction,
     InstructionStatus, NewInstruction, OrgKind, OrgTree, PlanActivation, PlanDraft, PlanStep,
-    ResponsePlan, Role, Scenario, StepStatus, StepTarget, Target, Time, UnitKind, UnitStatus,
+    ResponsePlan, Scenario, StepStatus, StepTarget, Target, Time, UnitKind, UnitStatus,
 };
 
 use crate::commands::{self, Actor};
@@ -357,14 +357,7 @@ fn activation_event(
 
 /// Who may activate plans: the duty leader and dispatchers (administrators write them).
 pub fn require_activator(actor: &Actor) -> Result<(), StoreError> {
-    if matches!(actor.role, Role::Leader | Role::Dispatcher) {
-        Ok(())
-    } else {
-        Err(StoreError::Denied(format!(
-            "role {} may not activate emergency plans",
-            actor.role.as_str()
-        )))
-    }
+    actor.require(Action::PlanOperations, "activate emergency plans")
 }
 
 /// One recipient a step resolved to.
@@ -401,12 +394,6 @@ pub struct ResolvedStep {
     pub problem: Option<StoreError>,
 }
 
-/// Command-center local time (UTC+8) for instruction texts.
-fn local(t: &Time) -> String {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    t.with_timezone(&cst).format("%m月%d日 %H:%M").to_string()
-}
-
 /// What a step's placeholders stand for, from the incident.
 pub fn placeholder_values(inc: &Incident, now: Time) -> BTreeMap<&'static str, String> {
     let kind = codes::incident_type(&inc.kind);
@@ -433,8 +420,11 @@ pub fn placeholder_values(inc: &Incident, now: Time) -> BTreeMap<&'static str, S
         ("type", type_label),
         ("priority", priority),
         ("description", inc.description.trim().to_owned()),
-        ("received_at", local(&inc.received_at)),
-        ("activated_at", local(&now)),
+        (
+            "received_at",
+            zhihui_core::local_time::month_day_hm(&inc.received_at),
+        ),
+        ("activated_at", zhihui_core::local_time::month_day_hm(&now)),
     ])
 }
 
@@ -842,9 +832,7 @@ pub fn close_activation(
 ) -> Result<PlanActivation, StoreError> {
     actor.require(Action::WriteIncident, "close plan activations")?;
     let mut rec = load_activation(tx.conn(), orgs, actor, id)?;
-    let leader_above = matches!(actor.role, Role::Leader | Role::Admin)
-        && orgs.is_within(&rec.org_id, &actor.org_id);
-    if rec.activated_by != actor.username && !leader_above {
+    if !actor.acts_for(orgs, &rec.activated_by, &rec.org_id) {
         return Err(StoreError::Denied(
             "only the activator or a leader above closes a plan activation".into(),
         ));

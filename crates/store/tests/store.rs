@@ -698,3 +698,78 @@ fn opts_track() -> zhihui_store::track::TrackRetention {
         keep_for: chrono::Duration::days(3),
     }
 }
+
+// ---- module migrations -------------------------------------------------------------------------
+
+#[test]
+fn a_module_brings_its_own_migrations_applied_once_each_and_refused_when_newer_than_the_program() {
+    use zhihui_store::Module;
+    const V1: &[&str] = &["CREATE TABLE tips (id INTEGER PRIMARY KEY, text TEXT NOT NULL)"];
+    const V2: &[&str] = &[
+        "CREATE TABLE tips (id INTEGER PRIMARY KEY, text TEXT NOT NULL)",
+        "ALTER TABLE tips ADD COLUMN source TEXT NOT NULL DEFAULT 'call'",
+    ];
+    const BROKEN: &[&str] = &[
+        "CREATE TABLE tips (id INTEGER PRIMARY KEY, text TEXT NOT NULL)",
+        "ALTER TABLE tips ADD COLUMN source TEXT NOT NULL DEFAULT 'call'",
+        "CREATE TABLE half (x); ALTER TABLE nowhere ADD COLUMN y",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let open = |m: &'static [&'static str]| {
+        Store::open_with(
+            dir.path(),
+            StoreOptions::default(),
+            vec![Module::new("tips").migrations(m)],
+        )
+    };
+    let columns = |s: &Store| {
+        s.read(|c| {
+            let mut st = c.prepare("SELECT name FROM pragma_table_info('tips') ORDER BY cid")?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap()
+    };
+    let s = open(V1).unwrap();
+    assert_eq!(columns(&s), ["id", "text"]);
+    s.write_blocking(|tx| {
+        tx.conn()
+            .execute("INSERT INTO tips(text) VALUES ('可疑包裹')", [])
+            .map_err(StoreError::from)
+    })
+    .unwrap();
+    drop(s);
+    // Reopened with one more migration: only the new one runs, the row stays.
+    let s = open(V2).unwrap();
+    assert_eq!(columns(&s), ["id", "text", "source"]);
+    let kept: (String, String) = s
+        .read(|c| {
+            Ok(c.query_row("SELECT text, source FROM tips", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+        })
+        .unwrap();
+    assert_eq!(kept, ("可疑包裹".to_owned(), "call".to_owned()));
+    drop(s);
+    // A failing migration names the module and leaves nothing of itself behind.
+    let e = open(BROKEN)
+        .err()
+        .expect("a broken migration is refused")
+        .to_string();
+    assert!(e.contains("module `tips` migration 3"), "{e}");
+    let s = open(V2).unwrap();
+    let half: i64 = s
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(half, 0);
+    drop(s);
+    // An older program than the database is refused rather than run on a schema it does not know.
+    let e = open(V1).err().expect("older program refused").to_string();
+    assert!(e.contains("newer than this program"), "{e}");
+}

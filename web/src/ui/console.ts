@@ -76,7 +76,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
     if (p && ops) ops.flyTo(p);
   };
   const form = { open: () => {} };
-  const queue = new IncidentQueue({ canCreate: canEditIncidents(user.role), onNew: () => form.open() });
+  const queue = new IncidentQueue({ canCreate: canEditIncidents(user), onNew: () => form.open() });
   left.appendChild(queue.el);
   const board = new UnitBoard(
     user,
@@ -86,7 +86,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   right.appendChild(board.el);
   let routes: RouteLine[] = [];
   const detail = new DetailPanel(
-    user.role,
+    user,
     live,
     (i: Incident) => locate(i.location),
     (r) => {
@@ -282,7 +282,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
     const tgt = e.target as HTMLElement;
     const typing = tgt && (tgt.tagName === 'INPUT' || tgt.tagName === 'TEXTAREA' || tgt.tagName === 'SELECT' || tgt.isContentEditable);
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-    if ((e.key === 'n' || e.key === 'N') && canEditIncidents(user.role)) {
+    if ((e.key === 'n' || e.key === 'N') && canEditIncidents(user)) {
       e.preventDefault();
       form.open();
     } else if (e.key === 'Escape' && selectedIncident.value !== null && !document.querySelector('.new-incident:not([hidden])')) {

@@ -1,6 +1,6 @@
 // 详情: the incident detail panel — fields, status actions (派警/到场/结案) and the 时间轴 timeline.
 
-import { api, ApiError, canEditIncidents, type Assignment, type Duplicate, type Incident, type IncidentStatus, type TimelineItem } from '../api';
+import { api, ApiError, canEditIncidents, type Assignment, type Duplicate, type Incident, type IncidentStatus, type TimelineItem, type User } from '../api';
 import { h, setChildren, toast } from '../dom';
 import { codeLabel, entryLabel, fmtTime, getCodes, getLang, onLangChange, subtypeLabel, t, tDyn, type Key } from '../i18n';
 import type { LiveFeed } from '../live';
@@ -36,13 +36,13 @@ export class DetailPanel {
   private mergeError: ApiError | null = null;
 
   constructor(
-    private role: string,
+    private user: User,
     live: LiveFeed,
     private onLocate: (i: Incident) => void,
     onRoutes: (r: RouteLine[]) => void = () => {},
   ) {
     this.el = h('aside.detail', { 'data-testid': 'incident-detail', hidden: true });
-    this.dispatch = new DispatchBlock(canEditIncidents(role), onRoutes, (p) => {
+    this.dispatch = new DispatchBlock(canEditIncidents(user), onRoutes, (p) => {
       const inc = this.id !== null ? incidents.get(this.id) : undefined;
       if (inc) this.onLocate({ ...inc, location: p });
     });
@@ -97,7 +97,7 @@ export class DetailPanel {
     if (inc) this.onLocate(inc);
     this.draw();
     const token = ++this.loadToken;
-    if (canEditIncidents(this.role) && inc?.status !== 'closed') {
+    if (canEditIncidents(this.user) && inc?.status !== 'closed') {
       void api
         .incidentDuplicates(id)
         .then((r) => {
@@ -161,7 +161,7 @@ export class DetailPanel {
   }
 
   private duplicatesBlock(inc: Incident): HTMLElement | null {
-    if (inc.status === 'closed' || this.dups.length === 0 || !canEditIncidents(this.role)) return null;
+    if (inc.status === 'closed' || this.dups.length === 0 || !canEditIncidents(this.user)) return null;
     return h(
       'div.dups',
       { 'data-testid': 'detail-duplicates' },
@@ -270,7 +270,7 @@ export class DetailPanel {
     const focusId = active && this.el.contains(active) ? active.dataset.testid : undefined;
     const oldBody = this.el.querySelector('.detail-body');
     const scroll = oldBody ? oldBody.scrollTop : 0;
-    const canDispatch = canEditIncidents(this.role);
+    const canDispatch = canEditIncidents(this.user);
     setChildren(
       this.el,
       this.headBar(inc),
@@ -306,7 +306,7 @@ export class DetailPanel {
   }
 
   private actionsBlock(inc: Incident): HTMLElement {
-    if (!canEditIncidents(this.role)) return h('div.actions-note', null, t('detail.readOnly'));
+    if (!canEditIncidents(this.user)) return h('div.actions-note', null, t('detail.readOnly'));
     if (inc.status === 'closed') return h('div.actions-note.closed', null, t('detail.closed'));
     const cur = FLOW.indexOf(inc.status);
     const errField = this.actionError?.field ?? '';
@@ -325,13 +325,13 @@ export class DetailPanel {
           t(a.key),
         ),
       ),
-      canPlanIntercept(this.role) &&
+      canPlanIntercept(this.user) &&
         h(
           'button.btn.btn-action.to-intercept',
           { 'data-testid': 'intercept-open', title: t('icp.title'), disabled: this.busy, onClick: () => openIntercept(inc) },
           t('icp.open'),
         ),
-      canActivatePlan(this.role) &&
+      canActivatePlan(this.user) &&
         h(
           'button.btn.btn-action.to-plan',
           { 'data-testid': 'plan-activate-open', title: t('rp.activate'), disabled: this.busy, onClick: () => openPlanActivation(inc) },

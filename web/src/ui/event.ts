@@ -382,7 +382,7 @@ export class EventPanel {
     mapReady: Promise<OpsMap | null>,
     private onOpen: () => void,
   ) {
-    this.writer = canEditIncidents(user.role);
+    this.writer = canEditIncidents(user);
     this.el = h('div.ev-panel', { 'data-testid': 'event-panel', hidden: true });
     this.button = h('button.ev-btn', { 'data-testid': 'event-button', title: t('ev.buttonTitle'), onClick: () => this.toggle() });
     void mapReady.then((m) => {

@@ -2,7 +2,7 @@
 // recipients' state (签收/反馈/逾期), sign and feedback for recipients, close with an outcome for the
 // issuer. Supervisors see every instruction as a read-only copy. Live via `record_type: "instruction"`.
 
-import { api, ApiError, canIssueInstructions, type Instruction, type NewInstruction, type Recipient, type User } from '../api';
+import { api, ApiError, can, canIssueInstructions, type Instruction, type NewInstruction, type Recipient, type User } from '../api';
 import { h, setChildren, toast } from '../dom';
 import { fmtTime, getLang, onLangChange, t, tDyn } from '../i18n';
 import { incidents, instructions, orgName, orgs, selectedIncident, units } from '../store';
@@ -50,8 +50,8 @@ export class InstructionPanel {
     private user: User,
     private onOpen: () => void,
   ) {
-    this.readOnly = user.role === 'supervisor';
-    this.canIssue = canIssueInstructions(user.role);
+    this.readOnly = !can(user, 'answer_instruction');
+    this.canIssue = canIssueInstructions(user);
     this.el = h('div.instr-panel', { 'data-testid': 'instructions-panel', hidden: true });
     this.button = h('button.instr-btn', { 'data-testid': 'instructions-button', onClick: () => this.toggle() });
     instructions.subscribe(() => {
@@ -121,7 +121,7 @@ export class InstructionPanel {
   }
 
   private isIssuer(ins: Instruction): boolean {
-    return !this.readOnly && (ins.issued_by === this.user.username || ((this.user.role === 'leader' || this.user.role === 'admin') && orgs.has(ins.issuer_org_id)));
+    return !this.readOnly && (ins.issued_by === this.user.username || (can(this.user, 'oversee') && orgs.has(ins.issuer_org_id)));
   }
 
   /** Instructions waiting for this user's action (sign or feedback). */

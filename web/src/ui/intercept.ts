@@ -6,7 +6,7 @@
 // (issued / signed / on site / late) follows the live feed (`record_type: "interception"`).
 
 import maplibregl from 'maplibre-gl';
-import { api, apiRequest, ApiError, type Incident, type LonLat, type User } from '../api';
+import { api, apiRequest, ApiError, can, type Incident, type LonLat, type User } from '../api';
 import { h, setChildren, toast } from '../dom';
 import { fmtTime, getLang, onLangChange, t, tDyn, type Key } from '../i18n';
 import type { LiveFeed } from '../live';
@@ -119,9 +119,9 @@ export const icpApi = {
 /** Interceptions known to this console, merged by version from answers and the live feed. */
 export const interceptions = new RecordStore<Interception>();
 
-/** Planning is for duty leaders and dispatchers (the API refuses everyone else). */
-export function canPlanIntercept(role: string): boolean {
-  return role === 'leader' || role === 'dispatcher';
+/** Planning is for duty leaders and dispatchers (the server says who: `plan_operations`). */
+export function canPlanIntercept(user: User): boolean {
+  return can(user, 'plan_operations');
 }
 
 const OPEN_EVENT = 'zhihui:intercept';
@@ -438,7 +438,7 @@ export class InterceptPanel {
     mapReady: Promise<OpsMap | null>,
     private onOpen: () => void,
   ) {
-    this.planner = canPlanIntercept(user.role);
+    this.planner = canPlanIntercept(user);
     this.el = h('div.icp-panel', { 'data-testid': 'intercept-panel', hidden: true });
     this.button = h('button.icp-btn', { 'data-testid': 'intercept-button', title: t('icp.activeCount'), onClick: () => this.toggle() });
     void mapReady.then((m) => {
@@ -1044,7 +1044,7 @@ export class InterceptPanel {
     const pts = [...rec.points].sort((a, b) => a.deadline.localeCompare(b.deadline) || a.index - b.index);
     const count = (s: PointStatus) => rec.points.filter((p) => liveStatus(p, closed) === s).length;
     const mayClose =
-      !closed && (rec.created_by === this.user.username || this.user.role === 'leader' || this.user.role === 'admin') && this.user.role !== 'supervisor';
+      !closed && can(this.user, 'write_incident') && (rec.created_by === this.user.username || can(this.user, 'oversee'));
     const outcomeBtn = (o: 'caught' | 'lost' | 'stood_down') =>
       h('button.seg-btn', { class: this.outcome === o ? 'on' : '', 'data-testid': `icp-outcome-${o}`, onClick: () => ((this.outcome = o), this.draw()) }, t(`icp.outcome.${o}` as Key));
     const summary = h('textarea.input', {

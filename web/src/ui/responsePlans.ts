@@ -5,7 +5,7 @@
 // the activation then shows each step's instruction as it is signed, fed back, goes overdue and
 // closes, live (`record_type: "plan_activation"`), until it is closed with an outcome.
 
-import { apiRequest, ApiError, type Incident, type Recipient, type User } from '../api';
+import { apiRequest, ApiError, can, type Incident, type Recipient, type User } from '../api';
 import { h, setChildren, toast } from '../dom';
 import { codeLabel, fmtTime, getCodes, getLang, onLangChange, t, tDyn } from '../i18n';
 import type { LiveFeed } from '../live';
@@ -146,9 +146,9 @@ export const rpApi = {
 /** Activations known to this console, merged by version from answers and the live feed. */
 export const activations = new RecordStore<PlanActivation>();
 
-/** Activation is for the duty leader and dispatchers (the API refuses everyone else). */
-export function canActivatePlan(role: string): boolean {
-  return role === 'leader' || role === 'dispatcher';
+/** Activation is for the duty leader and dispatchers (the server says who: `plan_operations`). */
+export function canActivatePlan(user: User): boolean {
+  return can(user, 'plan_operations');
 }
 
 /**
@@ -337,8 +337,8 @@ export class PlanPanel {
     live: LiveFeed,
     private onOpen: () => void,
   ) {
-    this.admin = user.role === 'admin';
-    this.activator = canActivatePlan(user.role);
+    this.admin = can(user, 'administer');
+    this.activator = canActivatePlan(user);
     this.el = h('div.rp-panel', { 'data-testid': 'plans-panel', hidden: true });
     this.button = h('button.icp-btn.rp-btn', { 'data-testid': 'plans-button', title: t('rp.library'), onClick: () => this.toggle() });
     live.subscribe((ev) => {

@@ -1,7 +1,7 @@
 // 警力看板: units grouped by status with counts. Rows are keyed by id and rebuilt only when a
 // displayed field changes (a position update just refreshes the "last fix" age).
 
-import { api, ApiError, type Unit, type UnitStatus, type User } from '../api';
+import { api, ApiError, can, type TrackFix, type Unit, type UnitStatus, type User } from '../api';
 import { h, setChildren, throttle, toast } from '../dom';
 import { codeLabel, fmtAgo, fmtTime, getLang, onLangChange, t } from '../i18n';
 import { UNIT_STATUS_COLORS } from '../map';
@@ -161,10 +161,9 @@ export class UnitBoard {
     this.drawCard();
   }
 
-  /** May this user change the unit's status? (contract: admin/leader/dispatcher; unit users for their own org) */
+  /** May this user change the unit's status? Any unit with `manage_unit`; a unit terminal its own. */
   private canUpdate(u: Unit): boolean {
-    const r = this.user.role;
-    return r === 'admin' || r === 'leader' || r === 'dispatcher' || (r === 'unit' && u.org_id === this.user.org_id);
+    return can(this.user, 'manage_unit') || (can(this.user, 'update_own_unit') && this.user.unit_id === u.id);
   }
 
   private cardStamp = '';
@@ -254,14 +253,26 @@ export class UnitBoard {
       return;
     }
     try {
-      const tr = await api.track(id);
+      // The last hour, paged on from the last fix while the server says more follow (a busy
+      // unit reporting every second has 3,600 fixes an hour; three pages hold 30,000).
+      const to = new Date().toISOString();
+      let from = new Date(Date.now() - 3600_000).toISOString();
+      const fixes: TrackFix[] = [];
+      for (let page = 0; page < 3; page++) {
+        const tr = await api.track(id, { from, to, limit: 10_000 });
+        fixes.push(...tr.fixes);
+        const last = tr.fixes[tr.fixes.length - 1];
+        if (!tr.more || !last) break;
+        from = new Date(Date.parse(last.at) + 1).toISOString();
+      }
       this.trailFor = id;
-      const top = Math.max(0, ...tr.fixes.map((f) => f.speed_mps ?? 0));
-      this.trailInfo = tr.fixes.length
-        ? t('units.trailInfo').replace('{n}', String(tr.fixes.length)).replace('{v}', (top * 3.6).toFixed(0))
+      let top = 0;
+      for (const f of fixes) top = Math.max(top, f.speed_mps ?? 0);
+      this.trailInfo = fixes.length
+        ? t('units.trailInfo').replace('{n}', String(fixes.length)).replace('{v}', (top * 3.6).toFixed(0))
         : t('units.trailEmpty');
       this.cardError = '';
-      this.onTrail(tr.fixes.map((f) => [f.lon, f.lat]));
+      this.onTrail(fixes.map((f) => [f.lon, f.lat]));
     } catch (e) {
       this.cardError = (e as ApiError).message;
     }

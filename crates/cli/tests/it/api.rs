@@ -806,6 +806,23 @@ fn routing_endpoints_answer_by_road_travel_time() {
 fn logging_out_ends_the_session_and_its_live_feed() {
     let (_d, s) = city();
     let t = s.login("boss");
+    // Who one is, with what one may do: the console shows actions from these, not from its own
+    // copy of the role rules.
+    let (st, me) = s.get(&t, "/api/v1/me");
+    assert_eq!(st, 200, "{me}");
+    assert_eq!(
+        me["capabilities"],
+        json!([
+            "read",
+            "write_incident",
+            "manage_unit",
+            "update_own_unit",
+            "plan_operations",
+            "answer_instruction"
+        ])
+    );
+    let (_, ana) = s.get(&s.login("ana"), "/api/v1/me");
+    assert_eq!(ana["capabilities"], json!(["read", "answer_instruction"]));
     let mut feed = s.ws(&t, None);
     assert_eq!(feed.drain(Duration::from_millis(300))[0]["type"], "hello");
     let r = s
