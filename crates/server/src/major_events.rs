@@ -16,7 +16,7 @@ use zhihui_core::{Action, LonLat, Time, UnitKind};
 use zhihui_roads::plan::{self, DeployUnit};
 use zhihui_roads::{Profile, RoadNetwork};
 use zhihui_store::commands::Actor;
-use zhihui_store::interceptions::{self as icp, Connection};
+use zhihui_store::interception::{self as icp, Connection};
 use zhihui_store::major_events::{self as me, AssignItem};
 use zhihui_store::projections::{self, FreeUnit};
 use zhihui_store::StoreError;

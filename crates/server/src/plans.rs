@@ -18,7 +18,7 @@ use zhihui_core::{
 use zhihui_roads::plan::{self, BlockadeRequest, InterceptRequest, SuspectSpeed};
 use zhihui_roads::{Profile, RoadNetwork, RoadsError};
 use zhihui_store::commands::{self, Actor};
-use zhihui_store::interceptions as icp;
+use zhihui_store::interception as icp;
 use zhihui_store::projections::{self, FreeUnit};
 use zhihui_store::StoreError;
 

@@ -19,7 +19,7 @@ use zhihui_core::{
 };
 use zhihui_roads::Profile;
 use zhihui_store::commands::Actor;
-use zhihui_store::interceptions::Connection;
+use zhihui_store::interception::Connection;
 use zhihui_store::projections;
 use zhihui_store::response_plans as rp;
 use zhihui_store::StoreError;

@@ -11,7 +11,7 @@ mod anchor;
 mod audit;
 pub mod commands;
 mod error;
-pub mod interceptions;
+pub mod interception;
 pub mod major_events;
 mod migrations;
 pub mod module;
@@ -134,7 +134,7 @@ struct Inner {
 /// A program that changes shared records (the server, the simulator) opens its store with these.
 pub fn domains() -> Vec<Module> {
     vec![
-        interceptions::module(),
+        interception::module(),
         major_events::module(),
         response_plans::module(),
     ]

@@ -133,33 +133,7 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 4: interceptions (设卡布控). The checkpoint rows index the documents: which unit holds a
     // checkpoint (for position reports), which instruction sent it, which deadlines are due.
-    r#"
-    CREATE TABLE interceptions (
-        id INTEGER PRIMARY KEY,
-        org_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        incident_id INTEGER REFERENCES incidents(id),
-        created_at TEXT NOT NULL,
-        doc TEXT NOT NULL
-    );
-    CREATE INDEX interceptions_status ON interceptions(status, id);
-    CREATE TABLE interception_points (
-        interception_id INTEGER NOT NULL REFERENCES interceptions(id),
-        idx INTEGER NOT NULL,
-        unit_id INTEGER NOT NULL REFERENCES units(id),
-        instruction_id INTEGER NOT NULL REFERENCES instructions(id),
-        lon REAL NOT NULL,
-        lat REAL NOT NULL,
-        deadline TEXT NOT NULL,
-        active INTEGER NOT NULL,
-        arrived INTEGER NOT NULL,
-        late INTEGER NOT NULL,
-        PRIMARY KEY (interception_id, idx)
-    );
-    CREATE INDEX interception_points_unit ON interception_points(unit_id) WHERE active = 1;
-    CREATE INDEX interception_points_instruction ON interception_points(instruction_id);
-    CREATE INDEX interception_points_due ON interception_points(deadline) WHERE active = 1 AND arrived = 0 AND late = 0;
-    "#,
+    crate::interception::migrations::MIGRATION_4,
     // 5: the plan library (预案) and plan activations. Every version of a plan is kept as
     // written; an activation names the version it issued. The step rows index which instruction
     // carries which step, for the instruction hooks.

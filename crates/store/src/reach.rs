@@ -114,7 +114,7 @@ pub(crate) fn set(
 }
 
 /// The migration that creates the table and fills it from the records already stored (the same
-/// rules as [`crate::projections::put_instruction`] and [`crate::interceptions::put_interception`]).
+/// rules as [`crate::projections::put_instruction`] and [`crate::interception::put_interception`]).
 pub(crate) const MIGRATION: &str = r#"
     CREATE TABLE record_reach (
         record_type TEXT NOT NULL,
