@@ -15,7 +15,8 @@ use rand::Rng;
 use zhihui_core::major_event::{EventStatus, NewEvent, NewPost, PostKind};
 use zhihui_core::{LonLat, NewUnit, OrgTree, Time, UnitKind, UnitStatus};
 use zhihui_store::commands::{self, Actor};
-use zhihui_store::major_events::{self as me, AssignItem, Commitment};
+use zhihui_store::major_events::{self as me, AssignItem};
+use zhihui_store::Hold;
 use zhihui_store::{projections, Store, StoreError};
 
 use crate::{dispatcher, unit_actor, write_or_log, CityMap, SimUnit, Task};
@@ -526,14 +527,15 @@ impl Demo {
         units: &mut [SimUnit],
         t: f64,
     ) {
-        let list = match store.read(me::commitments) {
+        // Every domain's holds, through the registry: the simulator names no domain's tables.
+        let list = match store.read(|c| store.registry().holds(c)) {
             Ok(l) => l,
             Err(e) => {
                 tracing::warn!(error = %e, "simulator cannot read commitments");
                 return;
             }
         };
-        let by_unit: HashMap<i64, &Commitment> = list.iter().map(|c| (c.unit_id, c)).collect();
+        let by_unit: HashMap<i64, &Hold> = list.iter().map(|c| (c.unit_id, c)).collect();
         for (i, u) in units.iter_mut().enumerate() {
             let c = by_unit.get(&u.id);
             match (u.task, c) {

@@ -37,7 +37,8 @@ pub use audit::{
 };
 pub use error::StoreError;
 pub use module::{
-    mask_personal, Emitted, Fact, FactKind, Module, Reactor, RecordKind, Registry, Sweep, UnitClaim,
+    mask_personal, Emitted, Fact, FactKind, Hold, HoldList, Module, Reactor, RecordKind, Registry,
+    Sweep, UnitClaim,
 };
 pub use writer::Tx;
 

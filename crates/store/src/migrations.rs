@@ -137,46 +137,9 @@ const MIGRATIONS: &[&str] = &[
     // 5: the plan library (预案) and plan activations. Every version of a plan is kept as
     // written; an activation names the version it issued. The step rows index which instruction
     // carries which step, for the instruction hooks.
-    r#"
-    CREATE TABLE response_plans (
-        id INTEGER PRIMARY KEY,
-        scenario TEXT NOT NULL,
-        latest_version INTEGER NOT NULL,
-        retired INTEGER NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE response_plan_versions (
-        plan_id INTEGER NOT NULL REFERENCES response_plans(id),
-        version INTEGER NOT NULL,
-        doc TEXT NOT NULL,
-        PRIMARY KEY (plan_id, version)
-    );
-    CREATE TRIGGER response_plan_versions_no_update BEFORE UPDATE ON response_plan_versions
-        BEGIN SELECT RAISE(ABORT, 'plan versions are kept as written'); END;
-    CREATE TRIGGER response_plan_versions_no_delete BEFORE DELETE ON response_plan_versions
-        BEGIN SELECT RAISE(ABORT, 'plan versions are kept as written'); END;
-    CREATE TABLE plan_activations (
-        id INTEGER PRIMARY KEY,
-        plan_id INTEGER NOT NULL,
-        plan_version INTEGER NOT NULL,
-        incident_id INTEGER NOT NULL REFERENCES incidents(id),
-        org_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        activated_at TEXT NOT NULL,
-        doc TEXT NOT NULL,
-        FOREIGN KEY (plan_id, plan_version) REFERENCES response_plan_versions(plan_id, version)
-    );
-    CREATE INDEX plan_activations_incident ON plan_activations(incident_id);
-    CREATE TABLE plan_activation_steps (
-        activation_id INTEGER NOT NULL REFERENCES plan_activations(id),
-        idx INTEGER NOT NULL,
-        instruction_id INTEGER NOT NULL REFERENCES instructions(id),
-        PRIMARY KEY (activation_id, idx)
-    );
-    CREATE INDEX plan_activation_steps_instruction ON plan_activation_steps(instruction_id);
-    "#,
+    crate::response_plans::migrations::MIGRATION_5,
     // 6: major-event deployment (重大安保): events, their posts and which unit holds which post.
-    crate::major_events::MIGRATION,
+    crate::major_events::migrations::MIGRATION,
     // 7: where an incident came from (110 call, transfer, walk-in, officer, public opinion, device
     // alarm, anti-fraud). Every incident recorded before was a 110 call; their documents read
     // `source` as `call_110` by default, and the column says the same.

@@ -254,6 +254,25 @@ fn mask_str(s: &str) -> String {
 /// ("holds a checkpoint of interception 4").
 pub type UnitClaim = fn(&Connection, i64) -> Result<Option<String>, StoreError>;
 
+/// Where a domain holds a unit: the place it must be, the instruction that sent it there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hold {
+    /// The unit.
+    pub unit_id: i64,
+    /// Where it must be.
+    pub at: zhihui_core::LonLat,
+    /// The instruction that sent it.
+    pub instruction_id: i64,
+    /// What holds it, e.g. `post` or `checkpoint`.
+    pub what: &'static str,
+    /// Whether it is recorded there.
+    pub on_site: bool,
+}
+
+/// Lists every unit a module holds and where ([`Registry::holds`]): what the simulator drives
+/// units to, without knowing the domains.
+pub type HoldList = fn(&Connection) -> Result<Vec<Hold>, StoreError>;
+
 /// What one domain contributes to the kernel.
 #[derive(Clone)]
 pub struct Module {
@@ -267,6 +286,8 @@ pub struct Module {
     pub kinds: Vec<RecordKind>,
     /// Its holds on units.
     pub unit_claims: Vec<UnitClaim>,
+    /// Where it holds units.
+    pub holds: Vec<HoldList>,
     /// Its schema migrations, applied in order after the kernel's and recorded per module
     /// (`module_migrations`); like the kernel's, only ever appended to.
     pub migrations: &'static [&'static str],
@@ -295,6 +316,7 @@ impl Module {
             sweeps: Vec::new(),
             kinds: Vec::new(),
             unit_claims: Vec::new(),
+            holds: Vec::new(),
             migrations: &[],
         }
     }
@@ -309,6 +331,12 @@ impl Module {
     /// Registers a hold on units.
     pub fn claims_units(mut self, c: UnitClaim) -> Module {
         self.unit_claims.push(c);
+        self
+    }
+
+    /// Registers the list of where it holds units.
+    pub fn lists_holds(mut self, h: HoldList) -> Module {
+        self.holds.push(h);
         self
     }
 
@@ -386,6 +414,15 @@ impl Registry {
             }
         }
         Ok(None)
+    }
+
+    /// Every unit any module holds, and where (modules in registration order).
+    pub fn holds(&self, c: &Connection) -> Result<Vec<Hold>, StoreError> {
+        let mut out = Vec::new();
+        for list in self.modules.iter().flat_map(|m| &m.holds) {
+            out.extend(list(c)?);
+        }
+        Ok(out)
     }
 
     /// Every sweep of every module, in registration order.

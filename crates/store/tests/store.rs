@@ -785,3 +785,35 @@ fn a_module_brings_its_own_migrations_applied_once_each_and_refused_when_newer_t
     let e = open(V1).err().expect("older program refused").to_string();
     assert!(e.contains("newer than this program"), "{e}");
 }
+
+#[test]
+fn the_registry_lists_every_modules_holds_on_units_in_registration_order() {
+    use zhihui_core::LonLat;
+    use zhihui_store::{Hold, Module, Registry};
+    fn hold(unit_id: i64, what: &'static str) -> Hold {
+        Hold {
+            unit_id,
+            at: LonLat {
+                lon: 112.2,
+                lat: 30.3,
+            },
+            instruction_id: unit_id * 10,
+            what,
+            on_site: false,
+        }
+    }
+    let r = Registry::new(vec![
+        Module::new("posts").lists_holds(|_| Ok(vec![hold(1, "post"), hold(2, "post")])),
+        Module::new("quiet"),
+        Module::new("checkpoints").lists_holds(|_| Ok(vec![hold(7, "checkpoint")])),
+    ])
+    .unwrap();
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    let got: Vec<(i64, &str)> = r
+        .holds(&c)
+        .unwrap()
+        .iter()
+        .map(|h| (h.unit_id, h.what))
+        .collect();
+    assert_eq!(got, [(1, "post"), (2, "post"), (7, "checkpoint")]);
+}

@@ -116,6 +116,7 @@ pub fn module() -> crate::Module {
         }
     }
     Module::new("interception")
+        .lists_holds(checkpoint_holds)
         .claims_units(|c, unit_id| {
             Ok(active_commitment(c, unit_id)?
                 .map(|i| format!("holds a checkpoint of interception {i}")))
