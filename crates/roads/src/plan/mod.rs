@@ -8,6 +8,8 @@
 //!   kinds each accepts, everyone in place as early as possible (exact).
 //! * [`seal_exits`] and [`ring_greedy`]: the simple baselines the interception planner is
 //!   measured against.
+//! * [`reach`]: where the suspect can be by a given moment (earliest times, the roads reached,
+//!   the reachable area as hulls), shown beside an interception plan.
 //!
 //! Positions are `[lon, lat]`. A point farther than [`MAX_SNAP_M`] from every usable road is
 //! "off the network": an origin or exit there is an error naming the field; a unit there is
@@ -22,6 +24,7 @@ mod blockade;
 mod deploy;
 mod graph;
 mod intercept;
+pub mod reach;
 
 pub use blockade::{blockade, BlockadeAssignment, BlockadePlan, BlockadeRequest};
 pub use deploy::{deploy, DeployUnit, Deployment, Post, Posting};

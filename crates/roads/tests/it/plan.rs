@@ -722,3 +722,48 @@ fn deployment_respects_kinds_and_staffing_and_fills_what_it_can() {
     );
     assert!(matches!(bad, Err(RoadsError::InvalidPlanInput { field, .. }) if field == "posts"));
 }
+
+#[test]
+fn the_suspects_reach_agrees_with_an_independent_dijkstra_and_grows_with_time() {
+    use zhihui_roads::plan::reach;
+    let net = town();
+    // From a node, at a fixed speed: the times equal the independent Dijkstra's.
+    let start = (net.node_count() / 2) as u32;
+    let origin = net.node_position(start).unwrap();
+    let t = reach::suspect_times(&net, origin, Some(50.0), u64::MAX);
+    let want = fixed_speed_times(&net, start, 50.0);
+    let mut reached = 0;
+    for v in 0..net.node_count() {
+        if want[v].is_finite() {
+            reached += 1;
+            let got = t[v] as f64 / 1000.0;
+            // The origin snaps onto a segment ending at the node: at most a millisecond off.
+            assert!(
+                (got - want[v]).abs() <= 0.002,
+                "node {v}: {got} vs {}",
+                want[v]
+            );
+        } else {
+            assert_eq!(t[v], u64::MAX, "node {v} reached by the planner only");
+        }
+    }
+    assert!(reached > 100, "the town is connected ({reached} nodes)");
+    // Areas at growing moments hold growing numbers of intersections; each is a closed ring;
+    // the roads come earliest first, none after the last moment.
+    let levels = reach::levels(60.0, 120.0, 240.0, 4);
+    assert_eq!(levels.len(), 4);
+    let (areas, roads) = reach::reach(&net, origin, Some(50.0), &levels, 100_000);
+    let nodes: Vec<usize> = areas.iter().map(|a| a.nodes).collect();
+    assert!(nodes.windows(2).all(|w| w[0] <= w[1]), "{nodes:?}");
+    assert!(nodes[0] > 0);
+    for a in &areas {
+        assert_eq!(a.polygon.first(), a.polygon.last());
+    }
+    assert!(!roads.is_empty());
+    assert!(roads.windows(2).all(|w| w[0][4] <= w[1][4]));
+    assert!(roads.iter().all(|r| r[4] <= 240.0));
+    // The cap keeps the earliest segments.
+    let (_, few) = reach::reach(&net, origin, Some(50.0), &levels, 10);
+    assert_eq!(few.len(), 10);
+    assert_eq!(few[..], roads[..10]);
+}
