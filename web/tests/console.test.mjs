@@ -10,71 +10,16 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { DemoServer, PASSWORD } from './demo-server.mjs';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const repoDir = path.resolve(webDir, '..');
-const PASSWORD = 'zhihui-demo';
 const useMock = process.env.ZHIHUI_TEST_MOCK === '1';
 
-let server = null;
-let serverOut = '';
-let dataDir = null;
+const demo = new DemoServer();
 let base = '';
 let browser = null;
-
-function startServer() {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhihui-web-test-'));
-  let cmd;
-  let args;
-  if (useMock) {
-    cmd = process.execPath;
-    args = [path.join(webDir, 'dev', 'mock-server.mjs'), '--port', '0', '--no-sim'];
-  } else {
-    cmd = path.resolve(webDir, process.env.ZHIHUI_BIN ?? '../target/debug/zhihui');
-    if (!fs.existsSync(cmd)) throw new Error(`server binary not found: ${cmd} (build it with cargo build -p zhihui, or set ZHIHUI_BIN)`);
-    args = ['demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-sim'];
-    const shared = path.resolve(process.env.ZHIHUI_SHARED_DATA ?? path.join(repoDir, '..', 'shared', 'data'));
-    const pbf = path.join(shared, 'roads', 'liechtenstein.osm.pbf');
-    if (fs.existsSync(pbf)) args.push('--roads', pbf);
-  }
-  server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not report its address in 120 s:\n${serverOut}`)), 120_000);
-    const onData = (chunk) => {
-      serverOut += chunk.toString();
-      if (serverOut.length > 200_000) serverOut = serverOut.slice(-100_000);
-      const m = /zhihui listening on (http:\/\/[^\s]+)/.exec(serverOut);
-      if (m && !base) {
-        clearTimeout(timer);
-        base = m[1].replace(/\/$/, '');
-        resolve();
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code, sig) => {
-      if (!base) {
-        clearTimeout(timer);
-        reject(new Error(`server exited (${code ?? sig}) before listening:\n${serverOut}`));
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  const t = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-}
 
 async function login(context, username) {
   const page = await context.newPage();
@@ -109,17 +54,16 @@ async function newContext() {
 }
 
 before(async () => {
-  await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  await demo.start(
+    'console',
+    // The mock server stands in for the binary only when developing the console.
+    useMock ? { command: process.execPath, args: () => [path.join(webDir, 'dev', 'mock-server.mjs'), '--port', '0', '--no-sim'] } : {},
+  );
+  ({ base, browser } = demo);
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  await stopServer();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo.stop();
 });
 
 test('a bad login shows an error and stays on the login page', async () => {

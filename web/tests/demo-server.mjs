@@ -1,6 +1,7 @@
-// Shared by the browser tests that run against `zhihui demo --no-sim` (interception, plans): the
-// server on a fresh data directory and a free port, on the shared Liechtenstein extract when
-// present (else the demo's generated city), a headless Chromium, and login/API helpers.
+// The one server harness of the browser tests: the real binary on a fresh data directory and a
+// free port — by default `zhihui demo --no-sim` on the shared Liechtenstein extract when present
+// (else the demo's generated city), or any other command line a test needs (`serve` on its own
+// street grid with the test clock) — a headless Chromium, and login/API helpers.
 // Environment: ZHIHUI_BIN (default ../target/debug/zhihui), ZHIHUI_SHARED_DATA, CHROMIUM.
 
 import { spawn } from 'node:child_process';
@@ -15,6 +16,14 @@ const repoDir = path.resolve(webDir, '..');
 export const PASSWORD = 'zhihui-demo';
 export const cmd = path.resolve(webDir, process.env.ZHIHUI_BIN ?? '../target/debug/zhihui');
 
+/** The demo's command line: `--no-sim`, on the shared extract when present. */
+export function demoArgs(dataDir) {
+  const shared = path.resolve(process.env.ZHIHUI_SHARED_DATA ?? path.join(repoDir, '..', 'shared', 'data'));
+  const pbf = path.join(shared, 'roads', 'liechtenstein.osm.pbf');
+  // Without the shared extract the demo generates its own city (Chinese street names).
+  return ['demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-sim', ...(fs.existsSync(pbf) ? ['--roads', pbf] : [])];
+}
+
 export class DemoServer {
   server = null;
   out = '';
@@ -22,23 +31,25 @@ export class DemoServer {
   base = '';
   browser = null;
 
-  /** Starts the demo server (data directory named after `prefix`) and the browser. */
-  async start(prefix) {
-    const shared = path.resolve(process.env.ZHIHUI_SHARED_DATA ?? path.join(repoDir, '..', 'shared', 'data'));
-    const pbf = path.join(shared, 'roads', 'liechtenstein.osm.pbf');
-    await this.spawn(prefix, fs.existsSync(pbf) ? pbf : null);
+  /**
+   * Starts the server (data directory named after `prefix`) and the browser.
+   * `opts.setup(dataDir)` runs first (e.g. `zhihui org add`); `opts.args(dataDir)` is the server's
+   * command line (default: the demo); `opts.command` the executable (default: ZHIHUI_BIN).
+   */
+  async start(prefix, opts = {}) {
+    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `zhihui-web-${prefix}-`));
+    await opts.setup?.(this.dataDir);
+    const command = opts.command ?? cmd;
+    if (!fs.existsSync(command)) throw new Error(`server binary not found: ${command} (build it with cargo build -p zhihui, or set ZHIHUI_BIN)`);
+    await this.spawn(command, opts.args ? opts.args(this.dataDir) : demoArgs(this.dataDir));
     this.browser = await chromium.launch({
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
     });
   }
 
-  spawn(prefix, pbf) {
-    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `zhihui-web-${prefix}-`));
-    if (!fs.existsSync(cmd)) throw new Error(`server binary not found: ${cmd}`);
-    // Without the shared extract the demo generates its own city (Chinese street names).
-    const args = ['demo', '--data-dir', this.dataDir, '--listen', '127.0.0.1:0', '--no-sim', ...(pbf ? ['--roads', pbf] : [])];
-    const server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
+  spawn(command, args) {
+    const server = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
     this.server = server;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not report its address in 120 s:\n${this.out}`)), 120_000);

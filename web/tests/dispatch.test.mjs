@@ -6,66 +6,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const repoDir = path.resolve(webDir, '..');
-const PASSWORD = 'zhihui-demo';
+import { DemoServer, PASSWORD } from './demo-server.mjs';
 const STATION_ORG = 'jz-shashi-zhongshan';
 
-let server = null;
-let serverOut = '';
-let dataDir = null;
+const demo = new DemoServer();
 let base = '';
 let browser = null;
 let skipReason = '';
 let noRoads = '';
-
-function startServer() {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhihui-web-dispatch-'));
-  const cmd = path.resolve(webDir, process.env.ZHIHUI_BIN ?? '../target/debug/zhihui');
-  if (!fs.existsSync(cmd)) throw new Error(`server binary not found: ${cmd}`);
-  const args = ['demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-sim'];
-  const shared = path.resolve(process.env.ZHIHUI_SHARED_DATA ?? path.join(repoDir, '..', 'shared', 'data'));
-  const pbf = path.join(shared, 'roads', 'liechtenstein.osm.pbf');
-  if (fs.existsSync(pbf)) args.push('--roads', pbf);
-  server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not report its address in 120 s:\n${serverOut}`)), 120_000);
-    const onData = (chunk) => {
-      serverOut += chunk.toString();
-      if (serverOut.length > 200_000) serverOut = serverOut.slice(-100_000);
-      const m = /zhihui listening on (http:\/\/[^\s]+)/.exec(serverOut);
-      if (m && !base) {
-        clearTimeout(timer);
-        base = m[1].replace(/\/$/, '');
-        resolve();
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code, sig) => {
-      if (!base) {
-        clearTimeout(timer);
-        reject(new Error(`server exited (${code ?? sig}) before listening:\n${serverOut}`));
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  const t = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-}
 
 async function token(username) {
   const r = await fetch(base + '/api/v1/session', {
@@ -109,20 +57,15 @@ before(async () => {
     skipReason = 'the mock server has no dispatch/instruction API';
     return;
   }
-  await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  await demo.start('dispatch');
+  ({ base, browser } = demo);
   const tok = await token('dispatcher');
   const probe = await call(tok, 'GET', '/api/v1/roads/search?q=a');
   if (probe.status === 503) noRoads = 'no road network (--roads) on this server';
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  await stopServer();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo.stop();
 });
 
 test('dispatch by recommendation; unit1 signs and reports on scene on /m; the console follows live', async (t) => {

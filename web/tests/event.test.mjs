@@ -6,19 +6,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { DemoServer, cmd } from './demo-server.mjs';
 
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cmd = path.resolve(webDir, process.env.ZHIHUI_BIN ?? '../target/debug/zhihui');
 const PASSWORD = 'event-test-password';
 
-let server = null;
-let serverOut = '';
+const demo = new DemoServer();
 let dataDir = null;
 let base = '';
 let browser = null;
@@ -38,33 +33,6 @@ const at = (i, j) => ({ lon: 112.2 + 0.005 * i, lat: 30.3 + 0.005 * j });
 
 function zhihui(args, input) {
   execFileSync(cmd, [...args, '--data-dir', dataDir], { input: input ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-function startServer() {
-  const roads = path.join(dataDir, 'grid.geojson');
-  fs.writeFileSync(roads, gridRoads());
-  const args = ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--roads', roads, '--test-clock'];
-  server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not report its address in 60 s:\n${serverOut}`)), 60_000);
-    const onData = (chunk) => {
-      serverOut += chunk.toString();
-      const m = /zhihui listening on (http:\/\/[^\s]+)/.exec(serverOut);
-      if (m && !base) {
-        clearTimeout(timer);
-        base = m[1].replace(/\/$/, '');
-        resolve();
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code, sig) => {
-      if (!base) {
-        clearTimeout(timer);
-        reject(new Error(`server exited (${code ?? sig}) before listening:\n${serverOut}`));
-      }
-    });
-  });
 }
 
 async function call(tok, method, p, body) {
@@ -88,29 +56,22 @@ before(async () => {
     skipReason = 'the mock server has no event API';
     return;
   }
-  if (!fs.existsSync(cmd)) throw new Error(`server binary not found: ${cmd}`);
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhihui-web-event-'));
-  zhihui(['org', 'add', 'jz', '--name', '荆州市公安局', '--kind', 'city']);
-  zhihui(['org', 'add', 'jz-s1', '--name', '中山派出所', '--kind', 'station', '--parent', 'jz']);
-  zhihui(['user', 'add', 'root', '--role', 'admin', '--org', 'jz'], `${PASSWORD}\n`);
-  zhihui(['user', 'add', 'disp', '--role', 'dispatcher', '--org', 'jz'], `${PASSWORD}\n`);
-  await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  await demo.start('event', {
+    setup: (dir) => {
+      dataDir = dir;
+      fs.writeFileSync(path.join(dir, 'grid.geojson'), gridRoads());
+      zhihui(['org', 'add', 'jz', '--name', '荆州市公安局', '--kind', 'city']);
+      zhihui(['org', 'add', 'jz-s1', '--name', '中山派出所', '--kind', 'station', '--parent', 'jz']);
+      zhihui(['user', 'add', 'root', '--role', 'admin', '--org', 'jz'], `${PASSWORD}\n`);
+      zhihui(['user', 'add', 'disp', '--role', 'dispatcher', '--org', 'jz'], `${PASSWORD}\n`);
+    },
+    args: (dir) => ['serve', '--data-dir', dir, '--listen', '127.0.0.1:0', '--roads', path.join(dir, 'grid.geojson'), '--test-clock'],
   });
+  ({ base, browser } = demo);
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    const t = setTimeout(() => server.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  }
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo.stop();
 });
 
 test('the board colours every post by status and a post going late raises its alert live; relief in one click', async (t) => {
