@@ -10,34 +10,6 @@ use chrono::{DateTime, Utc};
 use common::*;
 use serde_json::{json, Value};
 
-/// A 7×7 street grid 0.005° apart (480 m east–west, 555 m north–south) at 36 km/h (10 m/s).
-fn grid_roads() -> String {
-    let c = |x: f64, y: f64| format!("[{x:.3},{y:.3}]");
-    let mut f = Vec::new();
-    let line = |coords: Vec<String>, name: &str| {
-        format!(
-            r#"{{"type":"Feature","properties":{{"speed_kmh":36,"name":"{name}"}},"geometry":{{"type":"LineString","coordinates":[{}]}}}}"#,
-            coords.join(",")
-        )
-    };
-    for i in 0..7 {
-        let x = 112.20 + 0.005 * i as f64;
-        let y = 30.30 + 0.005 * i as f64;
-        f.push(line(
-            (0..7).map(|j| c(x, 30.30 + 0.005 * j as f64)).collect(),
-            &format!("纵{i}路"),
-        ));
-        f.push(line(
-            (0..7).map(|j| c(112.20 + 0.005 * j as f64, y)).collect(),
-            &format!("横{i}街"),
-        ));
-    }
-    format!(
-        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-        f.join(",")
-    )
-}
-
 /// Crossing `(i, j)` of the grid.
 fn at(i: u32, j: u32) -> (f64, f64) {
     (112.20 + 0.005 * i as f64, 30.30 + 0.005 * j as f64)
@@ -99,35 +71,12 @@ impl City {
     }
 }
 
-fn add_user(dir: &std::path::Path, name: &str, role: &str, org: &str) {
-    let d = dir.to_str().unwrap().to_owned();
-    let out = zhihui_stdin(
-        &[
-            "user",
-            "add",
-            name,
-            "--role",
-            role,
-            "--org",
-            org,
-            "--data-dir",
-            &d,
-        ],
-        &format!("{PW}\n"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The grid with units of several kinds at crossings.
 fn city(units: &[(&str, &str, &str, (u32, u32))]) -> City {
     let dir = tempfile::tempdir().unwrap();
     setup_city(dir.path());
-    add_user(dir.path(), "root", "admin", "city");
-    add_user(dir.path(), "sup", "supervisor", "city");
+    add_user(dir.path(), "root", "admin", Some("city"), None);
+    add_user(dir.path(), "sup", "supervisor", Some("city"), None);
     let roads = dir.path().join("grid.geojson");
     std::fs::write(&roads, grid_roads()).unwrap();
     let s = Server::start(
@@ -174,10 +123,6 @@ fn create_event(c: &City, token: &str, start_in: i64, posts: Vec<Value>) -> (u16
         &json!({"name": "国际马拉松赛", "venue": "体育中心", "starts_at": ts(now + chrono::Duration::seconds(start_in)),
                 "ends_at": ts(now + chrono::Duration::seconds(start_in + 7200)), "posts": posts}),
     )
-}
-
-fn field(v: &Value) -> Option<&str> {
-    v["error"]["field"].as_str()
 }
 
 fn route_s(c: &City, from: (f64, f64), to: (f64, f64)) -> f64 {

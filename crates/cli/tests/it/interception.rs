@@ -8,47 +8,6 @@ use std::time::Duration;
 use common::*;
 use serde_json::{json, Value};
 
-const CENTER: (f64, f64) = (112.215, 30.315);
-
-/// A 7×7 street grid 0.005° apart at 36 km/h (10 m/s) with a 60 km/h access road leaving the
-/// middle of each side: those four dead ends are the network's edge, the ways out.
-fn grid_roads() -> String {
-    let c = |x: f64, y: f64| format!("[{x:.3},{y:.3}]");
-    let mut f = Vec::new();
-    let line = |coords: Vec<String>, speed: u32, name: &str| {
-        format!(
-            r#"{{"type":"Feature","properties":{{"speed_kmh":{speed},"name":"{name}"}},"geometry":{{"type":"LineString","coordinates":[{}]}}}}"#,
-            coords.join(",")
-        )
-    };
-    for i in 0..7 {
-        let x = 112.20 + 0.005 * i as f64;
-        let y = 30.30 + 0.005 * i as f64;
-        f.push(line(
-            (0..7).map(|j| c(x, 30.30 + 0.005 * j as f64)).collect(),
-            36,
-            &format!("纵{i}路"),
-        ));
-        f.push(line(
-            (0..7).map(|j| c(112.20 + 0.005 * j as f64, y)).collect(),
-            36,
-            &format!("横{i}街"),
-        ));
-    }
-    for (a, b, name) in [
-        ((112.200, 30.315), (112.190, 30.315), "西出口"),
-        ((112.230, 30.315), (112.240, 30.315), "东出口"),
-        ((112.215, 30.300), (112.215, 30.290), "南出口"),
-        ((112.215, 30.330), (112.215, 30.340), "北出口"),
-    ] {
-        f.push(line(vec![c(a.0, a.1), c(b.0, b.1)], 60, name));
-    }
-    format!(
-        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-        f.join(",")
-    )
-}
-
 struct City {
     _dir: tempfile::TempDir,
     s: Server,
@@ -64,24 +23,6 @@ impl City {
     }
 }
 
-fn add_user(dir: &std::path::Path, name: &str, role: &str, org: Option<&str>, unit: Option<i64>) {
-    let d = dir.to_str().unwrap().to_owned();
-    let unit = unit.map(|u| u.to_string());
-    let mut args = vec!["user", "add", name, "--role", role, "--data-dir", &d];
-    if let Some(o) = org {
-        args.extend(["--org", o]);
-    }
-    if let Some(u) = &unit {
-        args.extend(["--unit-id", u]);
-    }
-    let out = zhihui_stdin(&args, &format!("{PW}\n"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The grid with a unit at each access's inner crossing (west and east of station 1, north and
 /// south of station 2), a spare car of station 1 and a foot patrol at the centre.
 fn city(extra: &[&str]) -> City {
@@ -90,7 +31,7 @@ fn city(extra: &[&str]) -> City {
     add_user(dir.path(), "root", "admin", None, None);
     add_user(dir.path(), "sup", "supervisor", Some("city"), None);
     let roads = dir.path().join("grid.geojson");
-    std::fs::write(&roads, grid_roads()).unwrap();
+    std::fs::write(&roads, grid_roads_with_exits()).unwrap();
     let mut args = vec!["--roads", roads.to_str().unwrap()];
     args.extend_from_slice(extra);
     let s = Server::start(dir.path(), &args);
@@ -124,7 +65,7 @@ fn incident(c: &City, org: &str) -> i64 {
     let (st, inc) = c.s.post(
         &c.boss,
         "/api/v1/incidents",
-        &json!({"caller": {"name": "李四", "phone": "13900139000"}, "location": {"lon": CENTER.0, "lat": CENTER.1},
+        &json!({"caller": {"name": "李四", "phone": "13900139000"}, "location": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1},
                 "address": "横3街与纵3路口", "type": "criminal", "subtype": null, "priority": 1,
                 "description": "持刀伤人后驾车逃离", "org_id": org}),
     );
@@ -134,10 +75,6 @@ fn incident(c: &City, org: &str) -> i64 {
 
 fn plan(c: &City, token: &str, body: Value) -> (u16, Value) {
     c.s.post(token, "/api/v1/plans/intercept", &body)
-}
-
-fn field(v: &Value) -> Option<&str> {
-    v["error"]["field"].as_str()
 }
 
 fn route_s(c: &City, t: &str, from: (f64, f64), to: (f64, f64), profile: &str) -> f64 {
@@ -157,7 +94,7 @@ fn the_plan_puts_a_real_unit_on_every_checkpoint_before_the_suspect_and_refuses_
 {
     let c = city(&[]);
     let inc = incident(&c, "s1");
-    let body = json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "incident_id": inc});
+    let body = json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "incident_id": inc});
     let (st, p) = plan(&c, &c.boss, body.clone());
     assert_eq!(st, 200, "{p}");
     assert_eq!(p["complete"], true, "{p}");
@@ -193,7 +130,7 @@ fn the_plan_puts_a_real_unit_on_every_checkpoint_before_the_suspect_and_refuses_
         let at = (pt["lon"].as_f64().unwrap(), pt["lat"].as_f64().unwrap());
         let drive = route_s(&c, &c.boss, (u.2, u.3), at, "police");
         assert!((60.0 + drive - arr).abs() < 2.0, "{arr} vs 60 + {drive}");
-        let flee = route_s(&c, &c.boss, CENTER, at, "car");
+        let flee = route_s(&c, &c.boss, GRID_CENTER, at, "car");
         assert!((flee - sus).abs() < 2.0, "{sus} vs {flee}");
         assert!(pt["route"].as_array().unwrap().len() >= 2 || drive < 1.0);
     }
@@ -227,8 +164,8 @@ fn the_plan_puts_a_real_unit_on_every_checkpoint_before_the_suspect_and_refuses_
     let last = reach.last().unwrap()["seconds"].as_f64().unwrap();
     assert!(roads.iter().all(|r| r[4] >= 0.0 && r[4] <= last + 0.1));
     for r in [roads[0], roads[roads.len() / 2], roads[roads.len() - 1]] {
-        let ta = route_s(&c, &c.boss, CENTER, (r[0], r[1]), "car");
-        let tb = route_s(&c, &c.boss, CENTER, (r[2], r[3]), "car");
+        let ta = route_s(&c, &c.boss, GRID_CENTER, (r[0], r[1]), "car");
+        let tb = route_s(&c, &c.boss, GRID_CENTER, (r[2], r[3]), "car");
         assert!(
             (ta - r[4]).abs() < 2.0 || (tb - r[4]).abs() < 2.0,
             "{r:?}: ends reached at {ta} / {tb} s"
@@ -253,7 +190,7 @@ fn the_plan_puts_a_real_unit_on_every_checkpoint_before_the_suspect_and_refuses_
     let (st, fast) = plan(
         &c,
         &c.boss,
-        json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "suspect_speed_kmh": 200}),
+        json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "suspect_speed_kmh": 200}),
     );
     assert_eq!(st, 200, "{fast}");
     assert_eq!(fast["complete"], false);
@@ -281,55 +218,55 @@ fn the_plan_puts_a_real_unit_on_every_checkpoint_before_the_suspect_and_refuses_
         ),
         (
             &c.boss,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": -5}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": -5}),
             422,
             "head_start_s",
         ),
         (
             &c.boss,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "suspect_speed_kmh": 0}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "suspect_speed_kmh": 0}),
             422,
             "suspect_speed_kmh",
         ),
         (
             &c.boss,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "unit_ids": [w, 99999]}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "unit_ids": [w, 99999]}),
             422,
             "unit_ids[1]",
         ),
         (
             &c.boss,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "unit_ids": [w, w]}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "unit_ids": [w, w]}),
             422,
             "unit_ids[1]",
         ),
         (
             &c.boss,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "exits": [{"lon": 113.5, "lat": 30.3}]}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "exits": [{"lon": 113.5, "lat": 30.3}]}),
             422,
             "exits[0]",
         ),
         (
             &c.boss,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "incident_id": 4242}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "incident_id": 4242}),
             422,
             "incident_id",
         ),
         (
             &c.boss,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "tanks": 3}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "tanks": 3}),
             422,
             "tanks",
         ),
         (
             &s1,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "unit_ids": [w, e]}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "unit_ids": [w, e]}),
             403,
             "unit_ids[1]",
         ),
         (
             &ana,
-            json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60}),
+            json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60}),
             403,
             "",
         ),
@@ -345,7 +282,7 @@ fn the_plan_puts_a_real_unit_on_every_checkpoint_before_the_suspect_and_refuses_
     let (st, own) = plan(
         &c,
         &s1,
-        json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60}),
+        json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60}),
     );
     assert_eq!(st, 200, "{own}");
     assert_eq!(own["units_considered"], 3);
@@ -452,7 +389,7 @@ fn activation_sends_each_unit_its_instruction_with_supervision_and_the_timeline_
     let (st, p) = plan(
         &c,
         &c.boss,
-        json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60, "incident_id": inc, "unit_ids": four}),
+        json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60, "incident_id": inc, "unit_ids": four}),
     );
     assert_eq!(st, 200, "{p}");
     assert_eq!(p["complete"], true, "{p}");
@@ -543,7 +480,7 @@ fn activation_sends_each_unit_its_instruction_with_supervision_and_the_timeline_
     let (_, again) = plan(
         &c,
         &c.boss,
-        json!({"origin": {"lon": CENTER.0, "lat": CENTER.1}, "head_start_s": 60}),
+        json!({"origin": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1}, "head_start_s": 60}),
     );
     assert_eq!(again["units_considered"], 5 - n as i64);
     let (st, r) = s.post(&c.boss, "/api/v1/interceptions", &body);
@@ -676,7 +613,7 @@ fn a_station_dispatcher_cannot_activate_units_outside_its_jurisdiction_and_a_ref
     let ana = s.login("ana");
     let (w, wlon, wlat) = c.unit("西卡01");
     let (north, nlon, nlat) = c.unit("北卡01");
-    let origin = json!({"lon": CENTER.0, "lat": CENTER.1});
+    let origin = json!({"lon": GRID_CENTER.0, "lat": GRID_CENTER.1});
     let pt = |unit: i64, lon: f64, lat: f64, d: f64| json!({"unit_id": unit, "lon": lon, "lat": lat, "deadline_s": d});
     let both = json!({"origin": origin, "head_start_s": 60, "points": [pt(w, wlon, wlat, 300.0), pt(north, nlon, nlat, 300.0)]});
     let (st, r) = s.post(&s1, "/api/v1/interceptions", &both);

@@ -9,54 +9,6 @@ use std::time::Duration;
 use common::*;
 use serde_json::{json, Value};
 
-const CENTER: (f64, f64) = (112.215, 30.315);
-
-/// A 7×7 street grid 0.005° apart at 36 km/h around [`CENTER`].
-fn grid_roads() -> String {
-    let c = |x: f64, y: f64| format!("[{x:.3},{y:.3}]");
-    let line = |coords: Vec<String>, name: &str| {
-        format!(
-            r#"{{"type":"Feature","properties":{{"speed_kmh":36,"name":"{name}"}},"geometry":{{"type":"LineString","coordinates":[{}]}}}}"#,
-            coords.join(",")
-        )
-    };
-    let mut f = Vec::new();
-    for i in 0..7 {
-        let x = 112.20 + 0.005 * i as f64;
-        let y = 30.30 + 0.005 * i as f64;
-        f.push(line(
-            (0..7).map(|j| c(x, 30.30 + 0.005 * j as f64)).collect(),
-            &format!("纵{i}路"),
-        ));
-        f.push(line(
-            (0..7).map(|j| c(112.20 + 0.005 * j as f64, y)).collect(),
-            &format!("横{i}街"),
-        ));
-    }
-    format!(
-        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-        f.join(",")
-    )
-}
-
-fn add_user(dir: &std::path::Path, name: &str, role: &str, org: Option<&str>, unit: Option<i64>) {
-    let d = dir.to_str().unwrap().to_owned();
-    let unit = unit.map(|u| u.to_string());
-    let mut args = vec!["user", "add", name, "--role", role, "--data-dir", &d];
-    if let Some(o) = org {
-        args.extend(["--org", o]);
-    }
-    if let Some(u) = &unit {
-        args.extend(["--unit-id", u]);
-    }
-    let out = zhihui_stdin(&args, &format!("{PW}\n"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn put(s: &Server, token: &str, path: &str, body: &Value) -> (u16, Value) {
     let r = s
         .http
@@ -67,10 +19,6 @@ fn put(s: &Server, token: &str, path: &str, body: &Value) -> (u16, Value) {
         .unwrap();
     let st = r.status().as_u16();
     (st, r.json().unwrap_or(Value::Null))
-}
-
-fn field(v: &Value) -> Option<&str> {
-    v["error"]["field"].as_str()
 }
 
 fn step(title: &str, body: &str, target: Value, min: u32, fb: bool) -> Value {
@@ -100,7 +48,7 @@ fn incident(s: &Server, tok: &str, org: &str) -> i64 {
     let (st, inc) = s.post(
         tok,
         "/api/v1/incidents",
-        &json!({"caller": {"name": "李四", "phone": "13900139000"}, "location": {"lon": CENTER.0, "lat": CENTER.1},
+        &json!({"caller": {"name": "李四", "phone": "13900139000"}, "location": {"lon": GRID_CENTER.0, "lat": GRID_CENTER.1},
                 "address": "横3街与纵3路口", "type": "help", "subtype": "missing_person", "priority": 1,
                 "description": "5岁男孩走失，穿红色上衣", "org_id": org}),
     );

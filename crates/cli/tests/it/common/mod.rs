@@ -298,3 +298,84 @@ pub fn audit_rows(dir: &Path) -> Vec<(String, String, String, String)> {
         .map(Result::unwrap)
         .collect()
 }
+
+/// Crossing (3, 3) of [`grid_roads`]: the middle of the grid.
+pub const GRID_CENTER: (f64, f64) = (112.215, 30.315);
+
+/// One GeoJSON road feature.
+fn road(points: &[(f64, f64)], speed_kmh: u32, name: &str) -> String {
+    let coords: Vec<String> = points
+        .iter()
+        .map(|(x, y)| format!("[{x:.3},{y:.3}]"))
+        .collect();
+    format!(
+        r#"{{"type":"Feature","properties":{{"speed_kmh":{speed_kmh},"name":"{name}"}},"geometry":{{"type":"LineString","coordinates":[{}]}}}}"#,
+        coords.join(",")
+    )
+}
+
+/// The grid's streets: seven north–south (纵i路) and seven east–west (横i街) at 36 km/h.
+fn grid_streets() -> Vec<String> {
+    let mut f = Vec::new();
+    for i in 0..7 {
+        let x = 112.20 + 0.005 * i as f64;
+        let y = 30.30 + 0.005 * i as f64;
+        let ns: Vec<(f64, f64)> = (0..7).map(|j| (x, 30.30 + 0.005 * j as f64)).collect();
+        let ew: Vec<(f64, f64)> = (0..7).map(|j| (112.20 + 0.005 * j as f64, y)).collect();
+        f.push(road(&ns, 36, &format!("纵{i}路")));
+        f.push(road(&ew, 36, &format!("横{i}街")));
+    }
+    f
+}
+
+fn collection(features: &[String]) -> String {
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
+/// A 7×7 street grid 0.005° apart (480 m east–west, 555 m north–south) at 36 km/h (10 m/s).
+pub fn grid_roads() -> String {
+    collection(&grid_streets())
+}
+
+/// [`grid_roads`] with a 60 km/h access road leaving the middle of each side: those four dead
+/// ends are the network's edge, the ways out.
+pub fn grid_roads_with_exits() -> String {
+    let mut f = grid_streets();
+    for (a, b, name) in [
+        ((112.200, 30.315), (112.190, 30.315), "西出口"),
+        ((112.230, 30.315), (112.240, 30.315), "东出口"),
+        ((112.215, 30.300), (112.215, 30.290), "南出口"),
+        ((112.215, 30.330), (112.215, 30.340), "北出口"),
+    ] {
+        f.push(road(&[a, b], 60, name));
+    }
+    collection(&f)
+}
+
+/// Adds a user (password [`PW`]) with `zhihui user add`, of `org` and speaking for `unit` when
+/// given.
+pub fn add_user(dir: &Path, name: &str, role: &str, org: Option<&str>, unit: Option<i64>) {
+    let d = dir.to_str().unwrap().to_owned();
+    let unit = unit.map(|u| u.to_string());
+    let mut args = vec!["user", "add", name, "--role", role, "--data-dir", &d];
+    if let Some(o) = org {
+        args.extend(["--org", o]);
+    }
+    if let Some(u) = &unit {
+        args.extend(["--unit-id", u]);
+    }
+    let out = zhihui_stdin(&args, &format!("{PW}\n"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The field an error answer names (`{"error": {"field": …}}`).
+pub fn field(v: &Value) -> Option<&str> {
+    v["error"]["field"].as_str()
+}
