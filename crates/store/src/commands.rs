@@ -815,11 +815,7 @@ pub fn raise_alert(
     if p::alert_exists(tx.conn(), kind, subject)? {
         return Ok(None);
     }
-    let id: i64 = tx
-        .conn()
-        .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM alerts", [], |r| {
-            r.get(0)
-        })?;
+    let id = crate::ids::next(tx.conn(), "alert")?;
     let alert = json!({
         "id": id, "kind": kind, "subject": subject, "org_id": org_id,
         "message": message, "raised_at": now, "data": data,

@@ -167,6 +167,8 @@ const MIGRATIONS: &[&str] = &[
     // 10: position fixes in their own compact table (the track store), no longer in the event
     // log; filled from the positions the log already holds.
     crate::track::MIGRATION,
+    // 11: record ids from sequences instead of MAX(id) + 1.
+    crate::ids::MIGRATION,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -126,13 +126,9 @@ pub fn insert_org(c: &Connection, o: &Org) -> Result<(), StoreError> {
 
 // ---------------------------------------------------------------- incidents
 
-/// Next free incident id. Only the single writer allocates, so MAX+1 cannot race.
+/// Next incident id (from its sequence: call it in the write that stores the incident).
 pub fn next_incident_id(c: &Connection) -> Result<i64, StoreError> {
-    Ok(
-        c.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM incidents", [], |r| {
-            r.get(0)
-        })?,
-    )
+    crate::ids::next(c, "incident")
 }
 
 /// Inserts or replaces the current state of an incident.
@@ -273,11 +269,7 @@ pub fn open_incidents_received_between(
 
 /// Next free unit id.
 pub fn next_unit_id(c: &Connection) -> Result<i64, StoreError> {
-    Ok(
-        c.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM units", [], |r| {
-            r.get(0)
-        })?,
-    )
+    crate::ids::next(c, "unit")
 }
 
 /// True when another unit already uses the call sign.
@@ -554,11 +546,7 @@ pub fn delete_session(c: &Connection, token_hash: &str) -> Result<(), StoreError
 
 /// Next free assignment id.
 pub fn next_assignment_id(c: &Connection) -> Result<i64, StoreError> {
-    Ok(c.query_row(
-        "SELECT COALESCE(MAX(id), 0) + 1 FROM assignments",
-        [],
-        |r| r.get(0),
-    )?)
+    crate::ids::next(c, "assignment")
 }
 
 /// Inserts or replaces a dispatch order.
@@ -652,11 +640,7 @@ pub fn recent_alerts(
 
 /// Next free instruction id.
 pub fn next_instruction_id(c: &Connection) -> Result<i64, StoreError> {
-    Ok(c.query_row(
-        "SELECT COALESCE(MAX(id), 0) + 1 FROM instructions",
-        [],
-        |r| r.get(0),
-    )?)
+    crate::ids::next(c, "instruction")
 }
 
 /// Inserts or replaces an instruction.

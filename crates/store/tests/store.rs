@@ -220,6 +220,7 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
          DROP TABLE post_units; DROP TABLE event_posts; DROP TABLE major_events;
          DROP INDEX incidents_source; ALTER TABLE incidents DROP COLUMN source;
          DROP TABLE record_reach; DROP TABLE unit_fixes; DROP TABLE track_state;
+         DROP TABLE id_sequences;
          UPDATE incidents SET doc = json_remove(doc, '$.source', '$.source_ref');
          DELETE FROM schema_migrations WHERE version >= 3;",
     )
@@ -297,6 +298,21 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
     assert_eq!(sees("city", None), 1);
     assert_eq!(sees("o3", None), 0);
     assert_eq!(sees("o3", Some(7)), 1, "the unit's own terminal");
+    // The sequences start after the records already stored; a new kind starts at 1.
+    let (next_incident, first_tip) = store
+        .write_blocking(|tx| {
+            Ok::<_, StoreError>((
+                zhihui_store::ids::next(tx.conn(), "incident")?,
+                zhihui_store::ids::reserve(tx.conn(), "tip", 3)?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(next_incident, 2, "incident 1 was stored before the upgrade");
+    assert_eq!(first_tip, 1);
+    let after_block = store
+        .write_blocking(|tx| zhihui_store::ids::next(tx.conn(), "tip"))
+        .unwrap();
+    assert_eq!(after_block, 4, "a reserved block is not handed out again");
     // Positions already in the log became fixes of the track store.
     let (fixes, _) = store
         .read(|c| {

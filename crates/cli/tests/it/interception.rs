@@ -731,7 +731,7 @@ fn a_station_dispatcher_cannot_activate_units_outside_its_jurisdiction_and_a_ref
     let db = rusqlite::Connection::open(_dir.path().join("zhihui.db")).unwrap();
     db.execute_batch(
         "UPDATE instructions SET doc = json_remove(doc, '$.origin');
-         DROP TABLE unit_fixes; DROP TABLE track_state;
+         DROP TABLE unit_fixes; DROP TABLE track_state; DROP TABLE id_sequences;
          DELETE FROM schema_migrations WHERE version >= 9;",
     )
     .unwrap();

@@ -2,13 +2,9 @@
 
 use super::*;
 
-/// Next free interception id.
+/// Next interception id (from its sequence: call it in the write that stores the record).
 pub fn next_interception_id(c: &Connection) -> Result<i64, StoreError> {
-    Ok(c.query_row(
-        "SELECT COALESCE(MAX(id), 0) + 1 FROM interceptions",
-        [],
-        |r| r.get(0),
-    )?)
+    crate::ids::next(c, "interception")
 }
 
 /// Inserts or replaces an interception and its checkpoint rows (which only index the document).

@@ -26,11 +26,8 @@ pub fn create_event(
         StoreError::Denied(m) => StoreError::Denied(format!("org_id: {m}")),
         other => other,
     })?;
-    let (id, first_post): (i64, i64) = tx.conn().query_row(
-        "SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM major_events), (SELECT COALESCE(MAX(id), 0) + 1 FROM event_posts)",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let id = crate::ids::next(tx.conn(), "major_event")?;
+    let first_post = crate::ids::reserve(tx.conn(), "event_post", new.posts.len() as i64)?;
     let ev = new.to_event(id, &org_id, &actor.username, now);
     let posts = new.to_posts(id, first_post, now);
     put_event(tx.conn(), &ev)?;

@@ -69,11 +69,7 @@ pub fn create_plan(
 ) -> Result<ResponsePlan, StoreError> {
     actor.require(Action::Administer, "write emergency plans")?;
     check_draft(orgs, &draft)?;
-    let id: i64 = tx.conn().query_row(
-        "SELECT COALESCE(MAX(id), 0) + 1 FROM response_plans",
-        [],
-        |r| r.get(0),
-    )?;
+    let id = crate::ids::next(tx.conn(), "response_plan")?;
     let plan = trimmed(draft).into_plan(id, &actor.username, now)?;
     put_plan(tx.conn(), &plan)?;
     plan_event(tx, actor, &plan, "response_plan.create", now)?;
@@ -164,11 +160,7 @@ pub fn activate_plan(
             other => StoreError::Corrupt(other.to_string()),
         });
     }
-    let id: i64 = tx.conn().query_row(
-        "SELECT COALESCE(MAX(id), 0) + 1 FROM plan_activations",
-        [],
-        |r| r.get(0),
-    )?;
+    let id = crate::ids::next(tx.conn(), "plan_activation")?;
     let mut steps = Vec::with_capacity(resolved.len());
     let mut instruction_ids = Vec::new();
     for (r, step) in resolved.into_iter().zip(&plan.steps) {
