@@ -395,5 +395,5 @@ export function canEditIncidents(user: User): boolean {
   return can(user, 'write_incident');
 }
 
-/** The raw client, for feature modules that keep their own typed endpoints (ui/intercept.ts). */
+/** The raw client, for feature modules that keep their own typed endpoints (domains/interception/panel.ts). */
 export { request as apiRequest };

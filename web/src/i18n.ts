@@ -2,7 +2,7 @@
 // the choice is persisted in localStorage. Code labels (incident types, statuses, dispositions …)
 // come from GET /api/v1/codes and are looked up with codeLabel().
 
-import { eventDict } from './i18n-event';
+import { eventDict } from './domains/major_events/dictionary';
 
 export type Lang = 'zh' | 'en';
 

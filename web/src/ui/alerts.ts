@@ -7,7 +7,7 @@ import { h, setChildren } from '../dom';
 import { fmtAgo, fmtTime, onLangChange, t, tDyn } from '../i18n';
 import type { LiveFeed } from '../live';
 import { alerts, selectedIncident } from '../store';
-import { openPost } from './event';
+import { openPost } from '../domains/major_events/panel';
 
 const SEEN_KEY = 'zhihui.alerts.seen';
 

@@ -10,14 +10,14 @@ import { OpsMap, PRIORITY_COLORS, UNIT_STATUS_COLORS } from '../map';
 import { incidents, orgName, orgs, selectedIncident, units } from '../store';
 import { AlertCenter } from './alerts';
 import { DetailPanel } from './detail';
-import { EventPanel } from './event';
+import { EventPanel } from '../domains/major_events/panel';
 import type { RouteLine } from './dispatch';
 import { InstructionPanel } from './instructions';
-import { InterceptPanel } from './intercept';
+import { InterceptPanel } from '../domains/interception/panel';
 import { emblem } from './login';
 import { NewIncidentForm } from './newIncident';
 import { IncidentQueue } from './queue';
-import { PlanPanel } from './responsePlans';
+import { PlanPanel } from '../domains/response_plans/panel';
 import { UnitBoard } from './units';
 
 declare global {

@@ -7,8 +7,8 @@ import type { LiveFeed } from '../live';
 import { PRIORITY_COLORS } from '../map';
 import { incidents, orgName, selectedIncident } from '../store';
 import { DispatchBlock, type RouteLine } from './dispatch';
-import { canPlanIntercept, openIntercept } from './intercept';
-import { activationTimelineItem, canActivatePlan, openPlanActivation } from './responsePlans';
+import { canPlanIntercept, openIntercept } from '../domains/interception/panel';
+import { activationTimelineItem, canActivatePlan, openPlanActivation } from '../domains/response_plans/panel';
 
 const FLOW: IncidentStatus[] = ['new', 'dispatched', 'on_scene', 'closed'];
 const ACTIONS: { to: IncidentStatus; key: Key }[] = [

@@ -7,7 +7,7 @@ import { h, toast } from '../dom';
 import { fmtTime, t, type Key } from '../i18n';
 import type { LiveFeed } from '../live';
 import { instructions } from '../store';
-import { icpApi, interceptions, type Interception } from './intercept';
+import { icpApi, interceptions, type Interception } from '../domains/interception/panel';
 
 export class UnitInstructions {
   private busy: number | null = null;

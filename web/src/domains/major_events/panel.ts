@@ -6,14 +6,14 @@
 // timers turn a post late or empty within a second and publish the change.
 
 import maplibregl from 'maplibre-gl';
-import { apiRequest, ApiError, canEditIncidents, type User } from '../api';
-import { h, setChildren, throttle, toast } from '../dom';
-import { codeLabel, fmtTime, onLangChange, t, tDyn, type Key } from '../i18n';
-import type { LiveFeed } from '../live';
-import type { OpsMap } from '../map';
-import { RecordStore, units } from '../store';
-import { fmtEta } from './dispatch';
-import './event.css';
+import { apiRequest, ApiError, canEditIncidents, type User } from '../../api';
+import { h, setChildren, throttle, toast } from '../../dom';
+import { codeLabel, fmtTime, onLangChange, t, tDyn, type Key } from '../../i18n';
+import type { LiveFeed } from '../../live';
+import type { OpsMap } from '../../map';
+import { RecordStore, units } from '../../store';
+import { fmtEta } from '../../ui/dispatch';
+import './panel.css';
 
 // ---- contract (docs/api-v1.md, 重大安保) ---------------------------------------------------------
 

@@ -6,14 +6,14 @@
 // (issued / signed / on site / late) follows the live feed (`record_type: "interception"`).
 
 import maplibregl from 'maplibre-gl';
-import { api, apiRequest, ApiError, can, type Incident, type LonLat, type User } from '../api';
-import { h, setChildren, toast } from '../dom';
-import { fmtTime, getLang, onLangChange, t, tDyn, type Key } from '../i18n';
-import type { LiveFeed } from '../live';
-import type { OpsMap } from '../map';
-import { RecordStore, selectedIncident, units } from '../store';
-import { fmtEta } from './dispatch';
-import './intercept.css';
+import { api, apiRequest, ApiError, can, type Incident, type LonLat, type User } from '../../api';
+import { h, setChildren, toast } from '../../dom';
+import { fmtTime, getLang, onLangChange, t, tDyn, type Key } from '../../i18n';
+import type { LiveFeed } from '../../live';
+import type { OpsMap } from '../../map';
+import { RecordStore, selectedIncident, units } from '../../store';
+import { fmtEta } from '../../ui/dispatch';
+import './panel.css';
 
 // ---- contract (docs/api-v1.md, 设卡布控) --------------------------------------------------------
 

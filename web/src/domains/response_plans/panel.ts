@@ -5,12 +5,12 @@
 // the activation then shows each step's instruction as it is signed, fed back, goes overdue and
 // closes, live (`record_type: "plan_activation"`), until it is closed with an outcome.
 
-import { apiRequest, ApiError, can, type Incident, type Recipient, type User } from '../api';
-import { h, setChildren, toast } from '../dom';
-import { codeLabel, fmtTime, getCodes, getLang, onLangChange, t, tDyn } from '../i18n';
-import type { LiveFeed } from '../live';
-import { incidents, orgName, orgs, RecordStore, selectedIncident } from '../store';
-import './plans.css';
+import { apiRequest, ApiError, can, type Incident, type Recipient, type User } from '../../api';
+import { h, setChildren, toast } from '../../dom';
+import { codeLabel, fmtTime, getCodes, getLang, onLangChange, t, tDyn } from '../../i18n';
+import type { LiveFeed } from '../../live';
+import { incidents, orgName, orgs, RecordStore, selectedIncident } from '../../store';
+import './panel.css';
 
 // ---- contract (docs/api-v1.md, 预案) --------------------------------------------------------------
 
