@@ -221,8 +221,9 @@ pub fn thin(conn: &Connection, now: Time, policy: &TrackRetention) -> Result<Thi
         conn.query_row("SELECT thinned_until_ms FROM track_state", [], |r| r.get(0))?;
     let horizon = ms(&(now - policy.full_for));
     let expire_before = ms(&(now - policy.keep_for));
+    // The units from their own table: `DISTINCT unit_id` over the fixes would read every fix.
     let units: Vec<i64> = {
-        let mut s = conn.prepare("SELECT DISTINCT unit_id FROM unit_fixes")?;
+        let mut s = conn.prepare("SELECT id FROM units")?;
         let rows = s.query_map([], |r| r.get(0))?;
         rows.collect::<Result<_, _>>()?
     };
