@@ -466,6 +466,38 @@ pub fn update_unit(
     Ok(unit)
 }
 
+/// Frees a unit a domain held (a checkpoint, a post) when the domain lets go of it: back to
+/// available if it is still out on that duty, unless it has been given a dispatch order since.
+pub fn release_unit(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    unit_id: i64,
+    now: Time,
+) -> Result<(), StoreError> {
+    let Some(u) = p::get_unit(tx.conn(), unit_id)? else {
+        return Ok(());
+    };
+    let held = matches!(
+        u.status,
+        UnitStatus::Dispatched | UnitStatus::EnRoute | UnitStatus::OnScene
+    );
+    if held && p::open_unit_assignments(tx.conn(), u.id)?.is_empty() {
+        update_unit(
+            tx,
+            orgs,
+            actor,
+            u.id,
+            UnitPatch {
+                status: Some(UnitStatus::Available),
+                ..Default::default()
+            },
+            now,
+        )?;
+    }
+    Ok(())
+}
+
 /// Adds an organisation (admin only, within jurisdiction of the parent).
 pub fn create_org(
     tx: &mut Tx<'_>,

@@ -269,6 +269,27 @@ pub struct Hold {
     pub on_site: bool,
 }
 
+impl Hold {
+    /// The holds a query lists, its columns being `unit_id, lon, lat, instruction_id, on_site`
+    /// (how a module writes its [`HoldList`] over its own table).
+    pub fn query(c: &Connection, sql: &str, what: &'static str) -> Result<Vec<Hold>, StoreError> {
+        let mut s = c.prepare_cached(sql)?;
+        let rows = s.query_map([], |r| {
+            Ok(Hold {
+                unit_id: r.get(0)?,
+                at: zhihui_core::LonLat {
+                    lon: r.get(1)?,
+                    lat: r.get(2)?,
+                },
+                instruction_id: r.get(3)?,
+                what,
+                on_site: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 /// Lists every unit a module holds and where ([`Registry::holds`]): what the simulator drives
 /// units to, without knowing the domains.
 pub type HoldList = fn(&Connection) -> Result<Vec<Hold>, StoreError>;

@@ -217,25 +217,7 @@ pub fn close_interception(
         if !pt.committed {
             continue;
         }
-        if let Some(u) = p::get_unit(tx.conn(), pt.unit_id)? {
-            let held = matches!(
-                u.status,
-                UnitStatus::Dispatched | UnitStatus::EnRoute | UnitStatus::OnScene
-            );
-            if held && p::open_unit_assignments(tx.conn(), u.id)?.is_empty() {
-                ops::update_unit(
-                    tx,
-                    orgs,
-                    actor,
-                    u.id,
-                    UnitPatch {
-                        status: Some(UnitStatus::Available),
-                        ..Default::default()
-                    },
-                    now,
-                )?;
-            }
-        }
+        ops::release_unit(tx, orgs, actor, pt.unit_id, now)?;
     }
     put_interception(tx.conn(), &rec)?;
     event(

@@ -105,22 +105,11 @@ pub fn due_points(c: &Connection, now: &Time) -> Result<Vec<(i64, usize)>, Store
 
 /// Every unit held by an active checkpoint, and where (the module's hold list).
 pub fn checkpoint_holds(c: &Connection) -> Result<Vec<crate::Hold>, StoreError> {
-    let mut s = c.prepare_cached(
+    crate::Hold::query(
+        c,
         "SELECT unit_id, lon, lat, instruction_id, arrived FROM interception_points WHERE active = 1",
-    )?;
-    let rows = s.query_map([], |r| {
-        Ok(crate::Hold {
-            unit_id: r.get(0)?,
-            at: LonLat {
-                lon: r.get(1)?,
-                lat: r.get(2)?,
-            },
-            instruction_id: r.get(3)?,
-            what: "checkpoint",
-            on_site: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        "checkpoint",
+    )
 }
 
 // ---------------------------------------------------------------- visibility

@@ -352,36 +352,6 @@ pub fn report_arrival(
     Ok(post)
 }
 
-/// Frees a unit that a post held, unless it has been given a dispatch order since.
-pub(super) fn free_unit(
-    tx: &mut Tx<'_>,
-    orgs: &OrgTree,
-    actor: &Actor,
-    unit_id: i64,
-    now: Time,
-) -> Result<(), StoreError> {
-    if let Some(u) = p::get_unit(tx.conn(), unit_id)? {
-        let held = matches!(
-            u.status,
-            UnitStatus::Dispatched | UnitStatus::EnRoute | UnitStatus::OnScene
-        );
-        if held && p::open_unit_assignments(tx.conn(), u.id)?.is_empty() {
-            ops::update_unit(
-                tx,
-                orgs,
-                actor,
-                u.id,
-                UnitPatch {
-                    status: Some(UnitStatus::Available),
-                    ..Default::default()
-                },
-                now,
-            )?;
-        }
-    }
-    Ok(())
-}
-
 pub(super) fn close_open_instruction(
     tx: &mut Tx<'_>,
     orgs: &OrgTree,
@@ -467,7 +437,7 @@ pub fn relieve(
                 &format!("未按时到位,已由 {} 替补。", unit.call_sign),
                 now,
             )?;
-            free_unit(tx, orgs, actor, old, now)?;
+            ops::release_unit(tx, orgs, actor, old, now)?;
             Some(old)
         }
     };
@@ -531,7 +501,7 @@ pub fn close_event(
             .collect();
         for a in &held {
             close_open_instruction(tx, orgs, actor, a.instruction_id, &outcome, now)?;
-            free_unit(tx, orgs, actor, a.unit_id, now)?;
+            ops::release_unit(tx, orgs, actor, a.unit_id, now)?;
         }
         post.release_all(now);
         post.refresh(now);

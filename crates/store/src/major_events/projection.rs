@@ -132,22 +132,11 @@ pub fn due_posts(c: &Connection, now: &Time) -> Result<Vec<i64>, StoreError> {
 /// Every unit held by an event post, and where (the module's hold list: the simulator drives
 /// them there).
 pub fn post_holds(c: &Connection) -> Result<Vec<crate::Hold>, StoreError> {
-    let mut s = c.prepare_cached(
+    crate::Hold::query(
+        c,
         "SELECT unit_id, lon, lat, instruction_id, on_site FROM post_units WHERE active = 1",
-    )?;
-    let rows = s.query_map([], |r| {
-        Ok(crate::Hold {
-            unit_id: r.get(0)?,
-            at: LonLat {
-                lon: r.get(1)?,
-                lat: r.get(2)?,
-            },
-            instruction_id: r.get(3)?,
-            what: "post",
-            on_site: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        "post",
+    )
 }
 
 // ---------------------------------------------------------------- visibility
