@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rand::{Rng, RngCore};
-use zhihui_core::LonLat;
+use zhihui_core::{LonLat, UnitKind};
 use zhihui_roads::{generate, Profile, RoadNetwork};
 use zhihui_server::MapData;
-use zhihui_sim::{CityMap, DeployPlan, DeployPost};
+use zhihui_sim::{CityMap, DeployPlan, Place};
 
 /// A loaded network with what the server and the simulator need from it.
 pub struct Loaded {
@@ -67,23 +67,9 @@ impl CityMap for RoadsCity {
         best.first().map(|(i, secs, _)| (idx[*i], *secs))
     }
 
-    fn deploy(&self, posts: &[DeployPost], units: &[(LonLat, String)]) -> Option<DeployPlan> {
-        let posts: Vec<zhihui_roads::plan::Post> = posts
-            .iter()
-            .map(|p| zhihui_roads::plan::Post {
-                position: [p.at.lon, p.at.lat],
-                staff: p.staff,
-                kinds: p.kinds.clone(),
-            })
-            .collect();
-        let units: Vec<zhihui_roads::plan::DeployUnit> = units
-            .iter()
-            .map(|(at, kind)| zhihui_roads::plan::DeployUnit {
-                position: [at.lon, at.lat],
-                kind: kind.clone(),
-            })
-            .collect();
-        match zhihui_roads::plan::deploy(&self.net, &posts, &units) {
+    fn deploy(&self, places: &[Place], units: &[(LonLat, UnitKind)]) -> Option<DeployPlan> {
+        // The same planner call the API's proposals make.
+        match zhihui_store::major_events::planning::optimal(&self.net, places, units) {
             Ok(d) => Some(DeployPlan {
                 postings: d
                     .postings

@@ -101,6 +101,23 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { field, message } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message).field(field)
             }
+            StoreError::NoRoadNetwork(why) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_road_network", why)
+            }
+            StoreError::AtField { field, error } => {
+                // A refusal names the field that caused it; a field the error names itself
+                // is more precise and stays.
+                let denied = matches!(*error, StoreError::Denied(_));
+                let mut err = ApiError::from(*error);
+                if denied || err.field.is_none() {
+                    err.field = Some(field);
+                }
+                err
+            }
+            StoreError::Planner(why) => {
+                tracing::error!(error = %why, "planner failure");
+                ApiError::internal("the planner failed")
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::internal("storage failure; the change was not saved")

@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod bulletin;
+mod command;
 pub mod dispatch;
 mod duplicates;
 mod eido;

@@ -53,12 +53,7 @@ fn require_planner(actor: &Actor) -> ApiResult<()> {
 /// A store refusal about a field the handler knows, with that field named even for 403.
 /// A store error as the API's, naming `field` when the store named none (or refused access).
 pub(crate) fn with_field(e: StoreError, field: &str) -> ApiError {
-    let denied = matches!(e, StoreError::Denied(_));
-    let mut err = ApiError::from(e);
-    if denied || err.field.is_none() {
-        err.field = Some(field.to_owned());
-    }
-    err
+    ApiError::from(e.at(field))
 }
 
 /// A planner error as the API's: bad input names its field, anything else is logged.

@@ -15,6 +15,7 @@ use rand::Rng;
 use zhihui_core::major_event::{EventStatus, NewEvent, NewPost, PostKind};
 use zhihui_core::{LonLat, NewUnit, OrgTree, Time, UnitKind, UnitStatus};
 use zhihui_store::commands::{self, Actor};
+use zhihui_store::major_events::planning::Place;
 use zhihui_store::major_events::{self as me, AssignItem};
 use zhihui_store::Hold;
 use zhihui_store::{projections, Store, StoreError};
@@ -29,17 +30,6 @@ pub const PREFIX: &str = "安保";
 const START_AT: f64 = 20.0;
 const CHECKPOINTS: usize = 24;
 const DUTY_POINTS: usize = 149;
-
-/// A post for [`CityMap::deploy`]: where, how many units, which kinds (empty: any).
-#[derive(Debug, Clone)]
-pub struct DeployPost {
-    /// Position.
-    pub at: LonLat,
-    /// Units needed.
-    pub staff: usize,
-    /// Accepted unit kinds (snake_case codes).
-    pub kinds: Vec<String>,
-}
 
 /// What [`CityMap::deploy`] found: `(post, unit, travel_s)` by index, and its timings.
 #[derive(Debug, Clone, Default)]
@@ -343,19 +333,17 @@ impl Demo {
                 n += 1;
             }
         }
-        let posts: Vec<DeployPost> = specs
+        let posts: Vec<Place> = specs
             .iter()
             .zip(&places)
-            .map(|((_, staff, k, _), (p, _))| DeployPost {
+            .map(|((_, staff, k, _), (p, _))| Place {
                 at: *p,
                 staff: *staff as usize,
-                kinds: k.iter().map(|k| k.as_str().to_owned()).collect(),
+                kinds: k.clone(),
             })
             .collect();
-        let plan_units: Vec<(LonLat, String)> = fleet
-            .iter()
-            .map(|(k, _, _, p)| (*p, k.as_str().to_owned()))
-            .collect();
+        let plan_units: Vec<(LonLat, UnitKind)> =
+            fleet.iter().map(|(k, _, _, p)| (*p, *k)).collect();
         let Some(plan) = city.deploy(&posts, &plan_units) else {
             return Ok(None);
         };
@@ -487,7 +475,7 @@ impl Demo {
         };
         let tr = tree.clone();
         let (ev, posts_rec) = store
-            .write(move |tx| me::create_event(tx, &tr, &dispatcher(), new, now))
+            .write(move |tx| me::create_event(tx, &tr, &dispatcher(), new, None, now))
             .await?;
         let items: Vec<AssignItem> = plan
             .postings

@@ -32,12 +32,13 @@ pub trait CityMap: Send + Sync {
     fn fastest_to(&self, at: LonLat, candidates: &[LonLat]) -> Option<(usize, f64)>;
     /// The optimal deployment of `units` (position, kind) onto `posts`, or `None` when this map
     /// cannot plan one (then the demo runs no major event).
-    fn deploy(&self, _posts: &[DeployPost], _units: &[(LonLat, String)]) -> Option<DeployPlan> {
+    fn deploy(&self, _places: &[Place], _units: &[(LonLat, UnitKind)]) -> Option<DeployPlan> {
         None
     }
 }
 
-pub use event::{DeployPlan, DeployPost};
+pub use event::DeployPlan;
+pub use zhihui_store::major_events::planning::Place;
 
 /// Tuning of the simulation.
 #[derive(Debug, Clone)]

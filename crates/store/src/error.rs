@@ -36,4 +36,33 @@ pub enum StoreError {
         /// Why.
         message: String,
     },
+    /// The request needs the road network and the server runs without one.
+    #[error("no road network: {0}")]
+    NoRoadNetwork(String),
+    /// The road engine's planner failed on valid input.
+    #[error("planner: {0}")]
+    Planner(String),
+    /// An error caused by one field of the request: the field travels with the error, so that
+    /// a refusal (a 403 included) names what the caller should change.
+    #[error("{field}: {error}")]
+    AtField {
+        /// The request field, dotted (`items[3].unit_id`).
+        field: String,
+        /// What went wrong there.
+        error: Box<StoreError>,
+    },
+}
+
+impl StoreError {
+    /// This error, as caused by `field`. An error that already names a field of its own (a
+    /// domain validation, a conflict) keeps it: it is the more precise one.
+    pub fn at(self, field: &str) -> StoreError {
+        match self {
+            StoreError::AtField { .. } => self,
+            other => StoreError::AtField {
+                field: field.to_owned(),
+                error: Box::new(other),
+            },
+        }
+    }
 }

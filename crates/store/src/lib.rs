@@ -25,7 +25,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -41,6 +41,8 @@ pub use module::{
     mask_personal, Emitted, Fact, FactKind, Hold, HoldList, Module, Reactor, RecordKind, Registry,
     Sweep, UnitClaim,
 };
+/// The connection type store reads hand to their closures.
+pub use rusqlite::Connection;
 pub use writer::Tx;
 
 use zhihui_core::Time;

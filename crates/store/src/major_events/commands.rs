@@ -5,16 +5,20 @@ use super::*;
 // ---------------------------------------------------------------- commands
 
 /// Creates an event with all its posts: the event, each post and their `*.created` events, one
-/// audit entry.
+/// audit entry. With a road network, every post must lie near a road.
 pub fn create_event(
     tx: &mut Tx<'_>,
     orgs: &OrgTree,
     actor: &Actor,
     new: NewEvent,
+    net: Option<&zhihui_roads::RoadNetwork>,
     now: Time,
 ) -> Result<(MajorEvent, Vec<Post>), StoreError> {
     actor.require(Action::WriteIncident, "create event deployments")?;
     new.validate(now)?;
+    if let Some(net) = net {
+        super::planning::check_posts_on_network(net, &new)?;
+    }
     let org_id = new.org_id.clone().unwrap_or_else(|| actor.org_id.clone());
     if orgs.get(&org_id).is_none() {
         return Err(invalid(
@@ -22,10 +26,9 @@ pub fn create_event(
             format!("unknown organisation `{org_id}`"),
         ));
     }
-    actor.require_within(orgs, &org_id).map_err(|e| match e {
-        StoreError::Denied(m) => StoreError::Denied(format!("org_id: {m}")),
-        other => other,
-    })?;
+    actor
+        .require_within(orgs, &org_id)
+        .map_err(|e| e.at("org_id"))?;
     let id = crate::ids::next(tx.conn(), "major_event")?;
     let first_post = crate::ids::reserve(tx.conn(), "event_post", new.posts.len() as i64)?;
     let ev = new.to_event(id, &org_id, &actor.username, now);
