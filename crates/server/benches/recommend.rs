@@ -17,9 +17,10 @@ use zhihui_core::{
     Caller, Incident, LonLat, NewIncident, NewUnit, Org, OrgKind, OrgTree, Role, UnitKind,
 };
 use zhihui_roads::{Profile, RoadNetwork};
-use zhihui_server::dispatch::{rank, recommend, SnapCache};
+use zhihui_server::dispatch::recommend;
 use zhihui_server::{AppState, Clock, MapData};
 use zhihui_store::commands::{self, Actor};
+use zhihui_store::fleet::{rank, SnapCache};
 use zhihui_store::projections::{self, FreeUnit, UnitFilter};
 use zhihui_store::{Store, StoreOptions};
 

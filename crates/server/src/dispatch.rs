@@ -1,18 +1,15 @@
 //! Dispatch support: which free units reach an incident fastest by road.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use zhihui_core::{codes, Assignment, AssignmentStatus, Incident, LonLat, UnitKind};
-use zhihui_roads::{Profile, RoadNetwork, Snap};
+use zhihui_core::{Assignment, AssignmentStatus, Incident};
 use zhihui_store::commands::{self, Actor, AssignUnit};
-use zhihui_store::projections::{self, FreeUnit};
+use zhihui_store::fleet::{rank, wanted_kinds, Recommendation};
+use zhihui_store::projections;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson};
@@ -21,134 +18,6 @@ use crate::{blocking, map, AppState, Authed};
 #[derive(Deserialize)]
 pub struct RecQuery {
     k: Option<usize>,
-}
-
-/// A unit offered for an incident.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Recommendation {
-    /// The unit.
-    pub unit_id: i64,
-    /// Its call sign.
-    pub call_sign: String,
-    /// Its kind.
-    pub kind: UnitKind,
-    /// Travel time by road from the unit's last position to the incident, seconds.
-    pub eta_s: f64,
-    /// Road distance, meters.
-    pub distance_m: f64,
-}
-
-/// Each unit's last position snapped onto the road network, kept until the position changes.
-/// Re-snapping a thousand units on every recommendation request was most of its cost; positions
-/// change a few times a minute per unit while recommendations are asked for far more often per
-/// unit position. Keyed by the position itself, so it needs no hook on the many write paths
-/// (API, bulk feed, simulator) that move units.
-#[derive(Default)]
-pub struct SnapCache {
-    by_unit: Mutex<HashMap<i64, CachedSnap>>,
-}
-
-struct CachedSnap {
-    at: LonLat,
-    profile: Profile,
-    snap: Option<Snap>,
-}
-
-impl SnapCache {
-    /// An empty cache.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Snaps of `units` for `profile`, from the cache where the position is unchanged.
-    pub(crate) fn snaps<'u>(
-        &self,
-        net: &RoadNetwork,
-        profile: Profile,
-        units: impl Iterator<Item = &'u FreeUnit>,
-    ) -> (Vec<&'u FreeUnit>, Vec<Snap>) {
-        let mut map = self.by_unit.lock().unwrap_or_else(|p| p.into_inner());
-        let mut cands = Vec::new();
-        let mut snaps = Vec::new();
-        for u in units {
-            let Some(at) = u.position else { continue };
-            let hit = map
-                .get(&u.id)
-                .filter(|c| c.at == at && c.profile == profile)
-                .map(|c| c.snap.clone());
-            let snap = match hit {
-                Some(s) => s,
-                None => {
-                    let s = net.snap_for(profile, at.lon, at.lat);
-                    map.insert(
-                        u.id,
-                        CachedSnap {
-                            at,
-                            profile,
-                            snap: s.clone(),
-                        },
-                    );
-                    s
-                }
-            };
-            if let Some(s) = snap {
-                cands.push(u);
-                snaps.push(s);
-            }
-        }
-        (cands, snaps)
-    }
-}
-
-/// The unit kinds an incident's run-card asks for.
-fn wanted_kinds(incident: &Incident) -> Vec<UnitKind> {
-    codes::run_card(&incident.kind, incident.subtype.as_deref())
-        .iter()
-        .map(|(kind, _)| *kind)
-        .collect()
-}
-
-/// Ranks free `units` for `incident`: those of the kinds its run-card asks for, fastest by road
-/// first (vehicles on the `police` profile, foot patrols on `foot`), at most `k`. Ties go to the
-/// lower unit id. `cache` may be shared across calls; pass a fresh one to measure without it.
-pub fn rank(
-    net: &RoadNetwork,
-    cache: &SnapCache,
-    incident: &Incident,
-    units: &[FreeUnit],
-    k: usize,
-) -> Vec<Recommendation> {
-    let wanted = wanted_kinds(incident);
-    let mut out: Vec<Recommendation> = Vec::new();
-    for profile in [Profile::Police, Profile::Foot] {
-        let Some(target) = net.snap_for(profile, incident.location.lon, incident.location.lat)
-        else {
-            continue;
-        };
-        let (cands, snaps) = cache.snaps(
-            net,
-            profile,
-            units
-                .iter()
-                .filter(|u| wanted.contains(&u.kind))
-                .filter(|u| (u.kind == UnitKind::FootPatrol) == (profile == Profile::Foot)),
-        );
-        if cands.is_empty() {
-            continue;
-        }
-        for (i, eta_s, distance_m) in net.nearest_k(profile, &target, &snaps, k) {
-            out.push(Recommendation {
-                unit_id: cands[i].id,
-                call_sign: cands[i].call_sign.clone(),
-                kind: cands[i].kind,
-                eta_s,
-                distance_m,
-            });
-        }
-    }
-    out.sort_by(|a, b| a.eta_s.total_cmp(&b.eta_s).then(a.unit_id.cmp(&b.unit_id)));
-    out.truncate(k);
-    out
 }
 
 /// Free units of the kinds the incident's run-card asks for, fastest first by road travel time

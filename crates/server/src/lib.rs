@@ -85,7 +85,7 @@ pub struct AppState {
     /// Set by [`AppState::enable_test_clock`]: milliseconds added to the system clock.
     test_clock: Option<Arc<std::sync::atomic::AtomicI64>>,
     /// Unit positions snapped onto the roads, for recommendations.
-    snaps: Arc<dispatch::SnapCache>,
+    snaps: Arc<zhihui_store::fleet::SnapCache>,
 }
 
 impl AppState {
@@ -105,7 +105,7 @@ impl AppState {
             clock,
             live,
             test_clock: None,
-            snaps: Arc::new(dispatch::SnapCache::new()),
+            snaps: Arc::new(zhihui_store::fleet::SnapCache::new()),
         };
         // Organisations are added with `zhihui org add` beside the running server; pick them up.
         let st = state.clone();

@@ -2,9 +2,10 @@
 //! a new version); the duty leader and dispatchers activate one for an incident, which issues
 //! every step as an instruction, and follow and close the activation.
 //!
-//! Nearest-units steps are ranked here, by road travel time on the server's network, before the
-//! write; the store then takes the first units of that ranking that are still free inside the
-//! transaction, so a unit sent elsewhere meanwhile is passed over rather than failing the plan.
+//! Nearest-units steps are ranked by road before the write (`response_plans::rank_steps`, with
+//! the server's snap cache); the store then takes the first units of that ranking that are still
+//! free inside the transaction, so a unit sent elsewhere meanwhile is passed over rather than
+//! failing the plan.
 
 use std::collections::BTreeMap;
 
@@ -14,35 +15,16 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
-use zhihui_core::{
-    Incident, PlanActivation, PlanDraft, ResponsePlan, Scenario, StepTarget, Time, UnitKind,
-};
-use zhihui_roads::Profile;
-use zhihui_store::commands::Actor;
-use zhihui_store::interception::Connection;
+use zhihui_core::{Incident, PlanActivation, PlanDraft, ResponsePlan, Scenario, StepTarget, Time};
 use zhihui_store::projections;
-use zhihui_store::response_plans as rp;
-use zhihui_store::StoreError;
+use zhihui_store::response_plans::{self as rp, Ranking};
+use zhihui_store::{Connection, StoreError};
 
-use crate::api::{audit_refusal, ListParams, Params};
+use crate::api::{ListParams, Params};
+use crate::command::{Cmd, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson};
-use crate::{blocking, map, AppState, Authed};
-
-/// A store error as the API answers it; a refusal about one step names that step even for 403.
-fn api_err(e: StoreError) -> ApiError {
-    let step_field = match &e {
-        StoreError::Denied(m) if m.starts_with("steps[") => {
-            m.split_once(": ").map(|(f, _)| f.to_owned())
-        }
-        _ => None,
-    };
-    let mut err = ApiError::from(e);
-    if let Some(f) = step_field {
-        err.field = Some(f);
-    }
-    err
-}
+use crate::{blocking, AppState, Authed};
 
 #[derive(Serialize, ToSchema)]
 pub struct PlanList {
@@ -75,26 +57,14 @@ pub async fn list(
     responses((status = 201, body = ResponsePlan), (status = 403), (status = 422, description = "names the field, e.g. steps[1].deadline_min")),
     security(("bearer" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     ApiJson(draft): ApiJson<PlanDraft>,
 ) -> ApiResult<(StatusCode, Json<ResponsePlan>)> {
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| rp::create_plan(tx, &orgs, &actor, draft, now))
-        .await
-        .map_err(ApiError::from);
-    let plan = audit_refusal(
-        &state,
-        &auth.actor,
-        "response_plan.create",
-        "response_plan",
-        r,
-    )
-    .await?;
+    let plan = cmd
+        .write("response_plan.create", "response_plan", move |tx, ctx| {
+            rp::create_plan(tx, &ctx.orgs, &ctx.actor, draft, ctx.now)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(plan)))
 }
 
@@ -156,59 +126,35 @@ pub async fn versions(
     responses((status = 200, body = ResponsePlan), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = [])))]
 pub async fn update(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(draft): ApiJson<PlanDraft>,
 ) -> ApiResult<Json<ResponsePlan>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| rp::revise_plan(tx, &orgs, &actor, id, draft, now))
-        .await
-        .map_err(ApiError::from);
-    Ok(Json(
-        audit_refusal(
-            &state,
-            &auth.actor,
+    let plan = cmd
+        .write(
             "response_plan.revise",
             &format!("response_plan:{id}"),
-            r,
+            move |tx, ctx| rp::revise_plan(tx, &ctx.orgs, &ctx.actor, id, draft, ctx.now),
         )
-        .await?,
-    ))
+        .await?;
+    Ok(Json(plan))
 }
 
 /// Retire a plan (administrators): it can no longer be activated. 409 when already retired.
 #[utoipa::path(post, path = "/api/v1/response-plans/{id}/retire", params(("id" = i64, Path)),
     responses((status = 200, body = ResponsePlan), (status = 403), (status = 404), (status = 409)),
     security(("bearer" = [])))]
-pub async fn retire(
-    State(state): State<AppState>,
-    auth: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<ResponsePlan>> {
+pub async fn retire(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<ResponsePlan>> {
     let id = parse_id(&id)?;
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| rp::retire_plan(tx, &actor, id, now))
-        .await
-        .map_err(ApiError::from);
-    Ok(Json(
-        audit_refusal(
-            &state,
-            &auth.actor,
+    let plan = cmd
+        .write(
             "response_plan.retire",
             &format!("response_plan:{id}"),
-            r,
+            move |tx, ctx| rp::retire_plan(tx, &ctx.actor, id, ctx.now),
         )
-        .await?,
-    ))
+        .await?;
+    Ok(Json(plan))
 }
 
 // ---------------------------------------------------------------- activation
@@ -226,82 +172,39 @@ pub struct ActivateRequest {
     skip_steps: Vec<usize>,
 }
 
-/// Unit ids fastest by road first for each nearest-units step, or why a step cannot be ranked.
-type Ranking = BTreeMap<usize, Result<Vec<i64>, ApiError>>;
-
-/// Ranks the free units of each nearest-units step of `plan` (not skipped) by road travel time
-/// to the incident, from the actor's jurisdiction. Blocking.
-fn rank_steps(
-    state: &AppState,
-    c: &Connection,
-    actor: &Actor,
-    inc: &Incident,
-    plan: &ResponsePlan,
-    skip: &[usize],
-) -> Result<Ranking, StoreError> {
-    let mut out = Ranking::new();
-    let mut asked_before = 0usize;
-    for (i, step) in plan.steps.iter().enumerate() {
-        let StepTarget::NearestUnits { unit_kind, count } = &step.target else {
-            continue;
-        };
-        if skip.contains(&i) {
-            continue;
-        }
-        let Some(kind) = UnitKind::parse(unit_kind) else {
-            continue;
-        };
-        let net = match map::network(state) {
-            Ok(n) => n,
-            Err(e) => {
-                out.insert(i, Err(e.field(format!("steps[{i}].target"))));
-                continue;
-            }
-        };
-        let orgs = state.orgs();
-        let units = projections::free_units(c, &orgs.subtree_ids(&actor.org_id), &[kind])?;
-        let profile = if kind == UnitKind::FootPatrol {
-            Profile::Foot
-        } else {
-            Profile::Police
-        };
-        let Some(at) = net.snap_for(profile, inc.location.lon, inc.location.lat) else {
-            out.insert(i, Ok(Vec::new()));
-            continue;
-        };
-        let (cands, snaps) = state.snaps.snaps(&net, profile, units.iter());
-        // Spare candidates for units that earlier steps took or that leave before the write.
-        let k = cands.len().min(*count as usize * 2 + 10 + asked_before);
-        asked_before += *count as usize;
-        let ranked = net
-            .nearest_k(profile, &at, &snaps, k)
-            .into_iter()
-            .map(|(j, _, _)| cands[j].id)
-            .collect();
-        out.insert(i, Ok(ranked));
-    }
-    Ok(out)
-}
-
-/// Reads the incident and plan, checks the activation may happen and ranks its units.
-async fn prepare(
-    state: &AppState,
-    auth: &Authed,
+/// Reads the incident and plan, checks the activation may happen and ranks its units by road
+/// (off the writer), then lets `then` work on that in the same read.
+async fn prepare<T, F>(
+    cmd: &Cmd,
+    action: &str,
     incident_id: i64,
     req: &ActivateRequest,
-) -> ApiResult<(Incident, ResponsePlan, Ranking)> {
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let st = state.clone();
+    then: F,
+) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection, &Ctx, Incident, ResponsePlan, Ranking) -> Result<T, StoreError>
+        + Send
+        + 'static,
+{
     let (plan_id, version, skip) = (req.plan_id, req.version, req.skip_steps.clone());
-    blocking(move || {
-        st.store.read(|c| {
-            let (inc, plan) =
-                rp::check_activation(c, &orgs, &actor, incident_id, plan_id, version)?;
-            rp::check_skip(&plan, &skip)?;
-            let ranking = rank_steps(&st, c, &actor, &inc, &plan, &skip)?;
-            Ok((inc, plan, ranking))
-        })
+    let net = cmd.network();
+    let cache = cmd.state.snaps.clone();
+    cmd.read(action, &format!("incident:{incident_id}"), move |c, ctx| {
+        let (inc, plan) =
+            rp::check_activation(c, &ctx.orgs, &ctx.actor, incident_id, plan_id, version)?;
+        rp::check_skip(&plan, &skip)?;
+        let ranking = rp::rank_steps(
+            c,
+            &ctx.orgs,
+            &ctx.actor,
+            &inc,
+            &plan,
+            &skip,
+            net.as_deref(),
+            &cache,
+        )?;
+        then(c, ctx, inc, plan, ranking)
     })
     .await
 }
@@ -316,51 +219,34 @@ async fn prepare(
               (status = 422), (status = 503, description = "a nearest-units step without a road network")),
     security(("bearer" = [])))]
 pub async fn activate(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ActivateRequest>,
 ) -> ApiResult<(StatusCode, Json<PlanActivation>)> {
     let id = parse_id(&id)?;
-    let r = activate_inner(&state, &auth, id, req).await;
-    let rec = audit_refusal(
-        &state,
-        &auth.actor,
-        "plan_activation.create",
-        &format!("incident:{id}"),
-        r,
-    )
+    const ACTION: &str = "plan_activation.create";
+    let (version, ranked) = prepare(&cmd, ACTION, id, &req, |_, _, _, plan, ranking| {
+        let mut ranked = BTreeMap::new();
+        for (i, r) in ranking {
+            ranked.insert(i, r?);
+        }
+        Ok((plan.version, ranked))
+    })
     .await?;
-    Ok((StatusCode::CREATED, Json(rec)))
-}
-
-async fn activate_inner(
-    state: &AppState,
-    auth: &Authed,
-    incident_id: i64,
-    req: ActivateRequest,
-) -> ApiResult<PlanActivation> {
-    let (_, plan, ranking) = prepare(state, auth, incident_id, &req).await?;
-    let mut ranked = BTreeMap::new();
-    for (i, r) in ranking {
-        ranked.insert(i, r?);
-    }
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
     let act = rp::ActivatePlan {
-        incident_id,
+        incident_id: id,
         plan_id: req.plan_id,
         // Pin the version that was ranked: an edit in between must not issue unranked steps.
-        version: Some(plan.version),
+        version: Some(version),
         skip_steps: req.skip_steps,
         ranked,
     };
-    state
-        .store
-        .write(move |tx| rp::activate_plan(tx, &orgs, &actor, act, now))
-        .await
-        .map_err(api_err)
+    let rec = cmd
+        .write(ACTION, &format!("incident:{id}"), move |tx, ctx| {
+            rp::activate_plan(tx, &ctx.orgs, &ctx.actor, act, ctx.now)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(rec)))
 }
 
 /// One recipient of a previewed step.
@@ -426,44 +312,36 @@ pub struct PlanPreview {
     responses((status = 200, body = PlanPreview), (status = 403), (status = 409), (status = 422)),
     security(("bearer" = [])))]
 pub async fn preview(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ActivateRequest>,
 ) -> ApiResult<Json<PlanPreview>> {
     let id = parse_id(&id)?;
-    let r = prepare(&state, &auth, id, &req).await;
-    let (inc, plan, ranking) = audit_refusal(
-        &state,
-        &auth.actor,
+    let skip = req.skip_steps.clone();
+    let (plan, resolved, mut ranking) = prepare(
+        &cmd,
         "plan_activation.preview",
-        &format!("incident:{id}"),
-        r,
+        id,
+        &req,
+        move |c, ctx, inc, plan, ranking| {
+            let ranked: BTreeMap<usize, Vec<i64>> = ranking
+                .iter()
+                .filter_map(|(i, r)| r.as_ref().ok().map(|v| (*i, v.clone())))
+                .collect();
+            let resolved = rp::resolve(
+                c, &ctx.orgs, &ctx.actor, &inc, &plan, &ranked, &skip, ctx.now,
+            )?;
+            Ok((plan, resolved, ranking))
+        },
     )
     .await?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let st = state.clone();
-    let skip = req.skip_steps.clone();
-    let ranked: BTreeMap<usize, Vec<i64>> = ranking
-        .iter()
-        .filter_map(|(i, r)| r.as_ref().ok().map(|v| (*i, v.clone())))
-        .collect();
-    let p = plan.clone();
-    let resolved = blocking(move || {
-        st.store
-            .read(|c| rp::resolve(c, &orgs, &actor, &inc, &p, &ranked, &skip, now))
-    })
-    .await?;
-    let mut ranking = ranking;
     let steps: Vec<PreviewStep> = resolved
         .into_iter()
         .zip(&plan.steps)
         .map(|(r, step)| {
             let problem = match ranking.remove(&r.index) {
-                Some(Err(e)) => Some(e.into()),
-                _ => r.problem.map(|e| api_err(e).into()),
+                Some(Err(e)) => Some(ApiError::from(e).into()),
+                _ => r.problem.map(|e| ApiError::from(e).into()),
             };
             PreviewStep {
                 index: r.index,
@@ -505,57 +383,36 @@ pub struct ActivationList {
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/plan-activations", params(("id" = i64, Path)),
     responses((status = 200, body = ActivationList), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn incident_activations(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActivationList>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let st = state.clone();
-    let r = blocking(move || {
-        st.store.read(|c| {
-            zhihui_store::commands::load_incident(c, &orgs, &actor, id)?;
-            rp::incident_activations(c, id)
-        })
-    })
-    .await;
-    let items = audit_refusal(
-        &state,
-        &auth.actor,
-        "plan_activation.read",
-        &format!("incident:{id}"),
-        r,
-    )
-    .await?;
+    let items = cmd
+        .read(
+            "plan_activation.read",
+            &format!("incident:{id}"),
+            move |c, ctx| {
+                zhihui_store::commands::load_incident(c, &ctx.orgs, &ctx.actor, id)?;
+                rp::incident_activations(c, id)
+            },
+        )
+        .await?;
     Ok(Json(ActivationList { items }))
-}
-
-async fn load(state: &AppState, auth: &Authed, id: i64) -> ApiResult<PlanActivation> {
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let st = state.clone();
-    let r = blocking(move || st.store.read(|c| rp::load_activation(c, &orgs, &actor, id))).await;
-    audit_refusal(
-        state,
-        &auth.actor,
-        "plan_activation.read",
-        &format!("plan_activation:{id}"),
-        r,
-    )
-    .await
 }
 
 /// One activation with the state of each step's instruction.
 #[utoipa::path(get, path = "/api/v1/plan-activations/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = PlanActivation), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn get_activation(
-    State(state): State<AppState>,
-    auth: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<PlanActivation>> {
+pub async fn get_activation(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<PlanActivation>> {
     let id = parse_id(&id)?;
-    Ok(Json(load(&state, &auth, id).await?))
+    let act = cmd
+        .read(
+            "plan_activation.read",
+            &format!("plan_activation:{id}"),
+            move |c, ctx| rp::load_activation(c, &ctx.orgs, &ctx.actor, id),
+        )
+        .await?;
+    Ok(Json(act))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -579,19 +436,18 @@ pub struct ActivationTimeline {
 /// Every event of an activation, oldest first.
 #[utoipa::path(get, path = "/api/v1/plan-activations/{id}/timeline", params(("id" = i64, Path)),
     responses((status = 200, body = ActivationTimeline), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn timeline(
-    State(state): State<AppState>,
-    auth: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<ActivationTimeline>> {
+pub async fn timeline(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<ActivationTimeline>> {
     let id = parse_id(&id)?;
-    load(&state, &auth, id).await?;
-    let st = state.clone();
-    let events = blocking(move || {
-        st.store
-            .read(|c| projections::record_events(c, "plan_activation", id))
-    })
-    .await?;
+    let events = cmd
+        .read(
+            "plan_activation.read",
+            &format!("plan_activation:{id}"),
+            move |c, ctx| {
+                rp::load_activation(c, &ctx.orgs, &ctx.actor, id)?;
+                projections::record_events(c, "plan_activation", id)
+            },
+        )
+        .await?;
     Ok(Json(ActivationTimeline {
         items: events
             .into_iter()
@@ -622,30 +478,27 @@ pub struct CloseActivation {
     responses((status = 200, body = PlanActivation), (status = 403), (status = 409, description = "already closed"), (status = 422)),
     security(("bearer" = [])))]
 pub async fn close(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CloseActivation>,
 ) -> ApiResult<Json<PlanActivation>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| {
-            rp::close_activation(tx, &orgs, &actor, id, &req.outcome, &req.summary, now)
-        })
-        .await
-        .map_err(ApiError::from);
-    Ok(Json(
-        audit_refusal(
-            &state,
-            &auth.actor,
+    let act = cmd
+        .write(
             "plan_activation.close",
             &format!("plan_activation:{id}"),
-            r,
+            move |tx, ctx| {
+                rp::close_activation(
+                    tx,
+                    &ctx.orgs,
+                    &ctx.actor,
+                    id,
+                    &req.outcome,
+                    &req.summary,
+                    ctx.now,
+                )
+            },
         )
-        .await?,
-    ))
+        .await?;
+    Ok(Json(act))
 }

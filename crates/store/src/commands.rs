@@ -1226,10 +1226,7 @@ pub fn check_unit(
         .ok_or_else(|| invalid(field, format!("unknown unit {unit_id}")))?;
     actor
         .require_within(orgs, &unit.org_id)
-        .map_err(|e| match e {
-            StoreError::Denied(m) => StoreError::Denied(format!("{field}: {m}")),
-            other => other,
-        })?;
+        .map_err(|e| e.at(field))?;
     if unit.status != UnitStatus::Available {
         return Err(StoreError::Conflict {
             field: field.into(),

@@ -11,6 +11,7 @@ mod anchor;
 mod audit;
 pub mod commands;
 mod error;
+pub mod fleet;
 pub mod ids;
 pub mod interception;
 pub mod major_events;

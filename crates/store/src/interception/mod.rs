@@ -9,11 +9,13 @@
 //! The domain's files follow the slice template every domain uses: `projection.rs` (its tables
 //! and queries, who may see a record), `commands.rs` (what users do, each a write with its event
 //! and audit entry), `reactors.rs` (what it follows on the fact bus), `sweeps.rs` (what the clock
-//! makes due), `migrations.rs` (its schema), and this file: the helpers they share and the
+//! makes due), `planning.rs` (the interception and blockade plans and the activation's pre-check,
+//! before any write), `migrations.rs` (its schema), and this file: the helpers they share and the
 //! [`module()`] that registers it all with the kernel.
 
 mod commands;
 pub(crate) mod migrations;
+pub mod planning;
 mod projection;
 mod reactors;
 mod sweeps;

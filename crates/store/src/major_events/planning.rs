@@ -5,29 +5,19 @@
 //! the async threads and the demo's simulator plans its event with the same [`optimal`], so the
 //! two run one set of rules.
 
-use std::collections::HashSet;
-
 use rusqlite::Connection;
 use serde::Serialize;
 use zhihui_core::major_event::{NewEvent, Post, MAX_PLACES};
 use zhihui_core::{Action, LonLat, OrgTree, Time, UnitKind};
 use zhihui_roads::plan::{self, DeployUnit, Deployment};
-use zhihui_roads::{Profile, RoadNetwork, RoadsError};
+use zhihui_roads::{Profile, RoadNetwork};
 
 use super::commands::require_active;
 use super::{conflict, invalid, load_event, load_post};
 use crate::commands::{check_unit, Actor};
-use crate::projections::{self as p, FreeUnit};
+use crate::fleet::{self, DRIVING};
+use crate::projections as p;
 use crate::{Registry, StoreError};
-
-/// Unit kinds a deployment or a relief uses when the caller names none: the planner drives
-/// every unit on the `police` profile, so foot patrols are left out.
-pub const DRIVING: [UnitKind; 4] = [
-    UnitKind::PatrolCar,
-    UnitKind::Traffic,
-    UnitKind::Swat,
-    UnitKind::Community,
-];
 
 /// Most units one deployment considers.
 pub const MAX_DEPLOY_UNITS: usize = 5000;
@@ -104,18 +94,6 @@ fn no_network() -> StoreError {
     )
 }
 
-/// A planner failure in the store's terms: bad input names its field (the API's are unit ids,
-/// not positions); anything else is the planner's own failure.
-pub fn planner_error(e: RoadsError) -> StoreError {
-    match e {
-        RoadsError::InvalidPlanInput { field, message } => {
-            let field = if field == "units" { "unit_ids" } else { &field };
-            invalid(field, message)
-        }
-        other => StoreError::Planner(other.to_string()),
-    }
-}
-
 /// Every post of a new event lies within [`plan::MAX_SNAP_M`] of a road (else no unit could be
 /// sent to it by road).
 pub fn check_posts_on_network(net: &RoadNetwork, new: &NewEvent) -> Result<(), StoreError> {
@@ -161,54 +139,7 @@ pub fn optimal(
             kind: kind.as_str().to_owned(),
         })
         .collect();
-    plan::deploy(net, &posts, &units).map_err(planner_error)
-}
-
-/// The units a deployment may use: the given ones, each checked (known, in jurisdiction,
-/// available, holding nothing, with a position), or every free driving unit of the jurisdiction
-/// with a position.
-pub fn deploy_units(
-    c: &Connection,
-    (registry, orgs): (&Registry, &OrgTree),
-    actor: &Actor,
-    ids: Option<&[i64]>,
-) -> Result<Vec<FreeUnit>, StoreError> {
-    let Some(ids) = ids else {
-        let units: Vec<FreeUnit> = p::free_units(c, &orgs.subtree_ids(&actor.org_id), &DRIVING)?
-            .into_iter()
-            .filter(|u| u.position.is_some())
-            .collect();
-        if units.is_empty() {
-            return Err(invalid(
-                "unit_ids",
-                "no available unit with a known position in your jurisdiction",
-            ));
-        }
-        return Ok(units);
-    };
-    if ids.is_empty() || ids.len() > MAX_DEPLOY_UNITS {
-        return Err(invalid(
-            "unit_ids",
-            format!("1 to {MAX_DEPLOY_UNITS} units"),
-        ));
-    }
-    let mut seen = HashSet::with_capacity(ids.len());
-    let mut out = Vec::with_capacity(ids.len());
-    for (i, &id) in ids.iter().enumerate() {
-        let field = format!("unit_ids[{i}]");
-        if !seen.insert(id) {
-            return Err(invalid(&field, format!("unit {id} is listed twice")));
-        }
-        let u = check_unit(c, registry, orgs, actor, id, &field).map_err(|e| e.at(&field))?;
-        if u.position.is_none() {
-            return Err(invalid(
-                &field,
-                format!("unit {} has no known position", u.call_sign),
-            ));
-        }
-        out.push(FreeUnit::from(&u));
-    }
-    Ok(out)
+    plan::deploy(net, &posts, &units).map_err(fleet::planner_error)
 }
 
 /// Proposes the optimal deployment of free units (or the given ones) onto the open places of
@@ -224,7 +155,7 @@ pub fn propose(
     actor.require(Action::WriteIncident, "plan deployments")?;
     require_active(&load_event(c, ctx.1, actor, event_id)?)?;
     let posts = super::event_posts(c, event_id)?;
-    let units = deploy_units(c, ctx, actor, unit_ids)?;
+    let units = fleet::plan_units(c, ctx, actor, unit_ids, MAX_DEPLOY_UNITS)?;
     let open: Vec<(&Post, usize)> = posts
         .iter()
         .map(|p| (p, p.staff.saturating_sub(p.assigned) as usize))
@@ -241,15 +172,13 @@ pub fn propose(
             kinds: p.kinds.clone(),
         })
         .collect();
+    let nowhere = LonLat {
+        lon: f64::NAN,
+        lat: f64::NAN,
+    };
     let plan_units: Vec<(LonLat, UnitKind)> = units
         .iter()
-        .map(|u| {
-            let nowhere = LonLat {
-                lon: f64::NAN,
-                lat: f64::NAN,
-            };
-            (u.position.unwrap_or(nowhere), u.kind)
-        })
+        .map(|u| (u.position.unwrap_or(nowhere), u.kind))
         .collect();
     let d = optimal(net, &places, &plan_units)?;
     Ok(Proposal {

@@ -150,15 +150,10 @@ pub fn activate_plan(
         &req.skip_steps,
         now,
     )?;
-    if let Some(e) = resolved.iter().find_map(|s| s.problem.as_ref()) {
-        // Rebuild the error: StoreError is not Clone, and the first problem is the one to fix.
-        return Err(match e {
-            StoreError::Denied(m) => StoreError::Denied(m.clone()),
-            StoreError::Conflict { field, message } => conflict(field, message.clone()),
-            StoreError::Domain(d) => StoreError::Domain(d.clone()),
-            StoreError::NotFound(m) => StoreError::NotFound(m.clone()),
-            other => StoreError::Corrupt(other.to_string()),
-        });
+    let mut resolved = resolved;
+    // The first problem is the one to fix.
+    if let Some(e) = resolved.iter_mut().find_map(|s| s.problem.take()) {
+        return Err(e);
     }
     let id = crate::ids::next(tx.conn(), "plan_activation")?;
     let mut steps = Vec::with_capacity(resolved.len());

@@ -106,10 +106,7 @@ pub(super) fn org_target(
             format!("unknown organisation `{id}`"),
         )
     })?;
-    actor.require_within(orgs, id).map_err(|e| match e {
-        StoreError::Denied(m) => StoreError::Denied(format!("{field}: {m}")),
-        other => other,
-    })?;
+    actor.require_within(orgs, id).map_err(|e| e.at(field))?;
     Ok(ResolvedTarget {
         target: Target {
             org_id: Some(o.id.clone()),
@@ -340,4 +337,56 @@ pub fn check_skip(plan: &ResponsePlan, skip: &[usize]) -> Result<(), StoreError>
         return Err(invalid("skip_steps", "at least one step must be issued"));
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- ranking by road
+
+/// Unit ids fastest by road first for each nearest-units step, or why a step cannot be ranked.
+pub type Ranking = BTreeMap<usize, Result<Vec<i64>, StoreError>>;
+
+/// Ranks the free units of each nearest-units step of `plan` (not skipped) by road travel time
+/// to the incident, from the actor's jurisdiction. Done before the write (routing stays out of
+/// the writer); the write takes the first units of each ranking that are still free. A step
+/// ranks more units than it asks for, so that units taken meanwhile or by earlier steps are
+/// passed over rather than failing the plan. Without a road network such a step cannot be
+/// issued (the others can).
+#[allow(clippy::too_many_arguments)]
+pub fn rank_steps(
+    c: &Connection,
+    orgs: &OrgTree,
+    actor: &Actor,
+    inc: &Incident,
+    plan: &ResponsePlan,
+    skip: &[usize],
+    net: Option<&zhihui_roads::RoadNetwork>,
+    cache: &crate::fleet::SnapCache,
+) -> Result<Ranking, StoreError> {
+    let mut out = Ranking::new();
+    let mut asked_before = 0usize;
+    for (i, step) in plan.steps.iter().enumerate() {
+        let StepTarget::NearestUnits { unit_kind, count } = &step.target else {
+            continue;
+        };
+        if skip.contains(&i) {
+            continue;
+        }
+        let Some(kind) = UnitKind::parse(unit_kind) else {
+            continue;
+        };
+        let Some(net) = net else {
+            let why = StoreError::NoRoadNetwork(
+                "the server was started without a road network (--roads FILE)".into(),
+            );
+            out.insert(i, Err(why.at(&format!("steps[{i}].target"))));
+            continue;
+        };
+        let units = p::free_units(c, &orgs.subtree_ids(&actor.org_id), &[kind])?;
+        // Spare candidates for units that earlier steps took or that leave before the write.
+        let k = *count as usize * 2 + 10 + asked_before;
+        asked_before += *count as usize;
+        let profile = crate::fleet::profile_of(kind);
+        let ranked = crate::fleet::nearest_ids(net, cache, profile, inc.location, &units, k);
+        out.insert(i, Ok(ranked));
+    }
+    Ok(out)
 }
