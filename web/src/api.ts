@@ -208,6 +208,8 @@ export interface Instruction {
   id: number;
   title: string;
   body: string;
+  /** Title and text as a code with parameters, when the system wrote them (see texts.ts). */
+  text?: { code: string; params: Record<string, unknown> } | null;
   issued_by: string;
   issuer_org_id: string;
   issued_at: string;

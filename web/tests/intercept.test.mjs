@@ -85,7 +85,8 @@ test('a dispatcher plans an interception for an incident, activates it, and the 
     const notes = await d.textContent('.icp-notes');
     assert.match(notes, /迭代 \d+ 轮/);
     assert.doesNotMatch(notes, /round\(s\)|from the nearest road/);
-    if (plan.notes.some((n) => n.startsWith('the origin is'))) assert.match(notes, /起点距最近可通行道路 \d+ 米/);
+    if (plan.notes.some((n) => n.code === 'origin_off_road')) assert.match(notes, /起点距最近可通行道路 \d+ 米/);
+    assert.ok(plan.notes.every((n) => typeof n.code === 'string'), 'every planner note is a code');
     t.diagnostic(`plan: ${plan.cordon.length} checkpoints, complete=${plan.complete}, drawn ${JSON.stringify(drawn)}, ${Math.round(plan.elapsed_ms)} ms`);
 
     // 一键下发: one instruction per checkpoint; the board shows each as issued.
@@ -110,6 +111,19 @@ test('a dispatcher plans an interception for an incident, activates it, and the 
     const card = m.locator(`[data-testid=m-instruction][data-id="${first.instruction_id}"]`);
     await card.waitFor({ timeout: 15_000 });
     assert.match(await card.locator('[data-testid=mi-title]').textContent(), /^设卡拦截/);
+
+    // The order is a code with parameters: the Chinese console words it exactly as the server's
+    // own text, the English one in English (the street name stays as it is).
+    const stored = (await call(tok, 'GET', `/api/v1/instructions/${first.instruction_id}`)).json;
+    assert.equal(stored.text.code, 'interception.checkpoint');
+    assert.equal(await card.locator('.mo-desc').textContent(), stored.body);
+    assert.equal(await card.locator('[data-testid=mi-title]').textContent(), stored.title);
+    await m.click('[data-testid=lang-switch]');
+    await m.waitForFunction((id) => document.querySelector(`[data-testid=m-instruction][data-id="${id}"] [data-testid=mi-title]`)?.textContent?.startsWith('Intercept · '), first.instruction_id);
+    const en = await card.locator('.mo-desc').textContent();
+    assert.match(en, /^Go now to .* Be|Beijing time/);
+    assert.doesNotMatch(en, /请立即前往|北京时间|设卡布控/);
+    await m.click('[data-testid=lang-switch]');
 
     // Signing and reporting on site on /m show on the dispatcher's board live.
     const row = d.locator(`[data-testid=icp-live-point][data-key="${first.unit_id}"]`);

@@ -53,6 +53,30 @@ pub struct Recipient {
     pub feedback_at: Option<Time>,
 }
 
+/// A text the system wrote (an instruction it issued, a remark), as a code and its parameters,
+/// so that each console words it in its own language. The record keeps its plain text as well
+/// (Chinese, the command centre's language) for channels without a dictionary: SMS, exports, a
+/// console older than the code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Coded {
+    /// What kind of text, e.g. `interception.checkpoint`.
+    pub code: String,
+    /// Its parameters (names, times as RFC 3339, coordinates), an object.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub params: serde_json::Value,
+}
+
+impl Coded {
+    /// A code with its parameters.
+    pub fn new(code: &str, params: serde_json::Value) -> Self {
+        Self {
+            code: code.to_owned(),
+            params,
+        }
+    }
+}
+
 /// An instruction as stored and served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -63,6 +87,10 @@ pub struct Instruction {
     pub title: String,
     /// Full text.
     pub body: String,
+    /// Title and text as a code with parameters, when the system wrote them (an interception's
+    /// checkpoint order, a post order); absent for an instruction written by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<Coded>,
     /// Username of the issuer.
     pub issued_by: String,
     /// The issuer's organisation.
@@ -130,6 +158,10 @@ pub struct NewInstruction {
     /// Related incident.
     #[serde(default)]
     pub incident_id: Option<i64>,
+    /// Title and text as a code, when the system writes them; never taken from a request.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub text: Option<Coded>,
 }
 
 fn text(field: &str, s: &str, min: usize, max: usize) -> Result<String, DomainError> {
@@ -179,6 +211,7 @@ impl NewInstruction {
             id,
             title: self.title.trim().to_owned(),
             body: self.body.trim().to_owned(),
+            text: self.text,
             issued_by: issued_by.to_owned(),
             issuer_org_id: issuer_org_id.to_owned(),
             issued_at: now,
@@ -311,6 +344,7 @@ mod tests {
             deadline: t(3600),
             feedback_required: feedback,
             incident_id: None,
+            text: None,
         }
         .into_instruction(1, "leader", "jz", vec![r("a"), r("b")], t(0))
     }

@@ -26,7 +26,7 @@ pub use incident::{
     MergedCall, NewIncident,
 };
 pub use instruction::{
-    Instruction, InstructionStatus, NewInstruction, Recipient, RecipientStatus, Target,
+    Coded, Instruction, InstructionStatus, NewInstruction, Recipient, RecipientStatus, Target,
 };
 pub use interception::{
     Interception, InterceptionOutcome, InterceptionPoint, InterceptionStatus, NewInterception,

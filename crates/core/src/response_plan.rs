@@ -686,6 +686,7 @@ mod tests {
             deadline: now() + chrono::Duration::minutes(10),
             feedback_required: true,
             incident_id: Some(3),
+            text: None,
         }
         .into_instruction(10, "leader", "city", vec![r("a"), r("b")], now());
         let mut step = ActivationStep {

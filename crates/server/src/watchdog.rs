@@ -56,7 +56,10 @@ pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
                 subject: format!("assignment:{}", a.id),
                 org_id: org_id.clone(),
                 message: format!("{} 派警单 {} 秒未签收", a.call_sign, SIGN_WITHIN_S as i64),
-                data: json!({ "assignment_id": a.id, "incident_id": a.incident_id, "unit_id": a.unit_id }),
+                data: json!({
+                    "assignment_id": a.id, "incident_id": a.incident_id, "unit_id": a.unit_id,
+                    "call_sign": a.call_sign, "seconds": SIGN_WITHIN_S as i64,
+                }),
             });
         }
         if let Some(eta) = a.eta_s {
@@ -65,8 +68,14 @@ pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
                     kind: "late_arrival",
                     subject: format!("assignment:{}", a.id),
                     org_id,
-                    message: format!("{} 超过预计到达时间 {:.0} 秒的 1.5 倍仍未到场", a.call_sign, eta),
-                    data: json!({ "assignment_id": a.id, "incident_id": a.incident_id, "unit_id": a.unit_id, "eta_s": eta }),
+                    message: format!(
+                        "{} 超过预计到达时间 {:.0} 秒的 1.5 倍仍未到场",
+                        a.call_sign, eta
+                    ),
+                    data: json!({
+                        "assignment_id": a.id, "incident_id": a.incident_id, "unit_id": a.unit_id,
+                        "call_sign": a.call_sign, "eta_s": eta,
+                    }),
                 });
             }
         }

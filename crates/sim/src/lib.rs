@@ -431,6 +431,7 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
                 deadline: now + chrono::Duration::milliseconds((deadline_s * 1000.0) as i64),
                 feedback_required: true,
                 incident_id: None,
+                text: None,
             };
             let tr = tree.clone();
             let leader = Actor {

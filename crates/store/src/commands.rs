@@ -1167,10 +1167,12 @@ pub fn escalate_instruction(
             "指令《{}》逾期未完成:{}(截止 {})",
             ins.title,
             r.name,
-            ins.deadline.format("%m-%d %H:%M")
+            zhihui_core::local_time::month_day_hm(&ins.deadline)
         );
-        let data =
-            json!({ "instruction_id": id, "target": r.target, "recipient_org_id": r.org_id });
+        let data = json!({
+            "instruction_id": id, "target": r.target, "recipient_org_id": r.org_id,
+            "title": ins.title, "text": ins.text, "name": r.name, "deadline": ins.deadline,
+        });
         let subject = format!("instruction:{id}:{}", r.target);
         if raise_alert(
             tx,

@@ -5,9 +5,47 @@
 import { api, type Alert } from '../api';
 import { h, setChildren } from '../dom';
 import { fmtAgo, fmtTime, onLangChange, t, tDyn } from '../i18n';
+import { dayTime, instructionText, registerTexts, str, worded, type Params } from '../texts';
 import type { LiveFeed } from '../live';
 import { alerts, selectedIncident } from '../store';
 import { openPost } from '../domains/major_events/panel';
+
+/** The title of the instruction an alert is about, in the console's language. */
+const insTitle = (p: Params) =>
+  instructionText({ title: str(p.title), body: '', text: (p.text as { code: string; params: Params } | null) ?? null }).title;
+
+// The wording of the alerts the dispatch timers and the instruction loop raise (`kind` + `data`);
+// each domain registers its own (e.g. the major-event posts' lapses).
+registerTexts({
+  'alert.unsigned': {
+    zh: (p) => `${str(p.call_sign)} 派警单 ${str(p.seconds)} 秒未签收`,
+    en: (p) => `${str(p.call_sign)} has not signed the dispatch order for ${str(p.seconds)} s`,
+  },
+  'alert.late_arrival': {
+    zh: (p) => `${str(p.call_sign)} 超过预计到达时间 ${Math.round(Number(p.eta_s))} 秒的 1.5 倍仍未到场`,
+    en: (p) => `${str(p.call_sign)} is not on scene after 1.5 × the expected ${Math.round(Number(p.eta_s))} s`,
+  },
+  'alert.instruction_overdue': {
+    zh: (p) => `指令《${insTitle(p)}》逾期未完成:${str(p.name)}(截止 ${dayTime(p.deadline, true)})`,
+    en: (p) => `Instruction "${insTitle(p)}" overdue: ${str(p.name)} (deadline ${dayTime(p.deadline, false)})`,
+  },
+});
+
+/** A parameter every alert of a kind carries since its data was complete. */
+const NEEDS: Record<string, string> = {
+  unsigned: 'call_sign',
+  late_arrival: 'call_sign',
+  instruction_overdue: 'name',
+  post_late: 'event',
+  post_empty: 'event',
+};
+
+/** An alert's text in the console's language: from its kind and data, else the server's text
+ * (an unknown kind, or an alert raised before its data carried every parameter). */
+export function alertText(a: Alert): string {
+  const need = NEEDS[a.kind];
+  return need && need in a.data ? worded(`alert.${a.kind}`, a.data, a.message) : a.message;
+}
 
 const SEEN_KEY = 'zhihui.alerts.seen';
 
@@ -137,7 +175,7 @@ export class AlertCenter {
                   h('span.spacer'),
                   this.link(a),
                 ),
-                h('div.al-msg', null, a.message),
+                h('div.al-msg', null, alertText(a)),
               ),
             ),
           ),
@@ -162,7 +200,7 @@ export class AlertCenter {
         },
       },
       h('div.al-top', null, h('span.al-kind', null, tDyn(`alert.kind.${a.kind}`, a.kind)), h('span.al-time.mono', null, fmtTime(a.raised_at))),
-      h('div.al-msg', null, a.message),
+      h('div.al-msg', null, alertText(a)),
     );
     host.appendChild(el);
     window.setTimeout(() => el.classList.add('out'), 8000);

@@ -140,7 +140,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   };
   const drawClock = () => {
     const now = new Date();
-    const wd = t('clock.weekdays').split(',')[now.getDay()];
+    const wd = t('clock.weekdays').split(',')[new Date(now.getTime() + 8 * 3600_000).getUTCDay()];
     setChildren(
       clock,
       h('span.clock-time', null, fmtTime(now.toISOString())),

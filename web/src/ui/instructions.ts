@@ -5,6 +5,7 @@
 import { api, ApiError, can, canIssueInstructions, type Instruction, type NewInstruction, type Recipient, type User } from '../api';
 import { h, setChildren, toast } from '../dom';
 import { fmtTime, getLang, onLangChange, t, tDyn } from '../i18n';
+import { instructionText } from '../texts';
 import { incidents, instructions, orgName, orgs, selectedIncident, units } from '../store';
 
 type View = { kind: 'list' } | { kind: 'detail'; id: number } | { kind: 'new' };
@@ -19,8 +20,10 @@ interface Draft {
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
+/** A datetime-local value on the command centre's clock (UTC+8), as every time is shown. */
 function localInput(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const c = new Date(d.getTime() + 8 * 3600_000);
+  return `${c.getUTCFullYear()}-${pad(c.getUTCMonth() + 1)}-${pad(c.getUTCDate())}T${pad(c.getUTCHours())}:${pad(c.getUTCMinutes())}`;
 }
 
 export function isOverdue(ins: Instruction, r?: Recipient, now = Date.now()): boolean {
@@ -246,7 +249,7 @@ export class InstructionPanel {
                   'div.ip-top',
                   null,
                   h('span.ip-id.mono', null, `#${ins.id}`),
-                  h('span.ip-title', null, ins.title),
+                  h('span.ip-title', null, instructionText(ins).title),
                   mineTodo && h('span.tag.tag-todo', null, t('instr.todo')),
                   ins.escalated_at && h('span.tag.tag-esc', null, t('instr.escalated')),
                   late && h('span.tag.tag-late', null, t('instr.overdue')),
@@ -363,10 +366,10 @@ export class InstructionPanel {
         'div.ip-dtitle',
         null,
         h('span.ip-id.mono', null, `#${ins.id}`),
-        h('span', null, ins.title),
+        h('span', null, instructionText(ins).title),
         h('span.status-badge', { class: ins.status === 'open' ? 'sb-dispatched' : 'sb-closed', 'data-testid': 'instr-status' }, t(ins.status === 'open' ? 'instr.open' : 'instr.closed')),
       ),
-      h('div.ip-text', null, ins.body),
+      h('div.ip-text', null, instructionText(ins).body),
       h(
         'dl.kv-grid',
         null,
@@ -527,7 +530,8 @@ export class InstructionPanel {
   private async create(): Promise<void> {
     if (this.busy) return;
     const d = this.draft;
-    const dl = new Date(d.deadline);
+    // The field is on the command centre's clock, whatever the browser's zone.
+    const dl = new Date(`${d.deadline.length === 16 ? `${d.deadline}:00` : d.deadline}+08:00`);
     const body: NewInstruction = {
       title: d.title.trim(),
       body: d.body.trim(),

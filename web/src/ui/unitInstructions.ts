@@ -5,6 +5,7 @@
 import { api, ApiError, type Instruction } from '../api';
 import { h, toast } from '../dom';
 import { fmtTime, t, type Key } from '../i18n';
+import { instructionText } from '../texts';
 import type { LiveFeed } from '../live';
 import { instructions } from '../store';
 import { icpApi, interceptions, type Interception } from '../domains/interception/panel';
@@ -103,11 +104,11 @@ export class UnitInstructions {
       h(
         'div.mo-head',
         null,
-        h('span.mo-type', { 'data-testid': 'mi-title' }, ins.title),
+        h('span.mo-type', { 'data-testid': 'mi-title' }, instructionText(ins).title),
         h('span.spacer'),
         h('span.mo-status', null, t(`instr.rstatus.${r.status}` as Key)),
       ),
-      h('div.mo-info', null, h('div.mo-desc', null, ins.body || '—')),
+      h('div.mo-info', null, h('div.mo-desc', null, instructionText(ins).body || '—')),
       h(
         'div.mo-meta.mono',
         null,

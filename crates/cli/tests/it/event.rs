@@ -291,6 +291,17 @@ fn the_proposal_respects_kinds_and_staffing_and_accepting_it_sends_instructions_
             assert!(ins["title"].as_str().unwrap().starts_with("安保执勤 · "));
             let deadline: DateTime<Utc> = ins["deadline"].as_str().unwrap().parse().unwrap();
             assert_eq!(deadline, shift);
+            // The order is also a code with its parameters, which each console words in its
+            // own language.
+            assert_eq!(ins["text"]["code"], "event.post", "{ins}");
+            assert_eq!(ins["text"]["params"]["event_id"], ev["event"]["id"]);
+            assert_eq!(ins["text"]["params"]["label"], post["label"]);
+            let p_deadline: DateTime<Utc> = ins["text"]["params"]["deadline"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(p_deadline, shift);
             assert_eq!(ins["feedback_required"], true);
             assert_eq!(
                 ins["recipients"][0]["target"],
@@ -427,6 +438,16 @@ fn the_board_follows_positions_and_the_clock_and_each_lapse_raises_one_alert() {
     assert_eq!(al[0]["kind"], "post_late");
     assert_eq!(al[0]["data"]["event_id"], id);
     assert_eq!(al[0]["data"]["late_unit_ids"], json!([b]));
+    // Everything its text names is in its data, so an English console words it too.
+    assert_eq!(al[0]["data"]["label"], "东岗");
+    assert_eq!(al[0]["data"]["post_kind"], "checkpoint");
+    assert_eq!(al[0]["data"]["on_site"], 0);
+    assert_eq!(al[0]["data"]["staff"], 1);
+    assert!(al[0]["data"]["event"].is_string());
+    assert_eq!(
+        al[0]["data"]["late_call_signs"].as_array().unwrap().len(),
+        1
+    );
     // The alert and the post's change reach the live feed.
     let msgs = boss_feed.drain(Duration::from_millis(500));
     assert!(msgs

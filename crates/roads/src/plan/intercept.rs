@@ -119,6 +119,69 @@ pub struct OpenRoute {
     pub path: Vec<[f64; 2]>,
 }
 
+/// A remark of the planner on how its answer came about, as a code with its parameters, so that
+/// each client words it in its own language. Serialised as `{"code": "origin_off_road",
+/// "meters": 167}`; `Display` gives the English wording.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Note {
+    /// The origin lies this far from the nearest road the suspect can drive; the plan starts
+    /// from that road.
+    OriginOffRoad {
+        /// Metres, rounded.
+        meters: f64,
+    },
+    /// This many units are too far from any road and were left out.
+    UnitsOffRoad {
+        /// How many.
+        units: usize,
+    },
+    /// No exit can be reached from the origin: the suspect is already enclosed.
+    AlreadyEnclosed,
+    /// Routes are open but could not be traced (the exits are unreachable past them).
+    OpenRoutesUntraced,
+    /// No complete cordon: this many routes stay open (not enough units in time).
+    Incomplete {
+        /// Routes left open.
+        open_routes: usize,
+    },
+    /// How the search went: rounds of region growing, nodes absorbed into the region.
+    Search {
+        /// Rounds.
+        rounds: usize,
+        /// Nodes absorbed.
+        absorbed: usize,
+    },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::OriginOffRoad { meters } => write!(
+                f,
+                "the origin is {meters:.0} m from the nearest road the suspect can drive; planned from that road"
+            ),
+            Note::UnitsOffRoad { units } => write!(
+                f,
+                "{units} unit(s) are too far from any road and were left out"
+            ),
+            Note::AlreadyEnclosed => f.write_str(
+                "no exit can be reached from the origin: the suspect is already enclosed",
+            ),
+            Note::OpenRoutesUntraced => {
+                f.write_str("open routes could not be traced (exits unreachable past them)")
+            }
+            Note::Incomplete { open_routes } => write!(
+                f,
+                "no complete cordon found: {open_routes} route(s) stay open (not enough units in time)"
+            ),
+            Note::Search { rounds, absorbed } => {
+                write!(f, "{rounds} round(s), {absorbed} node(s) absorbed")
+            }
+        }
+    }
+}
+
 /// The planner's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InterceptPlan {
@@ -139,7 +202,7 @@ pub struct InterceptPlan {
     /// Units that could not be placed on the network (too far from any road).
     pub unusable_units: Vec<usize>,
     /// Anything the dispatcher should know about how the answer came about.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// Planning time in milliseconds.
     pub elapsed_ms: f64,
     /// Where the time went: (phase, milliseconds), in order.
@@ -886,10 +949,9 @@ fn plan_with(
     // A last sighting off the roads (a field, a car park, a bad fix) is planned from the nearest
     // road; the dispatcher must know how far that is.
     if origin.distance_m > ORIGIN_OFF_ROAD_NOTE_M {
-        notes.push(format!(
-            "the origin is {:.0} m from the nearest road the suspect can drive; planned from that road",
-            origin.distance_m
-        ));
+        notes.push(Note::OriginOffRoad {
+            meters: origin.distance_m.round(),
+        });
     }
     let head_ms = (req.head_start_s * 1000.0).round() as u64;
 
@@ -911,10 +973,9 @@ fn plan_with(
         ));
     }
     if !unusable.is_empty() {
-        notes.push(format!(
-            "{} unit(s) are too far from any road and were left out",
-            unusable.len()
-        ));
+        notes.push(Note::UnitsOffRoad {
+            units: unusable.len(),
+        });
     }
     lap(&mut phases, "suspect and exits");
     let (labels, label_n) = k_nearest_units(net, &unit_snaps, head_ms);
@@ -953,8 +1014,7 @@ fn plan_with(
     if reachable_exits == 0 {
         plan.complete = true;
         plan.enclosed_nodes = ctx.t.iter().filter(|&&d| d != u64::MAX).count();
-        plan.notes
-            .push("no exit can be reached from the origin: the suspect is already enclosed".into());
+        plan.notes.push(Note::AlreadyEnclosed);
         plan.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         return Ok(plan);
     }
@@ -1025,8 +1085,7 @@ fn plan_with(
     plan.open_routes = open_routes(&mut ctx, &origin_terms, &open, &blocked);
     lap(&mut plan.phases_ms, "open routes");
     if !plan.complete && plan.open_routes.is_empty() && !open.is_empty() {
-        plan.notes
-            .push("open routes could not be traced (exits unreachable past them)".into());
+        plan.notes.push(Note::OpenRoutesUntraced);
     }
     // The area to search: what the suspect reaches from the origin without crossing the cordon.
     let mut enclosed = 0usize;
@@ -1047,13 +1106,11 @@ fn plan_with(
     plan.enclosed_nodes = enclosed;
     lap(&mut plan.phases_ms, "enclosed area");
     if !plan.complete {
-        plan.notes.push(format!(
-            "no complete cordon found: {} route(s) stay open (not enough units in time)",
-            open.len()
-        ));
+        plan.notes.push(Note::Incomplete {
+            open_routes: open.len(),
+        });
     }
-    plan.notes
-        .push(format!("{rounds} round(s), {absorbed} node(s) absorbed"));
+    plan.notes.push(Note::Search { rounds, absorbed });
     plan.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(plan)
 }

@@ -30,8 +30,8 @@ pub use blockade::{blockade, BlockadeAssignment, BlockadePlan, BlockadeRequest};
 pub use deploy::{deploy, DeployUnit, Deployment, Post, Posting};
 pub use graph::Edge;
 pub use intercept::{
-    intercept, ring_greedy, seal_exits, CordonPoint, InterceptPlan, InterceptRequest, OpenRoute,
-    SuspectSpeed,
+    intercept, ring_greedy, seal_exits, CordonPoint, InterceptPlan, InterceptRequest, Note,
+    OpenRoute, SuspectSpeed,
 };
 
 use crate::network::RoadNetwork;

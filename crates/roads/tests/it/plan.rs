@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use zhihui_roads::generate::{city, GenParams};
 use zhihui_roads::plan::{
     blockade, deploy, intercept, ring_greedy, seal_exits, BlockadeRequest, DeployUnit,
-    InterceptPlan, InterceptRequest, Post, SuspectSpeed,
+    InterceptPlan, InterceptRequest, Note, Post, SuspectSpeed,
 };
 use zhihui_roads::{Profile, RoadNetwork, RoadsError};
 
@@ -335,7 +335,7 @@ fn on_a_corridor_the_cordon_is_the_nearest_pair_the_units_can_reach() {
     assert!(!plan
         .notes
         .iter()
-        .any(|n| n.contains("from the nearest road")));
+        .any(|n| matches!(n, Note::OriginOffRoad { .. })));
     // A sighting 0.0015° (≈ 167 m) beyond the end of a side street is planned from the road,
     // and the plan says how far that is.
     let off = InterceptRequest {
@@ -345,9 +345,11 @@ fn on_a_corridor_the_cordon_is_the_nearest_pair_the_units_can_reach() {
     let plan = intercept(&net, &off).unwrap();
     check_intercept(&net, &off, &plan);
     assert!(
-        plan.notes
-            .iter()
-            .any(|n| n.starts_with("the origin is 16") && n.contains("m from the nearest road")),
+        plan.notes.iter().any(
+            |n| matches!(n, Note::OriginOffRoad { meters } if (160.0..170.0).contains(meters))
+                && n.to_string().starts_with("the origin is 16")
+                && n.to_string().contains("m from the nearest road")
+        ),
         "{:?}",
         plan.notes
     );
@@ -461,7 +463,7 @@ fn bad_requests_name_the_field_and_unreachable_exits_are_an_answer() {
     let plan = intercept(&net, &req).unwrap();
     assert!(plan.complete && plan.cordon.is_empty());
     assert_eq!(plan.reachable_exits, 0);
-    assert!(plan.notes[0].contains("no exit"), "{:?}", plan.notes);
+    assert!(plan.notes[0] == Note::AlreadyEnclosed, "{:?}", plan.notes);
 }
 
 proptest! {

@@ -90,6 +90,14 @@ pub fn create_interception(
                 deadline,
                 feedback_required: true,
                 incident_id: new.incident_id,
+                text: Some(zhihui_core::Coded::new(
+                    "interception.checkpoint",
+                    json!({
+                        "interception_id": id, "incident_id": new.incident_id,
+                        "point": n + 1, "label": pt.label.as_deref().map(str::trim).filter(|l| !l.is_empty()),
+                        "lon": pt.lon, "lat": pt.lat, "deadline": deadline,
+                    }),
+                )),
             },
             Some(format!("interception:{id}")),
             now,

@@ -162,8 +162,12 @@ pub struct InterceptPlanResponse {
     pub units_considered: usize,
     /// Units too far from any road, left out.
     pub unusable_unit_ids: Vec<i64>,
-    /// The planner's remarks.
-    pub notes: Vec<String>,
+    /// The planner's remarks, each a code with its parameters (`{"code": "units_off_road",
+    /// "units": 3}`): `origin_off_road {meters}`, `units_off_road {units}`, `already_enclosed`,
+    /// `open_routes_untraced`, `incomplete {open_routes}`, `search {rounds, absorbed}`. The
+    /// console words them in its language.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub notes: Vec<zhihui_roads::plan::Note>,
     /// The suspect's reachable area, growing: at the head start, the closing time, the moment
     /// the suspect could first reach the last checkpoint, and between (up to four, oldest first).
     pub reach: Vec<ReachArea>,

@@ -163,6 +163,16 @@ pub(super) fn send_unit(
             deadline,
             feedback_required: true,
             incident_id: None,
+            text: Some(zhihui_core::Coded::new(
+                if relief { "event.relief" } else { "event.post" },
+                json!({
+                    "event_id": e.id, "event": e.name, "post": post.index,
+                    "post_kind": post.kind.as_str(), "label": post.label,
+                    "lon": post.lon, "lat": post.lat, "deadline": deadline,
+                    "shift_start": post.shift_start, "shift_end": post.shift_end,
+                    "expected_at": travel_s.map(|_| expected_at),
+                }),
+            )),
         },
         Some(format!("event:{}", e.id)),
         now,

@@ -160,6 +160,9 @@ fn raise_lapse_alert(
         "event_id": e.id, "post_id": post.id, "post_index": post.index, "label": post.label,
         "status": post.status.as_str(), "lapse": post.lapses,
         "late_unit_ids": late.iter().map(|a| a.unit_id).collect::<Vec<_>>(),
+        "late_call_signs": late.iter().map(|a| a.call_sign.as_str()).collect::<Vec<_>>(),
+        "event": e.name, "post_kind": post.kind.as_str(), "on_site": post.on_site,
+        "staff": post.staff,
         "lon": post.lon, "lat": post.lat,
     });
     let subject = format!("post:{}:lapse:{}", post.id, post.lapses);

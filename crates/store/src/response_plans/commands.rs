@@ -184,6 +184,8 @@ pub fn activate_plan(
                     deadline: r.deadline,
                     feedback_required: r.feedback_required,
                     incident_id: Some(inc.id),
+                    // The plan's own text, as its author wrote it.
+                    text: None,
                 },
                 Some(format!("plan_activation:{id}")),
                 now,

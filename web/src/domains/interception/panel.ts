@@ -8,6 +8,8 @@
 import maplibregl from 'maplibre-gl';
 import { api, apiRequest, ApiError, can, type Incident, type LonLat, type User } from '../../api';
 import { h, setChildren, toast } from '../../dom';
+import { worded } from '../../texts';
+import './dictionary';
 import { fmtTime, getLang, onLangChange, t, tDyn, type Key } from '../../i18n';
 import type { LiveFeed } from '../../live';
 import type { OpsMap } from '../../map';
@@ -50,7 +52,8 @@ export interface InterceptPlan {
   reachable_exits: number;
   units_considered: number;
   unusable_unit_ids: number[];
-  notes: string[];
+  /** The planner's remarks: a code with its parameters. */
+  notes: PlanNote[];
   reach: ReachArea[];
   /** Road segments the suspect can be on: [lon_a, lat_a, lon_b, lat_b, earliest s], earliest first. */
   reach_roads?: [number, number, number, number, number][];
@@ -174,6 +177,12 @@ interface MapPoint {
   key: number;
 }
 
+/** A planner remark: `{code, …params}`. */
+interface PlanNote {
+  code: string;
+  [param: string]: unknown;
+}
+
 interface MapView {
   origin: LonLat;
   points: MapPoint[];
@@ -185,23 +194,9 @@ interface MapView {
   reachAt?: number;
 }
 
-/** The road engine's planner remarks (English, fixed wording) in the console's language. */
-const NOTES_ZH: [RegExp, (m: RegExpMatchArray) => string][] = [
-  [/^the origin is (\d+) m from the nearest road the suspect can drive; planned from that road$/, (m) => `起点距最近可通行道路 ${m[1]} 米，已从该道路起算`],
-  [/^(\d+) unit\(s\) are too far from any road and were left out$/, (m) => `${m[1]} 个警力距道路过远，未参与计算`],
-  [/^no complete cordon found: (\d+) route\(s\) stay open \(not enough units in time\)$/, (m) => `未形成完整包围：${m[1]} 条通道仍开放（警力无法及时到位）`],
-  [/^no exit can be reached from the origin: the suspect is already enclosed$/, () => '从起点无法到达任何出口：嫌疑人已在包围中'],
-  [/^open routes could not be traced \(exits unreachable past them\)$/, () => '开放通道无法追踪（其后无可达出口）'],
-  [/^(\d+) round\(s\), (\d+) node\(s\) absorbed$/, (m) => `迭代 ${m[1]} 轮，圈入路口 ${m[2]} 个`],
-];
-
-function noteText(n: string): string {
-  if (getLang() !== 'zh') return n;
-  for (const [re, zh] of NOTES_ZH) {
-    const m = n.match(re);
-    if (m) return zh(m);
-  }
-  return n;
+/** A planner remark in the console's language (the codes' wording is in ./dictionary.ts). */
+function noteText(n: PlanNote): string {
+  return worded(`icp.note.${n.code}`, n, n.code);
 }
 
 function fc(features: GeoJSON.Feature[]): GeoJSON.FeatureCollection {

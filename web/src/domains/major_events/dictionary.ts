@@ -1,4 +1,7 @@
-// Strings of 安保部署 (major-event deployment), merged into the console's dictionary (i18n.ts).
+// Strings of 安保部署 (major-event deployment), merged into the console's dictionary (i18n.ts), and
+// the wording of the codes this domain writes: the post orders and the lapse alerts.
+
+import { coord, hms, list, registerInstructionTexts, registerTexts, str, type Params } from '../../texts';
 
 export const eventDict = {
   'ev.title': { zh: '安保部署', en: 'Event security' },
@@ -83,3 +86,49 @@ export const eventDict = {
   'alert.kind.post_empty': { zh: '岗位空岗', en: 'Post empty' },
   'alert.post': { zh: '岗位', en: 'Post' },
 } satisfies Record<string, { zh: string; en: string }>;
+
+const KIND: Record<string, [string, string]> = { checkpoint: ['检查站', 'checkpoint'], duty_point: ['执勤点', 'duty point'] };
+const kindOf = (p: Params, zh: boolean) => (KIND[str(p.post_kind)] ?? ['岗位', 'post'])[zh ? 0 : 1];
+
+/** A post as a lapse alert names it: default labels already name the kind ("执勤点 12"). */
+function place(p: Params, zh: boolean): string {
+  const label = str(p.label);
+  const kind = kindOf(p, zh);
+  if (zh) return label.includes(kind) ? label : `${kind}「${label}」`;
+  return label.toLowerCase().includes(kind) ? label : `${kind} "${label}"`;
+}
+
+function lapse(what: [string, string]) {
+  return {
+    zh: (p: Params) => {
+      const late = list(p.late_call_signs, '、');
+      return `安保《${str(p.event)}》${place(p, true)} ${what[0]}:到位 ${str(p.on_site)}/${str(p.staff)}${late ? `,${late} 未按时到位` : ''}`;
+    },
+    en: (p: Params) => {
+      const late = list(p.late_call_signs, ', ');
+      return `Event "${str(p.event)}": ${place(p, false)} ${what[1]}, ${str(p.on_site)}/${str(p.staff)} on site${late ? `; ${late} not there in time` : ''}`;
+    },
+  };
+}
+
+registerTexts({
+  'alert.post_late': lapse(['迟到', 'late']),
+  'alert.post_empty': lapse(['空岗', 'empty']),
+});
+
+function postOrder(relief: boolean) {
+  return {
+    title: {
+      zh: (p: Params) => `${relief ? '安保替补' : '安保执勤'} · ${str(p.label)}`,
+      en: (p: Params) => `${relief ? 'Relief' : 'Event duty'} · ${str(p.label)}`,
+    },
+    body: {
+      zh: (p: Params) =>
+        `${relief ? '替补' : '重大安保'}《${str(p.event)}》:请于 ${hms(p.deadline)}(北京时间)前到达${kindOf(p, true)}「${str(p.label)}」(坐标 ${coord(p.lon)}, ${coord(p.lat)})执勤,执勤时段 ${hms(p.shift_start)}–${hms(p.shift_end)}。${p.expected_at ? `预计 ${hms(p.expected_at)} 到达。` : ''}到位后签收并反馈。安保部署 #${str(p.event_id)} · 岗位 ${str(p.post)}。`,
+      en: (p: Params) =>
+        `${relief ? 'Relief for' : 'Event'} "${str(p.event)}": be at ${kindOf(p, false)} "${str(p.label)}" (${coord(p.lat)}, ${coord(p.lon)}) by ${hms(p.deadline)} (Beijing time), on duty ${hms(p.shift_start)}–${hms(p.shift_end)}.${p.expected_at ? ` Expected there at ${hms(p.expected_at)}.` : ''} Sign when there and report. Event #${str(p.event_id)} · post ${str(p.post)}.`,
+    },
+  };
+}
+
+registerInstructionTexts({ 'event.post': postOrder(false), 'event.relief': postOrder(true) });
