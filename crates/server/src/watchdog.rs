@@ -1,115 +1,25 @@
-//! Timers of the closed loop: a dispatch order not signed for within a minute, or a unit not on
-//! scene by 1.5 times its predicted travel time, raises an alert for the dispatcher, once; an
-//! instruction past its deadline escalates once to the late recipients' superiors.
+//! The clock of the closed loop: every second the server runs the timers registered in the store
+//! (`store::timers` — an order not signed for within a minute, a unit not on scene by 1.5 times
+//! its predicted travel time, an instruction past its deadline — and each domain's sweeps); the
+//! alerts list; and, on test servers, moving the clock.
 
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use zhihui_core::AssignmentStatus;
 use zhihui_store::projections;
-use zhihui_store::{commands, StoreError};
+use zhihui_store::StoreError;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::{blocking, AppState, Authed};
 
-/// An order must be signed for within this many seconds.
-pub const SIGN_WITHIN_S: f64 = 60.0;
-/// A unit is late when not on scene by this multiple of its predicted travel time.
-pub const LATE_FACTOR: f64 = 1.5;
-
-struct Due {
-    kind: &'static str,
-    subject: String,
-    org_id: String,
-    message: String,
-    data: Value,
-}
-
-/// Checks every open order against the clock and raises what is due. Returns how many alerts
+/// Runs every timer that is due at the server's time: the operations layer's (orders not signed
+/// or late, instructions overdue) and every domain's (late checkpoints, late and empty posts),
+/// all registered in the store (`store::timers`, the modules' sweeps). Returns how many alerts
 /// were new.
 pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
-    let now = state.now();
-    // The domains' own timers (checkpoints late, event posts late or empty), as they registered.
-    let event_alerts = state.store.run_sweeps(now).await?;
-    let st = state.clone();
-    let open = tokio::task::spawn_blocking(move || {
-        st.store.read(|c| {
-            let mut v = Vec::new();
-            for a in projections::open_assignments(c)? {
-                if let Some(inc) = projections::get_incident(c, a.incident_id)? {
-                    v.push((a, inc.org_id));
-                }
-            }
-            Ok(v)
-        })
-    })
-    .await
-    .map_err(|_| StoreError::Closed)??;
-    let mut due = Vec::new();
-    for (a, org_id) in open {
-        let waited = (now - a.assigned_at).num_milliseconds() as f64 / 1000.0;
-        if a.status == AssignmentStatus::Assigned && waited >= SIGN_WITHIN_S {
-            due.push(Due {
-                kind: "unsigned",
-                subject: format!("assignment:{}", a.id),
-                org_id: org_id.clone(),
-                message: format!("{} 派警单 {} 秒未签收", a.call_sign, SIGN_WITHIN_S as i64),
-                data: json!({
-                    "assignment_id": a.id, "incident_id": a.incident_id, "unit_id": a.unit_id,
-                    "call_sign": a.call_sign, "seconds": SIGN_WITHIN_S as i64,
-                }),
-            });
-        }
-        if let Some(eta) = a.eta_s {
-            if a.status < AssignmentStatus::OnScene && waited > LATE_FACTOR * eta.max(1.0) {
-                due.push(Due {
-                    kind: "late_arrival",
-                    subject: format!("assignment:{}", a.id),
-                    org_id,
-                    message: format!(
-                        "{} 超过预计到达时间 {:.0} 秒的 1.5 倍仍未到场",
-                        a.call_sign, eta
-                    ),
-                    data: json!({
-                        "assignment_id": a.id, "incident_id": a.incident_id, "unit_id": a.unit_id,
-                        "call_sign": a.call_sign, "eta_s": eta,
-                    }),
-                });
-            }
-        }
-    }
-    let st = state.clone();
-    let overdue = tokio::task::spawn_blocking(move || {
-        st.store
-            .read(|c| projections::overdue_instructions(c, &now))
-    })
-    .await
-    .map_err(|_| StoreError::Closed)??;
-    if due.is_empty() && overdue.is_empty() {
-        return Ok(event_alerts);
-    }
-    let orgs = state.orgs();
-    state
-        .store
-        .write(move |tx| {
-            let mut n = event_alerts;
-            for ins in overdue {
-                n += commands::escalate_instruction(tx, &orgs, ins.id, now)?;
-            }
-            for d in due {
-                if commands::raise_alert(
-                    tx, d.kind, &d.subject, &d.org_id, &d.message, d.data, now,
-                )?
-                .is_some()
-                {
-                    n += 1;
-                }
-            }
-            Ok::<_, StoreError>(n)
-        })
-        .await
+    state.store.run_sweeps(state.now()).await
 }
 
 /// Runs [`sweep`] every second for the life of the server. Under a test clock the timers run only

@@ -20,6 +20,7 @@ pub mod module;
 pub mod projections;
 pub mod reach;
 pub mod response_plans;
+pub mod timers;
 pub mod track;
 mod writer;
 
@@ -225,7 +226,12 @@ impl Store {
             }
         }
         let mut raised = 0;
-        let sweeps: Vec<Sweep> = self.inner.registry.sweeps().copied().collect();
+        // The operations layer's timers first (orders, instructions), then every domain's.
+        let sweeps: Vec<Sweep> = timers::KERNEL
+            .iter()
+            .chain(self.inner.registry.sweeps())
+            .copied()
+            .collect();
         for s in sweeps {
             let st = self.clone();
             let due = tokio::task::spawn_blocking(move || st.read(|c| (s.due)(c, now)))

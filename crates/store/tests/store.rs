@@ -833,3 +833,118 @@ fn the_registry_lists_every_modules_holds_on_units_in_registration_order() {
         .collect();
     assert_eq!(got, [(1, "post"), (2, "post"), (7, "checkpoint")]);
 }
+
+// ---- the operations layer's timers ------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_order_a_late_unit_and_an_overdue_instruction_each_alert_once_on_the_clock() {
+    use zhihui_core::{LonLat, NewIncident, NewInstruction, Target};
+    use zhihui_store::commands;
+    use zhihui_store::timers::{LATE_FACTOR, SIGN_WITHIN_S};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let (tree, actor) = track_city();
+    let t0: zhihui_core::Time = "2026-12-06T08:00:00Z".parse().unwrap();
+    let at = LonLat {
+        lon: 112.2,
+        lat: 30.3,
+    };
+    let (tr, ac) = (tree.clone(), actor.clone());
+    let (asg, ins) = store
+        .write(move |tx| {
+            let root = tr.iter().next().unwrap().clone();
+            commands::create_org(tx, &zhihui_core::OrgTree::new([]), &ac, root, t0)?;
+            let u = commands::create_unit(tx, &tr, &ac, new_unit(at), t0)?;
+            let new: NewIncident = serde_json::from_value(serde_json::json!({
+                "type": "criminal", "subtype": null, "priority": 2, "location": { "lon": at.lon, "lat": at.lat },
+                "address": "测试路 1 号", "description": "计时器测试"
+            }))
+            .unwrap();
+            let inc = commands::create_incident(tx, &tr, &ac, new, t0)?;
+            let a = commands::assign_unit(
+                tx,
+                &tr,
+                &ac,
+                commands::AssignUnit {
+                    incident_id: inc.id,
+                    unit_id: u.id,
+                    eta_s: Some(100.0),
+                    override_reason: None,
+                },
+                t0,
+            )?;
+            let ins = commands::issue_instruction(
+                tx,
+                &tr,
+                &ac,
+                NewInstruction {
+                    title: "加强巡逻".into(),
+                    body: String::new(),
+                    targets: vec![Target {
+                        org_id: None,
+                        unit_id: Some(u.id),
+                    }],
+                    deadline: t0 + chrono::Duration::seconds(300),
+                    feedback_required: false,
+                    incident_id: None,
+                    text: None,
+                },
+                t0,
+            )?;
+            Ok::<_, StoreError>((a, ins))
+        })
+        .await
+        .unwrap();
+    let at_s = |s: f64| t0 + chrono::Duration::milliseconds((s * 1000.0) as i64);
+    let kinds = |store: &Store| -> Vec<String> {
+        store
+            .read(|c| zhihui_store::projections::recent_alerts(c, &["o".to_owned()], 50))
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        store.run_sweeps(at_s(SIGN_WITHIN_S - 1.0)).await.unwrap(),
+        0
+    );
+    assert_eq!(store.run_sweeps(at_s(SIGN_WITHIN_S)).await.unwrap(), 1);
+    assert_eq!(kinds(&store), ["unsigned"]);
+    assert_eq!(
+        store.run_sweeps(at_s(SIGN_WITHIN_S + 1.0)).await.unwrap(),
+        0,
+        "once"
+    );
+    // Late by 1.5 × the predicted 100 s.
+    assert_eq!(
+        store.run_sweeps(at_s(LATE_FACTOR * 100.0)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .run_sweeps(at_s(LATE_FACTOR * 100.0 + 1.0))
+            .await
+            .unwrap(),
+        1
+    );
+    let alerts = store
+        .read(|c| zhihui_store::projections::recent_alerts(c, &["o".to_owned()], 50))
+        .unwrap();
+    let late = alerts.iter().find(|a| a["kind"] == "late_arrival").unwrap();
+    assert_eq!(late["data"]["assignment_id"], asg.id);
+    assert_eq!(
+        late["data"]["call_sign"], "巡1",
+        "the text's parameters travel with it"
+    );
+    // Past its deadline, the instruction escalates once.
+    assert_eq!(store.run_sweeps(at_s(301.0)).await.unwrap(), 1);
+    assert_eq!(store.run_sweeps(at_s(302.0)).await.unwrap(), 0, "once");
+    let over = store
+        .read(|c| zhihui_store::projections::recent_alerts(c, &["o".to_owned()], 50))
+        .unwrap()
+        .into_iter()
+        .find(|a| a["kind"] == "instruction_overdue")
+        .unwrap();
+    assert_eq!(over["data"]["instruction_id"], ins.id);
+    assert_eq!(over["data"]["title"], "加强巡逻");
+}
