@@ -8,7 +8,7 @@ import { fmtTime, t, type Key } from '../i18n';
 import { instructionText } from '../texts';
 import type { LiveFeed } from '../live';
 import { instructions } from '../store';
-import { icpApi, interceptions, type Interception } from '../domains/interception/panel';
+import { icpApi, interceptions, type Interception } from '../domains/interception/api';
 
 export class UnitInstructions {
   private busy: number | null = null;

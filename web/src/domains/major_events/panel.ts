@@ -5,144 +5,27 @@
 // current, so 173 posts and 400 units cost no request per post. Statuses are the server's: its
 // timers turn a post late or empty within a second and publish the change.
 
-import maplibregl from 'maplibre-gl';
-import { apiRequest, ApiError, canEditIncidents, type User } from '../../api';
+import { ApiError, canEditIncidents, type User } from '../../api';
 import { h, setChildren, throttle, toast } from '../../dom';
 import { codeLabel, fmtTime, onLangChange, t, tDyn, type Key } from '../../i18n';
 import type { LiveFeed } from '../../live';
 import type { OpsMap } from '../../map';
-import { RecordStore, units } from '../../store';
+import { units } from '../../store';
 import { fmtEta } from '../../ui/dispatch';
 import './panel.css';
+import {
+  evApi,
+  events,
+  posts,
+  type MajorEvent,
+  type Post,
+  type PostStatus,
+  type PostUnit,
+  type Proposal,
+  type TimelineItem,
+} from './api';
+import { PostLayer, STATUS_COLORS, URGENCY } from './layer';
 
-// ---- contract (docs/api-v1.md, 重大安保) ---------------------------------------------------------
-
-export type PostStatus = 'pending' | 'staffed' | 'late' | 'empty' | 'relieved' | 'ended';
-export type PostingStatus = 'assigned' | 'on_site' | 'left' | 'replaced' | 'released';
-
-export interface PostUnit {
-  unit_id: number;
-  call_sign: string;
-  kind: string;
-  unit_org_id: string;
-  instruction_id: number;
-  status: PostingStatus;
-  relief: boolean;
-  assigned_at: string;
-  assigned_by: string;
-  travel_s: number | null;
-  expected_at: string;
-  due_at: string;
-  signed_at: string | null;
-  arrived_at: string | null;
-  left_at: string | null;
-  closed_at: string | null;
-  replaced_by: number | null;
-  late: boolean;
-}
-
-export interface Post {
-  id: number;
-  event_id: number;
-  index: number;
-  kind: 'checkpoint' | 'duty_point';
-  label: string;
-  lon: number;
-  lat: number;
-  kinds: string[];
-  staff: number;
-  shift_start: string;
-  shift_end: string;
-  status: PostStatus;
-  on_site: number;
-  assigned: number;
-  overdue: number;
-  vacant: number;
-  lapses: number;
-  lapse_since: string | null;
-  reliefs: number;
-  units: PostUnit[];
-  active: boolean;
-  version: number;
-}
-
-export interface MajorEvent {
-  id: number;
-  name: string;
-  venue: string;
-  starts_at: string;
-  ends_at: string;
-  org_id: string;
-  created_by: string;
-  created_at: string;
-  status: 'active' | 'closed';
-  checkpoints: number;
-  duty_points: number;
-  places: number;
-  summary: string | null;
-  closed_at: string | null;
-  closed_by: string | null;
-  version: number;
-}
-
-interface Board {
-  event: MajorEvent;
-  now: string;
-  posts: Post[];
-}
-
-interface Proposal {
-  event_id: number;
-  postings: { post_id: number; post_index: number; label: string; unit_id: number; call_sign: string; kind: string; travel_s: number }[];
-  short: { post_id: number; post_index: number; label: string; places: number }[];
-  places: number;
-  filled: number;
-  makespan_s: number;
-  total_s: number;
-  units_considered: number;
-  unusable_unit_ids: number[];
-  elapsed_ms: number;
-}
-
-interface TimelineItem {
-  seq: number;
-  at: string;
-  actor: string;
-  kind: string;
-  data: { record?: Post | null; detail?: { by?: string; unit_id?: number; from?: string; to?: string } | null };
-}
-
-export const evApi = {
-  list: () => apiRequest<{ items: MajorEvent[] }>('GET', '/api/v1/events?status=active'),
-  board: (id: number) => apiRequest<Board>('GET', `/api/v1/events/${id}/board`),
-  deploy: (id: number) => apiRequest<Proposal>('POST', `/api/v1/events/${id}/deploy`, {}),
-  assign: (id: number, items: { post_id: number; unit_id: number }[]) =>
-    apiRequest<{ assigned: number; posts: Post[] }>('POST', `/api/v1/events/${id}/assignments`, { items }),
-  relief: (id: number, post: number) =>
-    apiRequest<{ post: Post; unit_id: number; call_sign: string; travel_s: number | null; replaced_unit_id: number | null }>(
-      'POST',
-      `/api/v1/events/${id}/posts/${post}/relief`,
-      {},
-    ),
-  arrived: (id: number, post: number, unit_id: number) => apiRequest<Post>('POST', `/api/v1/events/${id}/posts/${post}/arrived`, { unit_id }),
-  timeline: (id: number, post: number) => apiRequest<{ items: TimelineItem[] }>('GET', `/api/v1/events/${id}/posts/${post}/timeline`),
-};
-
-/** Posts of the events this console follows, merged by version from answers and the live feed. */
-export const posts = new RecordStore<Post>();
-export const events = new RecordStore<MajorEvent>();
-
-export const STATUS_COLORS: Record<PostStatus, string> = {
-  staffed: '#2fd47a',
-  late: '#f5a623',
-  empty: '#ff3b3b',
-  relieved: '#22c7e0',
-  pending: '#7d92b8',
-  ended: '#4a5568',
-};
-
-/** The order of the list: what needs the dispatcher first. */
-const URGENCY: Record<PostStatus, number> = { empty: 0, late: 1, relieved: 2, pending: 3, staffed: 4, ended: 5 };
 const FILTERS: (PostStatus | 'all')[] = ['all', 'empty', 'late', 'relieved', 'pending', 'staffed'];
 
 const OPEN_EVENT = 'zhihui:post';
@@ -153,10 +36,6 @@ export function openPost(eventId: number, postId: number): void {
 }
 
 type Kid = Parameters<typeof setChildren>[1];
-
-function fc(features: GeoJSON.Feature[]): GeoJSON.FeatureCollection {
-  return { type: 'FeatureCollection', features };
-}
 
 function countsOf(list: Post[]) {
   const c = { posts: list.length, checkpoints: 0, duty_points: 0, places: 0, on_site: 0, assigned: 0, overdue: 0, vacant: 0 } as Record<string, number>;
@@ -175,181 +54,6 @@ function countsOf(list: Post[]) {
 
 function left(iso: string, now = Date.now()): number {
   return Math.round((new Date(iso).getTime() - now) / 1000);
-}
-
-// ---- map layer ---------------------------------------------------------------------------------
-
-/** The posts on the operations map: rings coloured by status (checkpoints with an outer ring),
- * above the units so that the units standing at a post show inside its ring. */
-class PostLayer {
-  private ready: Promise<void>;
-  private popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 12, className: 'zh-popup' });
-  /** What is drawn, for tests: post features by status, and unit links. */
-  drawn: { posts: number; byStatus: Record<string, number>; colors: Record<number, string>; links: number } = {
-    posts: 0,
-    byStatus: {},
-    colors: {},
-    links: 0,
-  };
-
-  constructor(
-    private ops: OpsMap,
-    private onPick: (id: number) => void,
-  ) {
-    this.ready = ops.whenLoaded().then(() => this.setup());
-  }
-
-  private setup(): void {
-    const m = this.ops.map;
-    const before = m.getLayer('incidents-halo') ? 'incidents-halo' : undefined;
-    m.addSource('ev-links', { type: 'geojson', data: fc([]) });
-    m.addLayer(
-      {
-        id: 'ev-links',
-        type: 'line',
-        source: 'ev-links',
-        layout: { 'line-cap': 'round' },
-        paint: { 'line-color': ['get', 'color'], 'line-width': 1.6, 'line-dasharray': [2, 1.5], 'line-opacity': 0.9 },
-      },
-      before,
-    );
-    m.addSource('ev-posts', { type: 'geojson', data: fc([]) });
-    m.addLayer(
-      {
-        id: 'ev-posts-sel',
-        type: 'circle',
-        source: 'ev-posts',
-        filter: ['==', ['get', 'sel'], true],
-        paint: { 'circle-radius': 17, 'circle-color': 'rgba(255,255,255,0.08)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 },
-      },
-      before,
-    );
-    m.addLayer(
-      {
-        id: 'ev-posts-cp',
-        type: 'circle',
-        source: 'ev-posts',
-        filter: ['==', ['get', 'kind'], 'checkpoint'],
-        paint: {
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 8, 15, 13],
-          'circle-color': 'rgba(0,0,0,0)',
-          'circle-stroke-color': ['get', 'color'],
-          'circle-stroke-width': 1.2,
-          'circle-stroke-opacity': 0.8,
-        },
-      },
-      before,
-    );
-    m.addLayer(
-      {
-        id: 'ev-posts',
-        type: 'circle',
-        source: 'ev-posts',
-        paint: {
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, ['case', ['==', ['get', 'kind'], 'checkpoint'], 5, 4], 15, ['case', ['==', ['get', 'kind'], 'checkpoint'], 9, 7.5]],
-          'circle-color': ['get', 'fill'],
-          'circle-stroke-color': ['get', 'color'],
-          'circle-stroke-width': ['case', ['in', ['get', 'status'], ['literal', ['late', 'empty']]], 2.6, 2],
-        },
-      },
-      before,
-    );
-    m.on('click', 'ev-posts', (e) => {
-      const id = Number(e.features?.[0]?.properties?.id);
-      if (Number.isFinite(id)) this.onPick(id);
-    });
-    m.on('mouseenter', 'ev-posts', (e) => {
-      m.getCanvas().style.cursor = 'pointer';
-      const f = e.features?.[0];
-      const p = f && posts.get(Number(f.properties?.id));
-      if (!p) return;
-      this.popup
-        .setLngLat([p.lon, p.lat])
-        .setDOMContent(
-          h(
-            'div.pop',
-            null,
-            h('b', null, `${p.index}. ${p.label}`),
-            h('div', null, `${t(`ev.kind.${p.kind}` as Key)} · ${t(`ev.status.${p.status}` as Key)} · ${p.on_site}/${p.staff}`),
-          ),
-        )
-        .addTo(m);
-    });
-    m.on('mouseleave', 'ev-posts', () => {
-      m.getCanvas().style.cursor = '';
-      this.popup.remove();
-    });
-  }
-
-  async show(list: Post[] | null, selected: number | null): Promise<void> {
-    await this.ready;
-    const m = this.ops.map;
-    const set = (id: string, data: GeoJSON.FeatureCollection) => (m.getSource(id) as maplibregl.GeoJSONSource | undefined)?.setData(data);
-    if (!list) {
-      set('ev-posts', fc([]));
-      set('ev-links', fc([]));
-      this.popup.remove();
-      this.drawn = { posts: 0, byStatus: {}, colors: {}, links: 0 };
-      return;
-    }
-    const byStatus: Record<string, number> = {};
-    const colors: Record<number, string> = {};
-    // Lapses drawn last, on top.
-    const sorted = [...list].sort((a, b) => URGENCY[b.status] - URGENCY[a.status]);
-    const feats: GeoJSON.Feature[] = sorted.map((p) => {
-      byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
-      const color = STATUS_COLORS[p.status];
-      colors[p.id] = color;
-      return {
-        type: 'Feature',
-        id: p.id,
-        geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-        properties: { id: p.id, status: p.status, kind: p.kind, color, fill: p.status === 'staffed' ? 'rgba(47,212,122,0.35)' : 'rgba(4,8,15,0.75)', sel: p.id === selected },
-      };
-    });
-    set('ev-posts', fc(feats));
-    // The selected post: a line from each unit still on its way (or gone) to the post.
-    const links: GeoJSON.Feature[] = [];
-    const sel = selected !== null ? list.find((p) => p.id === selected) : undefined;
-    for (const a of sel?.units ?? []) {
-      if (a.status !== 'assigned' && a.status !== 'left') continue;
-      const u = units.get(a.unit_id);
-      if (!u?.position) continue;
-      links.push({
-        type: 'Feature',
-        geometry: { type: 'LineString', coordinates: [[u.position.lon, u.position.lat], [sel!.lon, sel!.lat]] },
-        properties: { color: a.late ? STATUS_COLORS.late : '#9cc4ff' },
-      });
-    }
-    set('ev-links', fc(links));
-    this.drawn = { posts: feats.length, byStatus, colors, links: links.length };
-  }
-
-  fit(list: Post[]): void {
-    if (list.length === 0) return;
-    const lons = list.map((p) => p.lon);
-    const lats = list.map((p) => p.lat);
-    const wrap = this.ops.map.getContainer().parentElement;
-    const panel = wrap?.querySelector('.ev-panel') as HTMLElement | null;
-    this.ops.map.fitBounds(
-      [
-        [Math.min(...lons), Math.min(...lats)],
-        [Math.max(...lons), Math.max(...lats)],
-      ],
-      { padding: { left: (panel && !panel.hidden ? panel.offsetWidth : 0) + 30, right: 30, top: 30, bottom: 30 }, maxZoom: 15, duration: 500 },
-    );
-  }
-
-  flyTo(p: Post): void {
-    const wrap = this.ops.map.getContainer().parentElement;
-    const panel = wrap?.querySelector('.ev-panel') as HTMLElement | null;
-    this.ops.map.easeTo({
-      center: [p.lon, p.lat],
-      zoom: Math.max(this.ops.map.getZoom(), 14.5),
-      duration: 500,
-      padding: { left: panel && !panel.hidden ? panel.offsetWidth : 0, right: 0, top: 0, bottom: 0 },
-    });
-  }
 }
 
 // ---- the panel ---------------------------------------------------------------------------------
