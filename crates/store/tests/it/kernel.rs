@@ -1,3 +1,6 @@
+//! The kernel: writer and group commit, the event log and audit chain, the fact bus and sweeps,
+//! the track store, migrations, and the dependency rule of the domain layout.
+
 use chrono::Utc;
 use zhihui_store::{
     projections, verify_audit_chain, AuditDraft, AuditVerdict, EventDraft, Store, StoreError,
