@@ -16,6 +16,7 @@ use zhihui_store::projections::{self, IncidentFilter, UnitFilter};
 use zhihui_store::Event;
 
 use crate::auth::audit;
+use crate::command::Cmd;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson};
 use crate::{blocking, AppState, Authed};
@@ -274,23 +275,18 @@ pub(crate) fn masked_records<T: Serialize>(
     responses((status = 201, body = Incident), (status = 422, description = "invalid field"),
               (status = 409, description = "merge_into names a closed incident")), security(("bearer" = [])))]
 pub async fn create_incident(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     ApiJson(mut new): ApiJson<NewIncident>,
 ) -> ApiResult<(StatusCode, Json<Incident>)> {
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
     let into = new.merge_into.take();
-    let r = state
-        .store
-        .write(move |tx| match into {
-            None => commands::create_incident(tx, &orgs, &actor, new, now),
-            Some(into) => commands::create_duplicate_call(tx, &orgs, &actor, new, into, now),
+    let inc = cmd
+        .write("incident.create", "incident", move |tx, ctx| match into {
+            None => commands::create_incident(tx, &ctx.orgs, &ctx.actor, new, ctx.now),
+            Some(into) => {
+                commands::create_duplicate_call(tx, &ctx.orgs, &ctx.actor, new, into, ctx.now)
+            }
         })
-        .await
-        .map_err(ApiError::from);
-    let inc = audit_refusal(&state, &auth.actor, "incident.create", "incident", r).await?;
+        .await?;
     Ok((StatusCode::CREATED, Json(inc)))
 }
 
@@ -341,30 +337,19 @@ pub async fn get_incident(
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}", params(("id" = i64, Path)), request_body = IncidentPatch,
     responses((status = 200, body = Incident), (status = 409, description = "state or version conflict"), (status = 422)), security(("bearer" = [])))]
 pub async fn update_incident(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<IncidentPatch>,
 ) -> ApiResult<Json<Incident>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| commands::update_incident(tx, &orgs, &actor, id, patch, now))
-        .await
-        .map_err(ApiError::from);
-    Ok(Json(
-        audit_refusal(
-            &state,
-            &auth.actor,
+    let inc = cmd
+        .write(
             "incident.update",
             &format!("incident:{id}"),
-            r,
+            move |tx, ctx| commands::update_incident(tx, &ctx.orgs, &ctx.actor, id, patch, ctx.now),
         )
-        .await?,
-    ))
+        .await?;
+    Ok(Json(inc))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -385,6 +370,45 @@ impl From<Event> for TimelineItem {
             actor: e.actor,
             kind: e.kind,
             data: e.payload,
+        }
+    }
+}
+
+/// One change of a domain record (an interception, a plan activation, an event post).
+#[derive(Serialize, ToSchema)]
+pub struct RecordChange {
+    seq: i64,
+    #[schema(value_type = String, format = DateTime)]
+    at: Time,
+    actor: String,
+    /// The event's kind, e.g. `interception.point_signed`, `plan_activation.step_overdue`,
+    /// `post.arrived`.
+    kind: String,
+    /// `{"record": the record after the change, "detail": {…} | null}`.
+    #[schema(value_type = Object)]
+    data: Value,
+}
+
+/// Every change of a domain record, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct RecordTimeline {
+    items: Vec<RecordChange>,
+}
+
+impl RecordTimeline {
+    /// The timeline of a record from its events.
+    pub fn of(events: Vec<Event>) -> Self {
+        Self {
+            items: events
+                .into_iter()
+                .map(|e| RecordChange {
+                    seq: e.seq,
+                    at: e.at,
+                    actor: e.actor,
+                    kind: e.kind,
+                    data: json!({ "record": e.payload.get("record"), "detail": e.payload.get("detail") }),
+                })
+                .collect(),
         }
     }
 }
@@ -436,58 +460,42 @@ pub async fn list_units(
 #[utoipa::path(post, path = "/api/v1/units", request_body = NewUnit,
     responses((status = 201, body = Unit), (status = 409, description = "call sign in use")), security(("bearer" = [])))]
 pub async fn create_unit(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     ApiJson(new): ApiJson<NewUnit>,
 ) -> ApiResult<(StatusCode, Json<Unit>)> {
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| commands::create_unit(tx, &orgs, &actor, new, now))
-        .await
-        .map_err(ApiError::from);
-    let u = audit_refusal(&state, &auth.actor, "unit.create", "unit", r).await?;
+    let u = cmd
+        .write("unit.create", "unit", move |tx, ctx| {
+            commands::create_unit(tx, &ctx.orgs, &ctx.actor, new, ctx.now)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(u)))
 }
 
 /// One unit.
 #[utoipa::path(get, path = "/api/v1/units/{id}", params(("id" = i64, Path)), responses((status = 200, body = Unit)), security(("bearer" = [])))]
-pub async fn get_unit(
-    State(state): State<AppState>,
-    auth: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Unit>> {
+pub async fn get_unit(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<Unit>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let st = state.clone();
-    let r = blocking(move || st.store.read(|c| commands::load_unit(c, &orgs, &actor, id))).await;
-    Ok(Json(
-        audit_refusal(&state, &auth.actor, "unit.read", &format!("unit:{id}"), r).await?,
-    ))
+    let u = cmd
+        .read("unit.read", &format!("unit:{id}"), move |c, ctx| {
+            commands::load_unit(c, &ctx.orgs, &ctx.actor, id)
+        })
+        .await?;
+    Ok(Json(u))
 }
 
 /// Change a unit's status, position, call sign or kind.
 #[utoipa::path(patch, path = "/api/v1/units/{id}", params(("id" = i64, Path)), request_body = UnitPatch,
     responses((status = 200, body = Unit)), security(("bearer" = [])))]
 pub async fn update_unit(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<UnitPatch>,
 ) -> ApiResult<Json<Unit>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| commands::update_unit(tx, &orgs, &actor, id, patch, now))
-        .await
-        .map_err(ApiError::from);
-    Ok(Json(
-        audit_refusal(&state, &auth.actor, "unit.update", &format!("unit:{id}"), r).await?,
-    ))
+    let u = cmd
+        .write("unit.update", &format!("unit:{id}"), move |tx, ctx| {
+            commands::update_unit(tx, &ctx.orgs, &ctx.actor, id, patch, ctx.now)
+        })
+        .await?;
+    Ok(Json(u))
 }

@@ -11,6 +11,7 @@ use zhihui_store::commands::{self, Actor, AssignUnit};
 use zhihui_store::fleet::{rank, wanted_kinds, Recommendation};
 use zhihui_store::projections;
 
+use crate::command::Cmd;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson};
 use crate::{blocking, map, AppState, Authed};
@@ -94,8 +95,7 @@ pub struct AssignRequest {
     responses((status = 201, body = Assignment), (status = 409, description = "unit not available or incident closed"), (status = 422)),
     security(("bearer" = [])))]
 pub async fn assign(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<AssignRequest>,
 ) -> ApiResult<(StatusCode, Json<Assignment>)> {
@@ -108,9 +108,9 @@ pub async fn assign(
         return Err(ApiError::invalid("reason", "at most 500 characters"));
     }
     // Without a road network there is no recommendation to depart from.
-    let (eta_s, first) = match map::network(&state) {
+    let (eta_s, first) = match map::network(&cmd.state) {
         Ok(_) => {
-            let (_, recs) = rank_units(&state, &auth, id, 50).await?;
+            let (_, recs) = rank_units(&cmd.state, &cmd.auth, id, 50).await?;
             (
                 recs.iter()
                     .find(|r| r.unit_id == req.unit_id)
@@ -131,35 +131,21 @@ pub async fn assign(
         })?),
         _ => reason,
     };
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| {
-            commands::assign_unit(
-                tx,
-                &orgs,
-                &actor,
-                AssignUnit {
+    let a = cmd
+        .write(
+            "assignment.create",
+            &format!("incident:{id}"),
+            move |tx, ctx| {
+                let req = AssignUnit {
                     incident_id: id,
                     unit_id: req.unit_id,
                     eta_s,
                     override_reason,
-                },
-                now,
-            )
-        })
-        .await
-        .map_err(ApiError::from);
-    let a = crate::api::audit_refusal(
-        &state,
-        &auth.actor,
-        "assignment.create",
-        &format!("incident:{id}"),
-        r,
-    )
-    .await?;
+                };
+                commands::assign_unit(tx, &ctx.orgs, &ctx.actor, req, ctx.now)
+            },
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 
@@ -172,61 +158,36 @@ pub struct AssignmentList {
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/assignments", params(("id" = i64, Path)),
     responses((status = 200, body = AssignmentList)), security(("bearer" = [])))]
 pub async fn incident_assignments(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AssignmentList>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let st = state.clone();
-    let r = blocking(move || {
-        st.store.read(|c| {
-            commands::load_incident(c, &orgs, &actor, id)?;
-            projections::incident_assignments(c, id)
-        })
-    })
-    .await;
-    let items = crate::api::audit_refusal(
-        &state,
-        &auth.actor,
-        "assignment.read",
-        &format!("incident:{id}"),
-        r,
-    )
-    .await?;
+    let items = cmd
+        .read(
+            "assignment.read",
+            &format!("incident:{id}"),
+            move |c, ctx| {
+                commands::load_incident(c, &ctx.orgs, &ctx.actor, id)?;
+                projections::incident_assignments(c, id)
+            },
+        )
+        .await?;
     Ok(Json(AssignmentList { items }))
 }
 
 /// Open dispatch orders of a unit (what a unit terminal shows).
 #[utoipa::path(get, path = "/api/v1/units/{id}/assignments", params(("id" = i64, Path)),
     responses((status = 200, body = AssignmentList)), security(("bearer" = [])))]
-pub async fn unit_assignments(
-    State(state): State<AppState>,
-    auth: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<AssignmentList>> {
+pub async fn unit_assignments(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<AssignmentList>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let st = state.clone();
-    let r = blocking(move || {
-        st.store.read(|c| {
-            if actor.unit_id != Some(id) {
-                commands::load_unit(c, &orgs, &actor, id)?;
+    let items = cmd
+        .read("assignment.read", &format!("unit:{id}"), move |c, ctx| {
+            if ctx.actor.unit_id != Some(id) {
+                commands::load_unit(c, &ctx.orgs, &ctx.actor, id)?;
             }
             projections::open_unit_assignments(c, id)
         })
-    })
-    .await;
-    let items = crate::api::audit_refusal(
-        &state,
-        &auth.actor,
-        "assignment.read",
-        &format!("unit:{id}"),
-        r,
-    )
-    .await?;
+        .await?;
     Ok(Json(AssignmentList { items }))
 }
 
@@ -244,30 +205,20 @@ pub struct AdvanceRequest {
 #[utoipa::path(post, path = "/api/v1/assignments/{id}/status", params(("id" = i64, Path)), request_body = AdvanceRequest,
     responses((status = 200, body = Assignment), (status = 409, description = "step not allowed now")), security(("bearer" = [])))]
 pub async fn advance(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<AdvanceRequest>,
 ) -> ApiResult<Json<Assignment>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| {
-            commands::advance_assignment(tx, &orgs, &actor, id, req.status, req.result, now)
-        })
-        .await
-        .map_err(ApiError::from);
-    Ok(Json(
-        crate::api::audit_refusal(
-            &state,
-            &auth.actor,
+    let a = cmd
+        .write(
             "assignment.update",
             &format!("assignment:{id}"),
-            r,
+            move |tx, ctx| {
+                let (to, result) = (req.status, req.result);
+                commands::advance_assignment(tx, &ctx.orgs, &ctx.actor, id, to, result, ctx.now)
+            },
         )
-        .await?,
-    ))
+        .await?;
+    Ok(Json(a))
 }

@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 use zhihui_core::{DuplicateMatch, Incident, LonLat, Time};
 use zhihui_store::commands;
 
-use crate::api::{audit_refusal, masked_record, ListParams, Params};
+use crate::api::{masked_record, ListParams, Params};
+use crate::command::Cmd;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson};
 use crate::{blocking, AppState, Authed};
@@ -105,39 +106,28 @@ pub async fn for_call(
 /// Possible duplicates of a recorded incident (itself left out), by its type, place and time.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/duplicates", params(("id" = i64, Path)),
     responses((status = 200, body = DuplicateList), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn for_incident(
-    State(state): State<AppState>,
-    auth: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<DuplicateList>> {
+pub async fn for_incident(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<DuplicateList>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let st = state.clone();
-    let r = blocking(move || {
-        st.store.read(|c| {
-            let inc = commands::load_incident(c, &orgs, &actor, id)?;
-            commands::duplicate_candidates(
-                c,
-                &orgs,
-                &actor,
-                &inc.kind,
-                &inc.location,
-                inc.received_at,
-                Some(id),
-            )
-        })
-    })
-    .await;
-    let found = audit_refusal(
-        &state,
-        &auth.actor,
-        "incident.duplicates",
-        &format!("incident:{id}"),
-        r,
-    )
-    .await?;
-    Ok(Json(to_list(&state, found)?))
+    let found = cmd
+        .read(
+            "incident.duplicates",
+            &format!("incident:{id}"),
+            move |c, ctx| {
+                let inc = commands::load_incident(c, &ctx.orgs, &ctx.actor, id)?;
+                let (kind, at, received) = (&inc.kind, &inc.location, inc.received_at);
+                commands::duplicate_candidates(
+                    c,
+                    &ctx.orgs,
+                    &ctx.actor,
+                    kind,
+                    at,
+                    received,
+                    Some(id),
+                )
+            },
+        )
+        .await?;
+    Ok(Json(to_list(&cmd.state, found)?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -168,32 +158,23 @@ pub struct MergeResponse {
               (status = 422, description = "into is this incident or unknown"), (status = 403)),
     security(("bearer" = [])))]
 pub async fn merge(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<MergeRequest>,
 ) -> ApiResult<Json<MergeResponse>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| {
-            commands::merge_incident(tx, &orgs, &actor, id, req.into, req.version, now)
-        })
-        .await
-        .map_err(ApiError::from);
-    let (merged, into) = audit_refusal(
-        &state,
-        &auth.actor,
-        "incident.merge",
-        &format!("incident:{id}"),
-        r,
-    )
-    .await?;
+    let (merged, into) = cmd
+        .write(
+            "incident.merge",
+            &format!("incident:{id}"),
+            move |tx, ctx| {
+                let (orgs, actor) = (&ctx.orgs, &ctx.actor);
+                commands::merge_incident(tx, orgs, actor, id, req.into, req.version, ctx.now)
+            },
+        )
+        .await?;
     Ok(Json(MergeResponse {
-        merged: masked_record(&state, "incident", &merged)?,
-        into: masked_record(&state, "incident", &into)?,
+        merged: masked_record(&cmd.state, "incident", &merged)?,
+        into: masked_record(&cmd.state, "incident", &into)?,
     }))
 }

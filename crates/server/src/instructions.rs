@@ -10,7 +10,7 @@ use zhihui_core::{Instruction, NewInstruction};
 use zhihui_store::commands::{self, RecipientAction};
 use zhihui_store::projections;
 
-use crate::api::audit_refusal;
+use crate::command::Cmd;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, status_filter, ApiJson};
 use crate::{blocking, AppState, Authed};
@@ -33,19 +33,14 @@ pub struct ListQuery {
 #[utoipa::path(post, path = "/api/v1/instructions", request_body = NewInstruction,
     responses((status = 201, body = Instruction), (status = 422)), security(("bearer" = [])))]
 pub async fn issue(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     ApiJson(new): ApiJson<NewInstruction>,
 ) -> ApiResult<(StatusCode, Json<Instruction>)> {
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| commands::issue_instruction(tx, &orgs, &actor, new, now))
-        .await
-        .map_err(ApiError::from);
-    let ins = audit_refusal(&state, &auth.actor, "instruction.issue", "instruction", r).await?;
+    let ins = cmd
+        .write("instruction.issue", "instruction", move |tx, ctx| {
+            commands::issue_instruction(tx, &ctx.orgs, &ctx.actor, new, ctx.now)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(ins)))
 }
 
@@ -75,30 +70,16 @@ pub async fn list(
 /// One instruction.
 #[utoipa::path(get, path = "/api/v1/instructions/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = Instruction), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn get_one(
-    State(state): State<AppState>,
-    auth: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Instruction>> {
+pub async fn get_one(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<Instruction>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let st = state.clone();
-    let r = blocking(move || {
-        st.store
-            .read(|c| commands::load_instruction(c, &orgs, &actor, id))
-    })
-    .await;
-    Ok(Json(
-        audit_refusal(
-            &state,
-            &auth.actor,
+    let ins = cmd
+        .read(
             "instruction.read",
             &format!("instruction:{id}"),
-            r,
+            move |c, ctx| commands::load_instruction(c, &ctx.orgs, &ctx.actor, id),
         )
-        .await?,
-    ))
+        .await?;
+    Ok(Json(ins))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -125,39 +106,31 @@ pub struct CloseRequest {
 }
 
 async fn answer(
-    state: AppState,
-    auth: Authed,
+    cmd: Cmd,
     id: i64,
     target: String,
     action: RecipientAction,
     what: &str,
 ) -> ApiResult<Json<Instruction>> {
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| commands::answer_instruction(tx, &orgs, &actor, id, &target, action, now))
-        .await
-        .map_err(ApiError::from);
-    Ok(Json(
-        audit_refusal(&state, &auth.actor, what, &format!("instruction:{id}"), r).await?,
-    ))
+    let ins = cmd
+        .write(what, &format!("instruction:{id}"), move |tx, ctx| {
+            commands::answer_instruction(tx, &ctx.orgs, &ctx.actor, id, &target, action, ctx.now)
+        })
+        .await?;
+    Ok(Json(ins))
 }
 
 /// A recipient signs for the instruction (签收).
 #[utoipa::path(post, path = "/api/v1/instructions/{id}/sign", params(("id" = i64, Path)), request_body = SignRequest,
     responses((status = 200, body = Instruction)), security(("bearer" = [])))]
 pub async fn sign(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SignRequest>,
 ) -> ApiResult<Json<Instruction>> {
     let id = parse_id(&id)?;
     answer(
-        state,
-        auth,
+        cmd,
         id,
         req.target,
         RecipientAction::Sign,
@@ -170,15 +143,13 @@ pub async fn sign(
 #[utoipa::path(post, path = "/api/v1/instructions/{id}/feedback", params(("id" = i64, Path)), request_body = FeedbackRequest,
     responses((status = 200, body = Instruction)), security(("bearer" = [])))]
 pub async fn feedback(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<FeedbackRequest>,
 ) -> ApiResult<Json<Instruction>> {
     let id = parse_id(&id)?;
     answer(
-        state,
-        auth,
+        cmd,
         id,
         req.target,
         RecipientAction::Feedback(req.text),
@@ -191,28 +162,19 @@ pub async fn feedback(
 #[utoipa::path(post, path = "/api/v1/instructions/{id}/close", params(("id" = i64, Path)), request_body = CloseRequest,
     responses((status = 200, body = Instruction)), security(("bearer" = [])))]
 pub async fn close(
-    State(state): State<AppState>,
-    auth: Authed,
+    cmd: Cmd,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CloseRequest>,
 ) -> ApiResult<Json<Instruction>> {
     let id = parse_id(&id)?;
-    let orgs = state.orgs();
-    let actor = auth.actor.clone();
-    let now = state.now();
-    let r = state
-        .store
-        .write(move |tx| commands::close_instruction(tx, &orgs, &actor, id, &req.outcome, now))
-        .await
-        .map_err(ApiError::from);
-    Ok(Json(
-        audit_refusal(
-            &state,
-            &auth.actor,
+    let ins = cmd
+        .write(
             "instruction.close",
             &format!("instruction:{id}"),
-            r,
+            move |tx, ctx| {
+                commands::close_instruction(tx, &ctx.orgs, &ctx.actor, id, &req.outcome, ctx.now)
+            },
         )
-        .await?,
-    ))
+        .await?;
+    Ok(Json(ins))
 }

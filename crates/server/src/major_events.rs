@@ -15,6 +15,7 @@ use zhihui_store::major_events::planning::{self, Proposal};
 use zhihui_store::major_events::{self as me, AssignItem};
 use zhihui_store::projections;
 
+use crate::api::RecordTimeline;
 use crate::auth::audit;
 use crate::command::Cmd;
 use crate::error::{ApiError, ApiResult};
@@ -432,31 +433,13 @@ pub async fn relief(
     }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct PostTimelineItem {
-    seq: i64,
-    #[schema(value_type = String, format = DateTime)]
-    at: Time,
-    actor: String,
-    /// `post.created|assigned|signed|arrived|left|relief|status|released`.
-    kind: String,
-    /// `{"record": the post after the change, "detail": {…}}`.
-    #[schema(value_type = Object)]
-    data: serde_json::Value,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PostTimeline {
-    items: Vec<PostTimelineItem>,
-}
-
 /// Every change of one post, oldest first.
 #[utoipa::path(get, path = "/api/v1/events/{id}/posts/{post}/timeline", params(("id" = i64, Path), ("post" = i64, Path)),
-    responses((status = 200, body = PostTimeline), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = RecordTimeline), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn post_timeline(
     cmd: Cmd,
     Path((id, post)): Path<(String, String)>,
-) -> ApiResult<Json<PostTimeline>> {
+) -> ApiResult<Json<RecordTimeline>> {
     let id = parse_id(&id)?;
     let post = parse_post(&post)?;
     let events = cmd
@@ -466,18 +449,7 @@ pub async fn post_timeline(
             projections::record_events(c, "post", post)
         })
         .await?;
-    Ok(Json(PostTimeline {
-        items: events
-            .into_iter()
-            .map(|e| PostTimelineItem {
-                seq: e.seq,
-                at: e.at,
-                actor: e.actor,
-                kind: e.kind,
-                data: json!({ "record": e.payload.get("record"), "detail": e.payload.get("detail") }),
-            })
-            .collect(),
-    }))
+    Ok(Json(RecordTimeline::of(events)))
 }
 
 #[derive(Deserialize, ToSchema, Default)]

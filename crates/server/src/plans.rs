@@ -9,7 +9,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
-use zhihui_core::{Interception, InterceptionOutcome, NewInterception, Time};
+use zhihui_core::{Interception, InterceptionOutcome, NewInterception};
 use zhihui_store::interception as icp;
 use zhihui_store::interception::planning::{
     self as ip, BlockadePlanRequest, BlockadePlanResponse, InterceptPlanRequest,
@@ -17,6 +17,7 @@ use zhihui_store::interception::planning::{
 };
 use zhihui_store::projections;
 
+use crate::api::RecordTimeline;
 use crate::auth::audit;
 use crate::command::Cmd;
 use crate::error::{ApiError, ApiResult};
@@ -163,28 +164,10 @@ pub async fn get_one(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<Interce
     Ok(Json(rec))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct InterceptionTimelineItem {
-    seq: i64,
-    #[schema(value_type = String, format = DateTime)]
-    at: Time,
-    actor: String,
-    /// `interception.created|point_signed|point_arrived|point_feedback|point_late|closed`.
-    kind: String,
-    /// `{"record": the interception after the change, "detail": {"point": i, …}}`.
-    #[schema(value_type = Object)]
-    data: serde_json::Value,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct InterceptionTimeline {
-    items: Vec<InterceptionTimelineItem>,
-}
-
 /// Every event of an interception, oldest first.
 #[utoipa::path(get, path = "/api/v1/interceptions/{id}/timeline", params(("id" = i64, Path)),
-    responses((status = 200, body = InterceptionTimeline), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn timeline(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<InterceptionTimeline>> {
+    responses((status = 200, body = RecordTimeline), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn timeline(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<RecordTimeline>> {
     let id = parse_id(&id)?;
     let events = cmd
         .read(
@@ -196,18 +179,7 @@ pub async fn timeline(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<Interc
             },
         )
         .await?;
-    Ok(Json(InterceptionTimeline {
-        items: events
-            .into_iter()
-            .map(|e| InterceptionTimelineItem {
-                seq: e.seq,
-                at: e.at,
-                actor: e.actor,
-                kind: e.kind,
-                data: json!({ "record": e.payload.get("record"), "detail": e.payload.get("detail") }),
-            })
-            .collect(),
-    }))
+    Ok(Json(RecordTimeline::of(events)))
 }
 
 #[derive(Deserialize, ToSchema)]

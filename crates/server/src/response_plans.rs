@@ -13,14 +13,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use zhihui_core::{Incident, PlanActivation, PlanDraft, ResponsePlan, Scenario, StepTarget, Time};
 use zhihui_store::projections;
 use zhihui_store::response_plans::{self as rp, Ranking};
 use zhihui_store::{Connection, StoreError};
 
-use crate::api::{ListParams, Params};
+use crate::api::{ListParams, Params, RecordTimeline};
 use crate::command::{Cmd, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson};
@@ -415,28 +414,10 @@ pub async fn get_activation(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<
     Ok(Json(act))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ActivationTimelineItem {
-    seq: i64,
-    #[schema(value_type = String, format = DateTime)]
-    at: Time,
-    actor: String,
-    /// `plan_activation.activated|step_signed|step_fed_back|step_overdue|step_closed|closed`.
-    kind: String,
-    /// `{"record": the activation after the change, "detail": {"step", "instruction_id", "target", "name"} | …}`.
-    #[schema(value_type = Object)]
-    data: serde_json::Value,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ActivationTimeline {
-    items: Vec<ActivationTimelineItem>,
-}
-
 /// Every event of an activation, oldest first.
 #[utoipa::path(get, path = "/api/v1/plan-activations/{id}/timeline", params(("id" = i64, Path)),
-    responses((status = 200, body = ActivationTimeline), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn timeline(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<ActivationTimeline>> {
+    responses((status = 200, body = RecordTimeline), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn timeline(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<RecordTimeline>> {
     let id = parse_id(&id)?;
     let events = cmd
         .read(
@@ -448,18 +429,7 @@ pub async fn timeline(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<Activa
             },
         )
         .await?;
-    Ok(Json(ActivationTimeline {
-        items: events
-            .into_iter()
-            .map(|e| ActivationTimelineItem {
-                seq: e.seq,
-                at: e.at,
-                actor: e.actor,
-                kind: e.kind,
-                data: json!({ "record": e.payload.get("record"), "detail": e.payload.get("detail") }),
-            })
-            .collect(),
-    }))
+    Ok(Json(RecordTimeline::of(events)))
 }
 
 #[derive(Deserialize, ToSchema)]
