@@ -337,6 +337,7 @@ export const api = {
   me: () => request<User>('GET', '/api/v1/me'),
   codes: () => request<Codes>('GET', '/api/v1/codes'),
   orgs: () => request<{ items: Org[] }>('GET', '/api/v1/orgs'),
+  orgAreas: () => request<GeoJSON.FeatureCollection>('GET', '/api/v1/orgs/areas'),
   mapInfo: () => request<MapInfo>('GET', '/api/v1/map'),
   roads: () => request<GeoJSON.FeatureCollection>('GET', '/api/v1/map/roads.geojson'),
   incidents: (p: { status?: string; type?: string; org_id?: string; limit?: number; offset?: number } = {}) =>

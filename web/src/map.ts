@@ -134,6 +134,26 @@ export class OpsMap {
 
   private setupLayers(): void {
     const m = this.map;
+    // Organisation areas (辖区) under everything: a faint tint per station, districts outlined.
+    m.addSource('areas', { type: 'geojson', data: this.areaFc });
+    m.addLayer({
+      id: 'areas-fill',
+      type: 'fill',
+      source: 'areas',
+      filter: ['==', ['get', 'kind'], 'station'],
+      paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.05 },
+    });
+    m.addLayer({
+      id: 'areas-line',
+      type: 'line',
+      source: 'areas',
+      paint: {
+        'line-color': ['case', ['==', ['get', 'kind'], 'station'], '#5b8fd6', '#9ab8e6'],
+        'line-opacity': ['case', ['==', ['get', 'kind'], 'station'], 0.45, 0.7],
+        'line-width': ['case', ['==', ['get', 'kind'], 'station'], 1, 2.2],
+        'line-dasharray': [3, 2],
+      },
+    });
     m.addSource('roads', { type: 'geojson', data: emptyFc(), tolerance: 0.4 });
     for (const c of ROAD_CLASSES) {
       const filter: maplibregl.FilterSpecification =
@@ -261,6 +281,27 @@ export class OpsMap {
     }
     this.flushIncidents();
     this.flushUnits();
+  }
+
+  private areaFc: GeoJSON.FeatureCollection = emptyFc();
+
+  /** Draw the organisations' areas (GET /orgs/areas), each station tinted its own colour. */
+  setAreas(fc: GeoJSON.FeatureCollection): void {
+    const palette = ['#3d8bff', '#2fd47a', '#f4c542', '#c77dff', '#22c7e0', '#ff8a50', '#7d92b8'];
+    let n = 0;
+    this.areaFc = {
+      type: 'FeatureCollection',
+      features: fc.features.map((f) => ({
+        ...f,
+        properties: { ...(f.properties ?? {}), color: palette[(f.properties?.kind === 'station' ? n++ : 0) % palette.length] },
+      })),
+    };
+    (this.map.getSource('areas') as maplibregl.GeoJSONSource | undefined)?.setData(this.areaFc);
+  }
+
+  /** Number of areas drawn (the test checks it). */
+  get areaCount(): number {
+    return this.areaFc.features.length;
   }
 
   private routeFc: GeoJSON.FeatureCollection = emptyFc();

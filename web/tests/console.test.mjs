@@ -110,6 +110,10 @@ test('dispatcher console: roads on the map, incident created via the form reache
     });
     assert.ok(rendered > 0, `rendered road features: ${rendered}`);
     t.diagnostic(`roads: ${await a.evaluate(() => window.__zhihui.roadsLoaded)} features, ${rendered} rendered`);
+    // The demo's districts and stations have areas (辖区), drawn under the roads.
+    await a.waitForFunction(() => (window.__zhihui?.ops?.areaCount ?? 0) >= 8, null, { timeout: 10_000 });
+    const areaLines = await a.evaluate(() => window.__zhihui.map.queryRenderedFeatures({ layers: ['areas-line'] }).length);
+    assert.ok(areaLines > 0, `rendered area outlines: ${areaLines}`);
     const attribution = await a.evaluate(() => window.__zhihui.mapInfo?.attribution ?? '');
     if (attribution) {
       assert.ok((await a.locator('.maplibregl-ctrl-attrib').textContent()).includes(attribution), 'attribution shown');

@@ -86,6 +86,10 @@ impl CityMap for RoadsCity {
         }
     }
 
+    fn bbox(&self) -> Option<[f64; 4]> {
+        Some(self.net.bbox())
+    }
+
     fn route(&self, from: LonLat, to: LonLat) -> Option<Vec<LonLat>> {
         let a = self.net.snap_for(Profile::Police, from.lon, from.lat)?;
         let b = self.net.snap_for(Profile::Police, to.lon, to.lat)?;

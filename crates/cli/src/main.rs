@@ -164,6 +164,10 @@ enum OrgCmd {
         /// city, district, station or unit.
         #[arg(long)]
         kind: String,
+        /// Its area (辖区): a GeoJSON Polygon or MultiPolygon (or a Feature with one), lon/lat.
+        /// Calls inside it with no organisation named land here.
+        #[arg(long)]
+        area: Option<PathBuf>,
         /// Data directory.
         #[arg(long)]
         data_dir: PathBuf,
@@ -252,8 +256,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             name_en,
             parent,
             kind,
+            area,
             data_dir,
-        }) => org_add(&data_dir, id, name, name_en, parent, &kind),
+        }) => org_add(&data_dir, id, name, name_en, parent, &kind, area.as_deref()),
         Cmd::Audit(AuditCmd::Verify { data_dir }) => audit_verify(&data_dir, cli.audit_key),
         Cmd::Roads(c) => roads_cmd::roads(c),
         Cmd::Route(c) => roads_cmd::route(c),
@@ -547,7 +552,7 @@ fn user_add(
         return Err(bad("user name: 1 to 64 letters, digits, '.', '_' or '-'"));
     }
     let store = existing_store(dir)?;
-    let orgs = OrgTree::new(store.read(projections::orgs)?);
+    let orgs = store.read(projections::org_tree)?;
     let org_id = match org {
         Some(o) => o,
         None => orgs
@@ -588,9 +593,23 @@ fn org_add(
     name_en: Option<String>,
     parent: Option<String>,
     kind: &str,
+    area: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let kind =
         OrgKind::parse(kind).ok_or_else(|| bad("kind must be city, district, station or unit"))?;
+    // Read the area before anything is written: a bad file leaves no organisation behind.
+    let area: Option<serde_json::Value> = match area {
+        None => None,
+        Some(f) => {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| bad(format!("--area {}: {e}", f.display())))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| bad(format!("--area {}: not JSON: {e}", f.display())))?;
+            zhihui_core::Area::from_geojson(&v, "area")
+                .map_err(|e| bad(format!("--area {}: {e}", f.display())))?;
+            Some(v)
+        }
+    };
     if id.is_empty()
         || id.len() > 64
         || !id
@@ -602,7 +621,7 @@ fn org_add(
         ));
     }
     let store = open_store(dir, true)?;
-    let orgs = OrgTree::new(store.read(projections::orgs)?);
+    let orgs = store.read(projections::org_tree)?;
     if let Some(p) = &parent {
         if orgs.get(p).is_none() {
             return Err(bad(format!("unknown parent organisation `{p}`")));
@@ -622,10 +641,28 @@ fn org_add(
         .find(|o| o.parent_id.is_none())
         .map(|o| o.id.clone())
         .unwrap_or_else(|| id.clone());
+    let org_id = id.clone();
     store
-        .write_blocking(move |tx| commands::create_org(tx, &orgs, &actor, org, chrono::Utc::now()))
+        .write_blocking(move |tx| {
+            let now = chrono::Utc::now();
+            commands::create_org(tx, &orgs, &actor, org.clone(), now)?;
+            if let Some(area) = area {
+                // The tree with the new organisation, for the sibling check; one transaction,
+                // so a refused area leaves no organisation behind.
+                let areas: Vec<_> = orgs
+                    .areas()
+                    .map(|(i, a)| (i.to_owned(), a.clone()))
+                    .collect();
+                let tree = OrgTree::new(orgs.iter().cloned().chain([org])).with_areas(areas);
+                commands::set_org_area(tx, &tree, &actor, &org_id, &area, now)?;
+            }
+            Ok::<_, zhihui_store::StoreError>(())
+        })
         .map_err(|e| match e {
-            zhihui_store::StoreError::Conflict { message, .. } => bad(message),
+            zhihui_store::StoreError::Conflict { field, message } => {
+                bad(format!("{field}: {message}"))
+            }
+            zhihui_store::StoreError::Domain(d) => bad(d.to_string()),
             other => other.into(),
         })?;
     store.flush_audit_anchor();

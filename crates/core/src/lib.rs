@@ -3,6 +3,7 @@
 //! This crate does no IO and never reads the clock: every function that needs "now" takes it as a
 //! parameter, so tests control time and the store can replay history deterministically.
 
+pub mod area;
 pub mod assignment;
 pub mod codes;
 mod error;
@@ -18,9 +19,10 @@ pub mod response_plan;
 pub mod role;
 pub mod unit;
 
+pub use self::geo::LonLat;
+pub use area::Area;
 pub use assignment::{Assignment, AssignmentStatus};
 pub use error::{DomainError, FieldError};
-pub use geo::LonLat;
 pub use incident::{
     Caller, DuplicateMatch, Incident, IncidentPatch, IncidentSource, IncidentStatus, Merge,
     MergedCall, NewIncident,

@@ -56,6 +56,8 @@ pub struct Org {
 #[derive(Debug, Clone, Default)]
 pub struct OrgTree {
     orgs: HashMap<String, Org>,
+    /// The organisations that have an area (辖区), by id.
+    areas: HashMap<String, crate::Area>,
 }
 
 impl OrgTree {
@@ -63,7 +65,52 @@ impl OrgTree {
     pub fn new(orgs: impl IntoIterator<Item = Org>) -> Self {
         Self {
             orgs: orgs.into_iter().map(|o| (o.id.clone(), o)).collect(),
+            areas: HashMap::new(),
         }
+    }
+
+    /// The tree with these organisations' areas.
+    pub fn with_areas(mut self, areas: impl IntoIterator<Item = (String, crate::Area)>) -> Self {
+        self.areas.extend(areas);
+        self
+    }
+
+    /// An organisation's area, if it has one.
+    pub fn area(&self, id: &str) -> Option<&crate::Area> {
+        self.areas.get(id)
+    }
+
+    /// The organisations with an area, by id.
+    pub fn areas(&self) -> impl Iterator<Item = (&str, &crate::Area)> {
+        self.areas.iter().map(|(id, a)| (id.as_str(), a))
+    }
+
+    /// How many levels below the root `id` sits (the root is 0).
+    pub fn depth(&self, id: &str) -> usize {
+        let mut d = 0;
+        let mut cur = self.orgs.get(id).and_then(|o| o.parent_id.as_deref());
+        while let Some(p) = cur {
+            d += 1;
+            if d > 64 {
+                break;
+            }
+            cur = self.orgs.get(p).and_then(|o| o.parent_id.as_deref());
+        }
+        d
+    }
+
+    /// The deepest organisation whose area contains `p` (a station before its district), if
+    /// any; ties at one depth (overlapping siblings, which the store refuses) go to the lower id.
+    pub fn deepest_at(&self, p: &crate::LonLat) -> Option<&Org> {
+        self.areas
+            .iter()
+            .filter(|(_, a)| a.contains(p))
+            .filter_map(|(id, _)| self.orgs.get(id))
+            .max_by(|a, b| {
+                self.depth(&a.id)
+                    .cmp(&self.depth(&b.id))
+                    .then_with(|| b.id.cmp(&a.id))
+            })
     }
 
     /// Looks an organisation up.

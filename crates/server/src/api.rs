@@ -175,6 +175,55 @@ pub async fn list_orgs(State(state): State<AppState>, auth: Authed) -> Json<Item
     })
 }
 
+/// The areas (辖区) of the organisations in the caller's jurisdiction, as a GeoJSON
+/// FeatureCollection (one MultiPolygon feature per organisation with an area; properties
+/// `org_id`, `name`, `name_en`, `kind`), deepest last so that a map draws stations over districts.
+#[utoipa::path(get, path = "/api/v1/orgs/areas", responses((status = 200, description = "GeoJSON FeatureCollection")), security(("bearer" = [])))]
+pub async fn org_areas(State(state): State<AppState>, auth: Authed) -> Json<Value> {
+    let tree = state.orgs();
+    let mut orgs: Vec<&zhihui_core::Org> = tree
+        .subtree(&auth.actor.org_id)
+        .into_iter()
+        .filter(|o| tree.area(&o.id).is_some())
+        .collect();
+    orgs.sort_by_key(|o| (tree.depth(&o.id), o.id.clone()));
+    let features: Vec<Value> = orgs
+        .into_iter()
+        .filter_map(|o| {
+            let a = tree.area(&o.id)?;
+            Some(json!({
+                "type": "Feature", "geometry": a.to_geojson(),
+                "properties": { "org_id": o.id, "name": o.name, "name_en": o.name_en, "kind": o.kind },
+            }))
+        })
+        .collect();
+    Json(json!({ "type": "FeatureCollection", "features": features }))
+}
+
+/// Sets an organisation's area (辖区): a GeoJSON Polygon or MultiPolygon (or a Feature with one)
+/// in longitude/latitude. New incidents with no organisation named belong to the deepest
+/// organisation whose area holds them. Refused with the field named when invalid (an open ring,
+/// a ring crossing itself) or when it covers ground of a sibling's area. Administrators within
+/// their jurisdiction; audited.
+#[utoipa::path(put, path = "/api/v1/orgs/{id}/area", params(("id" = String, Path)), request_body(content = Object, description = "GeoJSON Polygon, MultiPolygon or Feature"),
+    responses((status = 200, description = "{org_id, area}"), (status = 403), (status = 404), (status = 409, description = "covers a sibling's ground"), (status = 422, description = "not a valid area")),
+    security(("bearer" = [])))]
+pub async fn set_org_area(
+    cmd: Cmd,
+    Path(id): Path<String>,
+    ApiJson(area): ApiJson<Value>,
+) -> ApiResult<Json<Value>> {
+    let org = id.clone();
+    let stored = cmd
+        .write("org.area", &format!("org:{id}"), move |tx, ctx| {
+            commands::set_org_area(tx, &ctx.orgs, &ctx.actor, &org, &area, ctx.now)
+        })
+        .await?;
+    // Routing reads the tree: take the new area in at once.
+    cmd.state.reload_orgs().map_err(ApiError::from)?;
+    Ok(Json(json!({ "org_id": id, "area": stored })))
+}
+
 /// The code lists with Chinese and English labels.
 #[utoipa::path(get, path = "/api/v1/codes", responses((status = 200, description = "code lists")), security(("bearer" = [])))]
 pub async fn codes(_auth: Authed) -> Json<Value> {

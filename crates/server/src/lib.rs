@@ -29,7 +29,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use zhihui_core::{OrgTree, Time};
@@ -91,7 +91,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the state; loads the organisation tree from the store.
     pub fn new(store: Store, map: MapData, clock: Clock) -> Result<Self, StoreError> {
-        let orgs = OrgTree::new(store.read(projections::orgs)?);
+        let orgs = store.read(projections::org_tree)?;
         let live = live::Hub::start(&store);
         let state = Self {
             store,
@@ -153,7 +153,7 @@ impl AppState {
 
     /// Reloads the organisation tree after organisations were added.
     pub fn reload_orgs(&self) -> Result<(), StoreError> {
-        let tree = OrgTree::new(self.store.read(projections::orgs)?);
+        let tree = self.store.read(projections::org_tree)?;
         if let Ok(mut g) = self.orgs.write() {
             *g = Arc::new(tree);
         }
@@ -188,6 +188,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(auth::me))
         .route("/health", get(api::health))
         .route("/orgs", get(api::list_orgs))
+        .route("/orgs/areas", get(api::org_areas))
+        .route("/orgs/{id}/area", put(api::set_org_area))
         .route("/codes", get(api::codes))
         .route(
             "/incidents",

@@ -35,6 +35,11 @@ pub trait CityMap: Send + Sync {
     fn deploy(&self, _places: &[Place], _units: &[(LonLat, UnitKind)]) -> Option<DeployPlan> {
         None
     }
+    /// The city's extent `[min_lon, min_lat, max_lon, max_lat]`, if known: the demo divides it
+    /// into its stations' and districts' areas.
+    fn bbox(&self) -> Option<[f64; 4]> {
+        None
+    }
 }
 
 pub use event::DeployPlan;
@@ -332,8 +337,8 @@ async fn write_or_log<T: Send + 'static>(
 /// that stops on the first hiccup teaches nobody anything.
 pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
     let mut rng = StdRng::seed_from_u64(opts.seed);
-    let tree = match store.read(projections::orgs) {
-        Ok(o) => Arc::new(OrgTree::new(o)),
+    let tree = match store.read(projections::org_tree) {
+        Ok(t) => Arc::new(t),
         Err(e) => {
             tracing::error!(error = %e, "simulator cannot read organisations");
             return;
@@ -378,6 +383,8 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
         })
         .collect();
     let mut pending: Vec<Pending> = Vec::new();
+    // When the crews next look for orders a person sent them.
+    let mut next_pickup = 0.0;
     let mut later: Vec<(f64, Later)> = Vec::new();
     let tick = 1.0;
     let mut t = 0.0f64;
@@ -528,6 +535,34 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
                         )
                     })
                     .await;
+                }
+            }
+        }
+
+        // Orders a person sent (a dispatcher at the console): the crew signs within seconds and
+        // drives, as it does for the simulated dispatcher's, so dispatch never looks broken.
+        if t >= next_pickup {
+            next_pickup = t + 3.0;
+            let waiting: Vec<(i64, i64, i64)> = store
+                .read(|c| {
+                    Ok(projections::open_assignments(c)?
+                        .into_iter()
+                        .filter(|a| a.status == AssignmentStatus::Assigned)
+                        .map(|a| (a.id, a.unit_id, a.incident_id))
+                        .collect())
+                })
+                .unwrap_or_default();
+            for (assignment, unit_id, incident) in waiting {
+                if let Some(u) = units
+                    .iter_mut()
+                    .find(|u| u.id == unit_id && matches!(u.task, Task::Idle { .. } | Task::Patrol))
+                {
+                    u.task = Task::ToSign {
+                        assignment,
+                        incident,
+                        sign_at: t + rng.gen_range(4.0..15.0),
+                        slow: false,
+                    };
                 }
             }
         }

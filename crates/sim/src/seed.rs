@@ -4,7 +4,7 @@
 use chrono::Utc;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use zhihui_core::{NewUnit, Org, OrgKind, OrgTree, Role, UnitKind};
+use zhihui_core::{LonLat, NewUnit, Org, OrgKind, OrgTree, Role, UnitKind};
 use zhihui_store::commands::{self, Actor};
 use zhihui_store::projections::{self, UserRecord};
 use zhihui_store::{Store, StoreError};
@@ -168,10 +168,73 @@ fn system() -> Actor {
     }
 }
 
+/// The demo's areas (辖区): the city's extent cut into three districts side by side, west to east
+/// (沙市, 荆州, 开发区), each cut into its stations south to north, so that every call lands in a
+/// station and neighbours share borders, not ground. `(org_id, [min_lon, min_lat, max_lon,
+/// max_lat])`, districts first.
+pub fn demo_areas(b: [f64; 4]) -> Vec<(&'static str, [f64; 4])> {
+    let [x0, y0, x1, y1] = b;
+    let col = |i: f64| x0 + (x1 - x0) * i / 3.0;
+    let ym = (y0 + y1) / 2.0;
+    vec![
+        ("jz-shashi", [col(0.0), y0, col(1.0), y1]),
+        ("jz-jingzhou", [col(1.0), y0, col(2.0), y1]),
+        ("jz-kfq", [col(2.0), y0, col(3.0), y1]),
+        ("jz-shashi-zhongshan", [col(0.0), y0, col(1.0), ym]),
+        ("jz-shashi-shengli", [col(0.0), ym, col(1.0), y1]),
+        ("jz-jingzhou-dongcheng", [col(1.0), y0, col(2.0), ym]),
+        ("jz-jingzhou-xicheng", [col(1.0), ym, col(2.0), y1]),
+        ("jz-kfq-lianhe", [col(2.0), y0, col(3.0), y1]),
+    ]
+}
+
+fn rect(r: [f64; 4]) -> serde_json::Value {
+    let [a, b, c, d] = r;
+    serde_json::json!({ "type": "Polygon", "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]] })
+}
+
+/// Gives the demo's districts and stations their areas, unless some organisation has one (a
+/// restarted demo keeps what an administrator drew). Returns whether it set them.
+pub fn seed_areas(store: &Store, city: &dyn CityMap) -> Result<bool, StoreError> {
+    let Some(b) = city.bbox() else {
+        return Ok(false);
+    };
+    if !store.read(projections::org_areas)?.is_empty() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    for (org, r) in demo_areas(b) {
+        let tree = store.read(projections::org_tree)?;
+        if tree.get(org).is_none() {
+            continue;
+        }
+        store.write_blocking(move |tx| {
+            commands::set_org_area(tx, &tree, &system(), org, &rect(r), now).map(|_| ())
+        })?;
+    }
+    Ok(true)
+}
+
+/// A random point on a road inside `r`, if one turns up within a few tries.
+fn point_in(city: &dyn CityMap, rng: &mut impl Rng, r: Option<[f64; 4]>) -> LonLat {
+    let mut last = city.random_point(rng).0;
+    let Some([x0, y0, x1, y1]) = r else {
+        return last;
+    };
+    for _ in 0..64 {
+        if (x0..x1).contains(&last.lon) && (y0..y1).contains(&last.lat) {
+            break;
+        }
+        last = city.random_point(rng).0;
+    }
+    last
+}
+
 /// Creates organisations, units and accounts on an empty store; does nothing if organisations
 /// already exist (a restarted demo keeps its data).
 pub fn seed(store: &Store, city: &dyn CityMap, password_hash: &str) -> Result<bool, StoreError> {
     if !store.read(projections::orgs)?.is_empty() {
+        seed_areas(store, city)?;
         return Ok(false);
     }
     let now = Utc::now();
@@ -213,9 +276,13 @@ pub fn seed(store: &Store, city: &dyn CityMap, password_hash: &str) -> Result<bo
     for n in 1..=6 {
         plan.push((format!("交警{n:02}"), UnitKind::Traffic, "jz-jj"));
     }
+    seed_areas(store, city)?;
+    // Each station's units start inside its own area.
+    let areas = city.bbox().map(demo_areas).unwrap_or_default();
     let mut first_unit = None;
     for (call_sign, kind, org) in plan {
-        let (pos, _) = city.random_point(&mut rng);
+        let r = areas.iter().find(|(o, _)| *o == org).map(|(_, r)| *r);
+        let pos = point_in(city, &mut rng, r);
         let t = tree.clone();
         let new = NewUnit {
             call_sign,
@@ -280,4 +347,50 @@ pub fn random_caller(rng: &mut impl Rng) -> (String, String) {
         rng.gen_range(0..100_000_000u32)
     );
     (name, phone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhihui_core::Area;
+
+    #[test]
+    fn the_demo_areas_tile_the_city_stations_inside_their_districts() {
+        let areas: Vec<(&str, Area)> = demo_areas([112.2, 30.3, 112.3, 30.4])
+            .into_iter()
+            .map(|(id, r)| (id, Area::from_geojson(&rect(r), "area").unwrap()))
+            .collect();
+        let get = |id: &str| &areas.iter().find(|(i, _)| *i == id).unwrap().1;
+        let parent = |id: &str| ORGS.iter().find(|o| o.0 == id).unwrap().1.unwrap();
+        for (i, (a, aa)) in areas.iter().enumerate() {
+            for (b, bb) in &areas[i + 1..] {
+                if parent(a) == parent(b) {
+                    assert!(!aa.overlaps(bb), "{a} and {b} are siblings sharing ground");
+                }
+            }
+            let p = parent(a);
+            if p != "jz" {
+                // A station lies inside its district.
+                let inside = aa.overlap_square_metres(get(p));
+                assert!(
+                    (inside - aa.square_metres()).abs() < 1e-6 * inside,
+                    "{a} outside {p}"
+                );
+            }
+        }
+        // The stations of a district cover it.
+        for d in ["jz-shashi", "jz-jingzhou", "jz-kfq"] {
+            let covered: f64 = areas
+                .iter()
+                .filter(|(id, _)| parent(id) == d)
+                .map(|(_, a)| a.square_metres())
+                .sum();
+            // (Each area's square metres use its own mid-latitude: equal within a per cent.)
+            let whole = get(d).square_metres();
+            assert!(
+                (covered - whole).abs() < 0.01 * whole,
+                "{d}: {covered} of {whole}"
+            );
+        }
+    }
 }

@@ -76,6 +76,50 @@ fn audit_ok(
     }
 }
 
+/// How a new incident found its organisation, for its timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Routing {
+    /// The caller named it.
+    Given,
+    /// The deepest organisation whose area holds the location.
+    Area,
+    /// No area within the creator's jurisdiction holds the location: the creator's own.
+    Creator,
+}
+
+impl Routing {
+    fn as_str(self) -> &'static str {
+        match self {
+            Routing::Given => "given",
+            Routing::Area => "area",
+            Routing::Creator => "creator",
+        }
+    }
+}
+
+/// The organisation a new incident at `at` belongs to: the one named, else the deepest whose
+/// area holds the location among those within the creator's jurisdiction, else the creator's
+/// own. Returns it with how it was found and, for the fallback, the area outside the
+/// jurisdiction that holds the location, if any (the dispatcher may hand the incident over).
+fn route_incident(
+    actor: &Actor,
+    orgs: &OrgTree,
+    requested: Option<String>,
+    at: &LonLat,
+) -> Result<(String, Routing, Option<String>), StoreError> {
+    if requested.is_some() {
+        return Ok((resolve_org(actor, orgs, requested)?, Routing::Given, None));
+    }
+    match orgs.deepest_at(at) {
+        Some(o) if orgs.is_within(&o.id, &actor.org_id) => Ok((o.id.clone(), Routing::Area, None)),
+        other => Ok((
+            resolve_org(actor, orgs, None)?,
+            Routing::Creator,
+            other.map(|o| o.id.clone()),
+        )),
+    }
+}
+
 fn resolve_org(
     actor: &Actor,
     orgs: &OrgTree,
@@ -101,7 +145,8 @@ pub fn create_incident(
     now: Time,
 ) -> Result<Incident, StoreError> {
     actor.require(Action::WriteIncident, "create incidents")?;
-    let org_id = resolve_org(actor, orgs, new.org_id.clone())?;
+    let (org_id, routing, outside) =
+        route_incident(actor, orgs, new.org_id.clone(), &new.location)?;
     let id = p::next_incident_id(tx.conn())?;
     let inc = new.into_incident(id, org_id, &actor.username, now)?;
     p::put_incident(tx.conn(), &inc)?;
@@ -112,7 +157,11 @@ pub fn create_incident(
         record_type: "incident".into(),
         record_id: id,
         kind: "incident.created".into(),
-        payload: json!({ "record": inc }),
+        // How it found its organisation, for the timeline: by area, named, or the creator's
+        // (with the area outside the creator's jurisdiction that holds it, if any).
+        payload: json!({ "record": inc, "detail": {
+            "routed": routing.as_str(), "org_id": inc.org_id, "area_org_id": outside,
+        } }),
     })?;
     tx.audit(audit_ok(
         actor,
@@ -539,6 +588,68 @@ pub fn create_org(
         json!({}),
     ))?;
     Ok(())
+}
+
+/// Sets (or replaces) an organisation's area (辖区): administrators within their jurisdiction.
+/// The area must be valid GeoJSON (see [`zhihui_core::Area`]) and must not cover ground of a
+/// sibling's area (the conflict names the sibling). Returns the area as stored (a
+/// `MultiPolygon`). The caller reloads its organisation tree.
+pub fn set_org_area(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    org_id: &str,
+    geojson: &serde_json::Value,
+    now: Time,
+) -> Result<serde_json::Value, StoreError> {
+    actor.require(Action::Administer, "set organisation areas")?;
+    let org = orgs
+        .get(org_id)
+        .ok_or_else(|| StoreError::NotFound(format!("organisation {org_id}")))?;
+    actor.require_within(orgs, org_id)?;
+    let area = zhihui_core::Area::from_geojson(geojson, "area")?;
+    for sib in orgs
+        .iter()
+        .filter(|o| o.id != org.id && o.parent_id == org.parent_id)
+    {
+        if let Some(theirs) = orgs.area(&sib.id) {
+            if area.overlaps(theirs) {
+                return Err(StoreError::Conflict {
+                    field: "area".into(),
+                    message: format!(
+                        "covers about {:.0} m² of {} ({})'s area",
+                        area.overlap_square_metres(theirs),
+                        sib.name,
+                        sib.id
+                    ),
+                });
+            }
+        }
+    }
+    let stored = area.to_geojson();
+    tx.conn().execute(
+        "INSERT INTO org_areas(org_id, geojson, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(org_id) DO UPDATE SET geojson = excluded.geojson,
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        rusqlite::params![org_id, stored.to_string(), crate::ts(&now), actor.username],
+    )?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: org_id.to_owned(),
+        record_type: "org".into(),
+        record_id: 0,
+        kind: "org.area_set".into(),
+        payload: json!({ "record": org, "detail": { "square_metres": area.square_metres().round() } }),
+    })?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "org.area",
+        format!("org:{org_id}"),
+        json!({ "square_metres": area.square_metres().round() }),
+    ))?;
+    Ok(stored)
 }
 
 /// Adds a user account. `password_hash` is already an argon2id PHC string.

@@ -169,6 +169,15 @@ const MIGRATIONS: &[&str] = &[
     crate::track::MIGRATION,
     // 11: record ids from sequences instead of MAX(id) + 1.
     crate::ids::MIGRATION,
+    // 12: organisation areas (辖区): the ground a station or district answers for, as GeoJSON.
+    r#"
+    CREATE TABLE org_areas (
+        org_id TEXT PRIMARY KEY REFERENCES orgs(id),
+        geojson TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+    );
+    "#,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use crate::{parse_ts, ts, Event, StoreError};
 use zhihui_core::{
-    Assignment, Incident, Instruction, LonLat, Org, OrgKind, Role, Time, Unit, UnitKind,
+    Assignment, Incident, Instruction, LonLat, Org, OrgKind, OrgTree, Role, Time, Unit, UnitKind,
 };
 
 // ---------------------------------------------------------------- events
@@ -86,6 +86,28 @@ pub fn count_events(c: &Connection, kind: &str) -> Result<i64, StoreError> {
 }
 
 // ---------------------------------------------------------------- orgs
+
+/// Every organisation's area, by organisation (an area that no longer parses is left out and
+/// logged: it was valid when written).
+pub fn org_areas(c: &Connection) -> Result<Vec<(String, zhihui_core::Area)>, StoreError> {
+    let mut s = c.prepare_cached("SELECT org_id, geojson FROM org_areas ORDER BY org_id")?;
+    let rows = s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, text) = row?;
+        let v: serde_json::Value = serde_json::from_str(&text)?;
+        match zhihui_core::Area::from_geojson(&v, "area") {
+            Ok(a) => out.push((id, a)),
+            Err(e) => tracing::error!(org = %id, error = %e, "stored area no longer parses"),
+        }
+    }
+    Ok(out)
+}
+
+/// The organisation tree with its areas: what jurisdiction and call routing work on.
+pub fn org_tree(c: &Connection) -> Result<OrgTree, StoreError> {
+    Ok(OrgTree::new(orgs(c)?).with_areas(org_areas(c)?))
+}
 
 /// Every organisation.
 pub fn orgs(c: &Connection) -> Result<Vec<Org>, StoreError> {

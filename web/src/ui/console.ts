@@ -68,6 +68,11 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
         .catch((e) => {
           mapMsg.textContent = `${t('map.roads')}: ${(e as Error).message}`;
         });
+      // The areas (辖区) of the organisations the user sees; none is fine (no areas drawn yet).
+      void api
+        .orgAreas()
+        .then((fc) => ops!.whenLoaded().then(() => ops!.setAreas(fc)))
+        .catch(() => {});
       return ops;
     });
 

@@ -6,6 +6,7 @@
 mod common;
 
 mod api;
+mod areas;
 mod cli;
 mod crash;
 mod event;

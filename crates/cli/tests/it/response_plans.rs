@@ -9,18 +9,6 @@ use std::time::Duration;
 use common::*;
 use serde_json::{json, Value};
 
-fn put(s: &Server, token: &str, path: &str, body: &Value) -> (u16, Value) {
-    let r = s
-        .http
-        .put(s.url(path))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .unwrap();
-    let st = r.status().as_u16();
-    (st, r.json().unwrap_or(Value::Null))
-}
-
 fn step(title: &str, body: &str, target: Value, min: u32, fb: bool) -> Value {
     json!({"title": title, "body": body, "target": target, "deadline_min": min, "feedback_required": fb})
 }
@@ -96,7 +84,7 @@ fn admins_keep_every_version_others_are_refused_and_bad_drafts_name_their_field(
     let mut edited = full_plan();
     edited["name"] = json!("儿童走失查找预案（修订）");
     edited["steps"][0]["deadline_min"] = json!(5);
-    let (st, p2) = put(&s, &root, &format!("/api/v1/response-plans/{id}"), &edited);
+    let (st, p2) = s.put(&root, &format!("/api/v1/response-plans/{id}"), &edited);
     assert_eq!(st, 200, "{p2}");
     assert_eq!(
         (p2["id"].as_i64(), p2["version"].as_u64()),
@@ -140,13 +128,8 @@ fn admins_keep_every_version_others_are_refused_and_bad_drafts_name_their_field(
     // Only administrators write plans; refusals are audited.
     assert_eq!(s.post(&boss, "/api/v1/response-plans", &full_plan()).0, 403);
     assert_eq!(
-        put(
-            &s,
-            &boss,
-            &format!("/api/v1/response-plans/{id}"),
-            &full_plan()
-        )
-        .0,
+        s.put(&boss, &format!("/api/v1/response-plans/{id}"), &full_plan())
+            .0,
         403
     );
     assert_eq!(
@@ -235,7 +218,7 @@ fn admins_keep_every_version_others_are_refused_and_bad_drafts_name_their_field(
     for (body, status, f) in cases {
         let (st, r) = s.post(&root, "/api/v1/response-plans", &body);
         assert_eq!((st, field(&r)), (status, Some(f)), "{body} → {r}");
-        let (st, r) = put(&s, &root, &format!("/api/v1/response-plans/{id}"), &body);
+        let (st, r) = s.put(&root, &format!("/api/v1/response-plans/{id}"), &body);
         assert_eq!((st, field(&r)), (status, Some(f)), "PUT {body} → {r}");
     }
     let (_, l) = s.get(&boss, "/api/v1/response-plans");
@@ -306,12 +289,7 @@ fn admins_keep_every_version_others_are_refused_and_bad_drafts_name_their_field(
         &json!({}),
     );
     assert_eq!((st, field(&r)), (409, Some("retired")));
-    let (st, r) = put(
-        &s,
-        &root,
-        &format!("/api/v1/response-plans/{id}"),
-        &full_plan(),
-    );
+    let (st, r) = s.put(&root, &format!("/api/v1/response-plans/{id}"), &full_plan());
     assert_eq!((st, field(&r)), (409, Some("retired")));
     let before = instruction_count(&s, &boss);
     let (st, r) = s.post(

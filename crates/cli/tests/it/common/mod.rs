@@ -193,6 +193,18 @@ impl Server {
         (s, r.json().unwrap_or(Value::Null))
     }
 
+    pub fn put(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().unwrap_or(Value::Null))
+    }
+
     pub fn raw_post(
         &self,
         token: &str,
