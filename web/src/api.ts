@@ -136,6 +136,8 @@ export interface NewIncident {
   type: string;
   subtype?: string;
   priority: number;
+  /** Why the call is filed less urgent than its kind's default (required then). */
+  priority_reason?: string;
   description: string;
   org_id?: string;
   /** Record the call and merge it at once into this open incident. */

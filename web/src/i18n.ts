@@ -280,6 +280,8 @@ const dict = {
   'new.subtype': { zh: '警情细类', en: 'Subtype' },
   'new.noSubtype': { zh: '（不指定）', en: '(none)' },
   'new.chooseType': { zh: '请选择', en: 'Choose…' },
+  'new.priorityReason': { zh: '降级理由', en: 'Why less urgent' },
+  'new.priorityReasonHint': { zh: '低于该类警情默认等级（{p}级），请说明理由', en: 'Below this kind of call\'s default ({p}): say why' },
   'new.priority': { zh: '警情等级', en: 'Priority' },
   'new.description': { zh: '简要警情', en: 'Description' },
   'new.location': { zh: '发案位置', en: 'Location' },
@@ -418,9 +420,11 @@ export interface Codes {
   incident_statuses: CodeEntry[];
   /** Where an incident came from (older servers send none). */
   incident_sources?: CodeEntry[];
+  /** The priority a call of each kind is filed at (`subtype` null: the type's default). */
+  default_priorities?: { type: string; subtype: string | null; priority: number }[];
 }
 
-export type CodeGroup = Exclude<keyof Codes, never>;
+export type CodeGroup = Exclude<keyof Codes, 'default_priorities'>;
 
 let codes: Codes | null = null;
 const index = new Map<string, CodeEntry>();
@@ -428,7 +432,7 @@ const index = new Map<string, CodeEntry>();
 export function setCodes(c: Codes): void {
   codes = c;
   index.clear();
-  for (const group of Object.keys(c) as CodeGroup[]) {
+  for (const group of Object.keys(c).filter((k) => k !== 'default_priorities') as CodeGroup[]) {
     const list = c[group];
     if (!Array.isArray(list)) continue;
     for (const e of list) {
@@ -438,6 +442,13 @@ export function setCodes(c: Codes): void {
       }
     }
   }
+}
+
+/** The priority a call of `type`/`subtype` is filed at unless the call-taker says why not. */
+export function defaultPriority(type: string, subtype: string): number {
+  const rows = codes?.default_priorities ?? [];
+  const row = (st: string | null) => rows.find((r) => r.type === type && r.subtype === st)?.priority;
+  return (subtype ? row(subtype) : undefined) ?? row(null) ?? 3;
 }
 
 export function getCodes(): Codes | null {

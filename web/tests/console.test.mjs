@@ -163,7 +163,17 @@ test('dispatcher console: roads on the map, incident created via the form reache
     await a.fill('[data-testid=new-address]', '测试路1号');
     const typeValue = await a.locator('[data-testid=new-type] option').nth(1).getAttribute('value');
     await a.selectOption('[data-testid=new-type]', typeValue);
+    // The priority follows the kind of call: a homicide is 一级; filing it lower asks why.
+    if (typeValue === 'criminal') {
+      assert.ok(await a.isChecked('[data-testid=new-priority-2]'), 'criminal defaults to 二级');
+      await a.selectOption('[data-testid=new-subtype]', 'homicide');
+      await a.waitForFunction(() => document.querySelector('[data-testid=new-priority-1]')?.checked === true);
+      await a.click('[data-testid=new-priority-3]', { force: true });
+      await a.waitForSelector('[data-testid=new-priority-reason]');
+      await a.selectOption('[data-testid=new-subtype]', '');
+    }
     await a.click('[data-testid=new-priority-2]', { force: true });
+    await a.waitForSelector('[data-testid=new-priority-reason]', { state: 'detached' });
     await a.fill('[data-testid=new-description]', '浏览器测试：有人报警称发生纠纷');
     await a.focus('[data-testid=new-address]');
     const created = a.waitForResponse((r) => r.url().endsWith('/api/v1/incidents') && r.request().method() === 'POST');

@@ -130,6 +130,60 @@ pub const INCIDENT_TYPES: &[IncidentType] = &[
     },
 ];
 
+/// The priority (1 most urgent to 4) a call of each sub-type gets unless the call-taker says
+/// otherwise: life in danger now is 1 (命案, 抢劫, 绑架, 性侵, 涉枪涉爆, 伤人事故, 建筑火灾, 爆炸,
+/// 燃气泄漏, 自杀自伤, 被困); harm likely or a person at risk is 2 (伤害, 斗殴, 逃逸, 酒驾, 车辆与山林
+/// 火灾, 走失, 急病, 独居老人, 家庭纠纷); a crime or disorder without danger now is 3; what can wait
+/// is 4 (噪音, 拥堵, 遗失, 咨询, 非警务). A sub-type not listed takes its type's default (the
+/// `None` row). Filing a call below its default needs a reason, kept on the timeline.
+pub const DEFAULT_PRIORITY: &[(&str, Option<&str>, u8)] = &[
+    ("criminal", None, 2),
+    ("criminal", Some("homicide"), 1),
+    ("criminal", Some("robbery"), 1),
+    ("criminal", Some("kidnapping"), 1),
+    ("criminal", Some("sexual_assault"), 1),
+    ("criminal", Some("assault"), 2),
+    ("criminal", Some("theft"), 3),
+    ("criminal", Some("fraud"), 3),
+    ("criminal", Some("other_criminal"), 3),
+    ("public_order", None, 3),
+    ("public_order", Some("weapons"), 1),
+    ("public_order", Some("fight"), 2),
+    ("public_order", Some("noise"), 4),
+    ("traffic", None, 3),
+    ("traffic", Some("injury_collision"), 1),
+    ("traffic", Some("hit_and_run"), 2),
+    ("traffic", Some("drunk_driving"), 2),
+    ("traffic", Some("congestion"), 4),
+    ("fire", None, 1),
+    ("fire", Some("vehicle_fire"), 2),
+    ("fire", Some("wildfire"), 2),
+    ("help", None, 3),
+    ("help", Some("self_harm"), 1),
+    ("help", Some("trapped"), 1),
+    ("help", Some("missing_person"), 2),
+    ("help", Some("medical"), 2),
+    ("help", Some("elderly_alone"), 2),
+    ("dispute", None, 3),
+    ("dispute", Some("family"), 2),
+    ("other", None, 4),
+];
+
+/// The default priority of a call of `kind` and `subtype` (see [`DEFAULT_PRIORITY`]); 3 for an
+/// unknown type.
+pub fn default_priority(kind: &str, subtype: Option<&str>) -> u8 {
+    let row = |s: Option<&str>| {
+        DEFAULT_PRIORITY
+            .iter()
+            .find(|(k, st, _)| *k == kind && *st == s)
+            .map(|r| r.2)
+    };
+    subtype
+        .and_then(|s| row(Some(s)))
+        .or_else(|| row(None))
+        .unwrap_or(3)
+}
+
 /// Disposition codes (处置结果) required to close an incident.
 pub const DISPOSITIONS: &[Code] = &[
     c("resolved_on_scene", "现场处置完毕", "Resolved on scene"),

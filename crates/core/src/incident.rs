@@ -269,9 +269,16 @@ pub struct NewIncident {
     /// Sub-type code, one of the type's.
     #[serde(default)]
     pub subtype: Option<String>,
-    /// 1 (highest) to 4.
+    /// 1 (highest) to 4; absent: the sub-type's default (`codes::DEFAULT_PRIORITY`, also in
+    /// `GET /api/v1/codes` as `default_priorities`).
+    #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
-    pub priority: i64,
+    pub priority: Option<i64>,
+    /// Why the call is filed less urgent than its sub-type's default; required then (1 to 200
+    /// characters), kept on the timeline.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub priority_reason: Option<String>,
     /// Free text.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
@@ -378,7 +385,27 @@ impl NewIncident {
         validate_text("address", &self.address, 200)?;
         validate_text("description", &self.description, 4000)?;
         validate_type(&self.kind, self.subtype.as_deref())?;
-        let priority = validate_priority(self.priority)?;
+        let default = crate::codes::default_priority(&self.kind, self.subtype.as_deref());
+        let priority = match self.priority {
+            None => default,
+            Some(p) => validate_priority(p)?,
+        };
+        let reason = self
+            .priority_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if let Some(r) = reason {
+            validate_text("priority_reason", r, 200)?;
+        }
+        if priority > default && reason.is_none() {
+            return Err(DomainError::invalid(
+                "priority_reason",
+                format!(
+                    "priority {priority} is less urgent than this kind of call's default {default}: say why"
+                ),
+            ));
+        }
         let received_at = match self.received_at {
             Some(t) if t > now + chrono::Duration::seconds(60) => {
                 return Err(DomainError::invalid("received_at", "lies in the future"))
@@ -722,7 +749,8 @@ mod tests {
             address: "沙市区中山路1号".into(),
             kind: "criminal".into(),
             subtype: Some("theft".into()),
-            priority: 2,
+            priority: Some(2),
+            priority_reason: None,
             description: "电动车被盗".into(),
             org_id: None,
             received_at: None,
@@ -792,7 +820,7 @@ mod tests {
     #[test]
     fn validation_names_the_field() {
         let mut n = new();
-        n.priority = 5;
+        n.priority = Some(5);
         assert_eq!(
             n.into_incident(1, "s".into(), "d", t(0))
                 .unwrap_err()
@@ -870,7 +898,7 @@ mod tests {
     fn a_merge_closes_the_duplicate_and_the_survivor_keeps_the_call() {
         let mut first = new().into_incident(1, "s1".into(), "d", t(0)).unwrap();
         let mut n = new();
-        n.priority = 1;
+        n.priority = Some(1);
         n.caller.as_mut().unwrap().name = "李四".into();
         n.description = "看见有人撬车".into();
         let mut second = n.into_incident(2, "s1".into(), "d", t(120)).unwrap();
@@ -960,6 +988,63 @@ mod tests {
         for s in IncidentSource::ALL {
             assert_eq!(IncidentSource::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn a_call_takes_its_kinds_default_priority_and_filing_it_lower_needs_a_reason() {
+        let now = chrono::Utc::now();
+        let mut n = new();
+        n.subtype = Some("homicide".into());
+        n.priority = None;
+        assert_eq!(
+            n.clone()
+                .into_incident(1, "s1".into(), "d", now)
+                .unwrap()
+                .priority,
+            1
+        );
+        // Less urgent than the default: refused without a reason, kept with one.
+        n.priority = Some(3);
+        let e = n
+            .clone()
+            .into_incident(1, "s1".into(), "d", now)
+            .unwrap_err();
+        assert_eq!(e.field(), Some("priority_reason"));
+        n.priority_reason = Some("  ".into());
+        assert!(n.clone().into_incident(1, "s1".into(), "d", now).is_err());
+        n.priority_reason = Some("报警人称已送医，现场无危险".into());
+        assert_eq!(
+            n.clone()
+                .into_incident(1, "s1".into(), "d", now)
+                .unwrap()
+                .priority,
+            3
+        );
+        // More urgent needs no reason; an unknown sub-type row falls back to its type's.
+        let mut t = new();
+        t.priority = Some(1);
+        assert!(t.clone().into_incident(1, "s1".into(), "d", now).is_ok());
+        assert_eq!(
+            crate::codes::default_priority("traffic", Some("collision")),
+            3
+        );
+        assert_eq!(
+            crate::codes::default_priority("fire", Some("building_fire")),
+            1
+        );
+        assert_eq!(
+            crate::codes::default_priority("public_order", Some("noise")),
+            4
+        );
+        // Every row names a known type and sub-type.
+        for (k, st, p) in crate::codes::DEFAULT_PRIORITY {
+            let ty = crate::codes::incident_type(k).unwrap();
+            assert!(
+                st.is_none_or(|s| ty.subtypes.iter().any(|c| c.code == s)),
+                "{k}/{st:?}"
+            );
+            assert!((1..=4).contains(p));
         }
     }
 }

@@ -235,6 +235,11 @@ pub async fn codes(_auth: Authed) -> Json<Value> {
         "incident_sources": IncidentSource::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
         "unit_kinds": UnitKind::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
         "unit_statuses": UnitStatus::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
+        // What a call of each kind is filed as unless the call-taker says why not (`subtype`
+        // null: the type's default for sub-types not listed).
+        "default_priorities": codes::DEFAULT_PRIORITY.iter()
+            .map(|(t, st, p)| json!({ "type": t, "subtype": st, "priority": p }))
+            .collect::<Vec<_>>(),
     }))
 }
 

@@ -74,7 +74,7 @@ const HOUR_PROFILE: [f64; 24] = [
 ];
 
 /// Share of calls by type, with typical sub-types and priorities.
-const TYPE_MIX: &[(&str, &[&str], f64, [u8; 2])] = &[
+const TYPE_MIX: &[(&str, &[&str], f64)] = &[
     (
         "traffic",
         &[
@@ -84,19 +84,12 @@ const TYPE_MIX: &[(&str, &[&str], f64, [u8; 2])] = &[
             "drunk_driving",
         ],
         0.24,
-        [2, 3],
     ),
-    (
-        "public_order",
-        &["fight", "disturbance", "noise"],
-        0.18,
-        [2, 3],
-    ),
+    ("public_order", &["fight", "disturbance", "noise"], 0.18),
     (
         "dispute",
         &["family", "neighbour", "labour", "consumer"],
         0.2,
-        [3, 4],
     ),
     (
         "help",
@@ -108,26 +101,10 @@ const TYPE_MIX: &[(&str, &[&str], f64, [u8; 2])] = &[
             "self_harm",
         ],
         0.16,
-        [1, 3],
     ),
-    (
-        "criminal",
-        &["theft", "fraud", "assault", "robbery"],
-        0.13,
-        [1, 2],
-    ),
-    (
-        "fire",
-        &["building_fire", "vehicle_fire", "gas_leak"],
-        0.03,
-        [1, 1],
-    ),
-    (
-        "other",
-        &["lost_property", "enquiry", "non_police"],
-        0.06,
-        [4, 4],
-    ),
+    ("criminal", &["theft", "fraud", "assault", "robbery"], 0.13),
+    ("fire", &["building_fire", "vehicle_fire", "gas_leak"], 0.03),
+    ("other", &["lost_property", "enquiry", "non_police"], 0.06),
 ];
 
 fn describe(kind: &str, subtype: &str) -> &'static str {
@@ -844,16 +821,23 @@ async fn new_call(
 ) -> Result<Incident, StoreError> {
     let r: f64 = rng.gen();
     let mut acc = 0.0;
-    let (kind, subs, _, prio) = TYPE_MIX
+    let (kind, subs, _) = TYPE_MIX
         .iter()
-        .find(|(_, _, share, _)| {
+        .find(|(_, _, share)| {
             acc += share;
             r < acc
         })
         .copied()
         .unwrap_or(TYPE_MIX[0]);
     let subtype = subs.choose(rng).copied().unwrap_or(subs[0]);
-    let priority = rng.gen_range(prio[0]..=prio[1]);
+    // The kind's default priority (codes::DEFAULT_PRIORITY); now and then the call-taker hears
+    // something that makes it more urgent.
+    let default = zhihui_core::codes::default_priority(kind, Some(subtype));
+    let priority = if default > 1 && rng.gen_bool(0.1) {
+        Some(i64::from(default) - 1)
+    } else {
+        None
+    };
     let (pos, road) = city.random_point(rng);
     let (name, phone) = seed::random_caller(rng);
     let station = [
@@ -879,7 +863,8 @@ async fn new_call(
         address,
         kind: kind.into(),
         subtype: Some(subtype.into()),
-        priority: priority as i64,
+        priority,
+        priority_reason: None,
         description: describe(kind, subtype).into(),
         org_id: Some(station.into()),
         received_at: None,

@@ -148,6 +148,13 @@ pub fn create_incident(
     let (org_id, routing, outside) =
         route_incident(actor, orgs, new.org_id.clone(), &new.location)?;
     let id = p::next_incident_id(tx.conn())?;
+    let default_priority = zhihui_core::codes::default_priority(&new.kind, new.subtype.as_deref());
+    let priority_reason = new
+        .priority_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
     let inc = new.into_incident(id, org_id, &actor.username, now)?;
     p::put_incident(tx.conn(), &inc)?;
     tx.append(EventDraft {
@@ -157,10 +164,12 @@ pub fn create_incident(
         record_type: "incident".into(),
         record_id: id,
         kind: "incident.created".into(),
-        // How it found its organisation, for the timeline: by area, named, or the creator's
-        // (with the area outside the creator's jurisdiction that holds it, if any).
+        // For the timeline: how it found its organisation (by area, named, or the creator's,
+        // with the area outside the creator's jurisdiction that holds it), and its kind's
+        // default priority with the reason for filing it otherwise.
         payload: json!({ "record": inc, "detail": {
             "routed": routing.as_str(), "org_id": inc.org_id, "area_org_id": outside,
+            "default_priority": default_priority, "priority_reason": priority_reason,
         } }),
     })?;
     tx.audit(audit_ok(

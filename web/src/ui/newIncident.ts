@@ -3,7 +3,7 @@
 
 import { api, ApiError, type Duplicate, type Incident, type NewIncident, type RoadHit } from '../api';
 import { h, setChildren, toast } from '../dom';
-import { codeLabel, entryLabel, getCodes, getLang, onLangChange, t, type Key } from '../i18n';
+import { codeLabel, defaultPriority, entryLabel, getCodes, getLang, onLangChange, t, type Key } from '../i18n';
 import type { OpsMap } from '../map';
 import { PRIORITY_COLORS } from '../map';
 import { incidents, orgs, selectedIncident } from '../store';
@@ -16,6 +16,10 @@ interface Draft {
   type: string;
   subtype: string;
   priority: number;
+  /** Whether the call-taker chose the priority (else it follows the kind's default). */
+  priorityChosen: boolean;
+  /** Why the call is filed less urgent than its kind's default. */
+  priorityReason: string;
   description: string;
   org_id: string;
   location: { lon: number; lat: number } | null;
@@ -29,6 +33,8 @@ const emptyDraft = (): Draft => ({
   type: '',
   subtype: '',
   priority: 3,
+  priorityChosen: false,
+  priorityReason: '',
   description: '',
   org_id: '',
   location: null,
@@ -222,6 +228,25 @@ export class NewIncidentForm {
   }
 
   /** Creates the incident, or with `mergeInto` records the call merged into that incident. */
+  /** Filing a call less urgent than its kind's default needs a reason (the server refuses it
+   * otherwise); the field shows only then. */
+  private reasonField(): HTMLElement | null {
+    const d = this.draft;
+    const def = d.type ? defaultPriority(d.type, d.subtype) : 0;
+    if (!d.type || d.priority <= def) return null;
+    const bad = this.error?.field === 'priority_reason';
+    const input = h('input.input', {
+      'data-testid': 'new-priority-reason',
+      'data-field': 'priority_reason',
+      class: bad ? 'invalid' : '',
+      maxlength: '200',
+      placeholder: t('new.priorityReasonHint').replace('{p}', String(def)),
+      onInput: (e: Event) => (d.priorityReason = (e.target as HTMLInputElement).value),
+    }) as HTMLInputElement;
+    input.value = d.priorityReason;
+    return h('div.f', { class: bad ? 'has-error' : '' }, h('label', null, t('new.priorityReason')), input);
+  }
+
   private async submit(mergeInto?: number): Promise<void> {
     if (this.busy) return;
     const d = this.draft;
@@ -237,6 +262,7 @@ export class NewIncidentForm {
       priority: d.priority,
       description: d.description.trim(),
     };
+    if (d.type && d.priority > defaultPriority(d.type, d.subtype) && d.priorityReason.trim()) body.priority_reason = d.priorityReason.trim();
     // Both empty: an anonymous call (or a source without a caller) records no caller at all.
     if (d.name.trim() || d.phone.trim()) body.caller = { name: d.name.trim(), phone: d.phone.trim() };
     if (d.source && d.source !== 'call_110') body.source = d.source;
@@ -359,6 +385,7 @@ export class NewIncidentForm {
         onChange: (e: Event) => {
           d.type = (e.target as HTMLSelectElement).value;
           d.subtype = '';
+          if (!d.priorityChosen && d.type) d.priority = defaultPriority(d.type, '');
           this.draw();
           (this.el.querySelector('[data-testid=new-subtype]') as HTMLElement | null)?.focus();
           this.checkDuplicates();
@@ -392,7 +419,15 @@ export class NewIncidentForm {
         'data-field': 'subtype',
         class: bad('subtype'),
         disabled: subtypes.length === 0,
-        onChange: (e: Event) => (d.subtype = (e.target as HTMLSelectElement).value),
+        onChange: (e: Event) => {
+          d.subtype = (e.target as HTMLSelectElement).value;
+          // A homicide is 一级 unless the call-taker says otherwise.
+          if (!d.priorityChosen && d.type) {
+            d.priority = defaultPriority(d.type, d.subtype);
+            this.draw();
+            (this.el.querySelector('[data-testid=new-subtype]') as HTMLElement | null)?.focus();
+          }
+        },
       },
       h('option', { value: '' }, t('new.noSubtype')),
       subtypes.map((c) => h('option', { value: c.code, selected: c.code === d.subtype }, entryLabel(c))),
@@ -412,7 +447,8 @@ export class NewIncidentForm {
             checked: d.priority === p,
             onChange: () => {
               d.priority = p;
-              for (const el of prio.querySelectorAll('.prio-opt')) el.classList.toggle('on', !!el.querySelector('input')?.checked);
+              d.priorityChosen = true;
+              this.draw();
             },
           }),
           t(`prio.${p}.long` as Key),
@@ -545,6 +581,7 @@ export class NewIncidentForm {
           h('div.f', { class: bad('subtype') ? 'has-error' : '' }, h('label', { for: 'ni-subtype' }, t('new.subtype')), subSel),
         ),
         h('div.f', { class: bad('priority') ? 'has-error' : '' }, h('label', null, t('new.priority')), prio),
+        this.reasonField(),
         h('div.f', { class: bad('description') ? 'has-error' : '' }, h('label', { for: 'ni-description' }, t('new.description')), desc),
         orgSel,
         this.duplicatesBlock(),

@@ -126,6 +126,7 @@ fn filters_and_pagination() {
         if i % 2 == 0 {
             b["type"] = json!("fire");
             b["subtype"] = json!("building_fire");
+            b["priority"] = json!(1);
         }
         assert_eq!(s.post(&t, "/api/v1/incidents", &b).0, 201);
     }
@@ -1537,6 +1538,7 @@ fn the_daily_bulletin_agrees_with_the_event_log_and_downloads_as_xlsx() {
         let mut b = incident_body(k);
         b["type"] = json!(k);
         b["subtype"] = json!(sub);
+        b.as_object_mut().unwrap().remove("priority");
         b["location"] = json!({"lon": 112.22, "lat": 30.30});
         let (_, inc) = s.post(&t, "/api/v1/incidents", &b);
         if first_received.is_empty() {
@@ -1548,6 +1550,7 @@ fn the_daily_bulletin_agrees_with_the_event_log_and_downloads_as_xlsx() {
     let mut dup = incident_body("fire");
     dup["type"] = json!("fire");
     dup["subtype"] = json!("building_fire");
+    dup["priority"] = json!(1);
     dup["location"] = json!({"lon": 112.2201, "lat": 30.30});
     dup["merge_into"] = json!(incident_ids[0]);
     let (st, d) = s.post(&t, "/api/v1/incidents", &dup);
@@ -1717,6 +1720,8 @@ fn duplicate_calls_are_offered_by_type_distance_time_and_jurisdiction() {
         let mut b = incident_body("重复报警测试");
         b["type"] = json!(kind);
         b["subtype"] = json!(sub);
+        // Filed at the kind's default priority.
+        b.as_object_mut().unwrap().remove("priority");
         b["location"] = north_of_default(meters);
         b["org_id"] = json!(org);
         let at = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);

@@ -10,6 +10,7 @@ mod areas;
 mod cli;
 mod crash;
 mod event;
+mod intake;
 mod interception;
 mod plan_cli;
 mod response_plans;
