@@ -340,6 +340,8 @@ export const api = {
   codes: () => request<Codes>('GET', '/api/v1/codes'),
   orgs: () => request<{ items: Org[] }>('GET', '/api/v1/orgs'),
   orgAreas: () => request<GeoJSON.FeatureCollection>('GET', '/api/v1/orgs/areas'),
+  allOrgs: () => request<{ items: Org[] }>('GET', '/api/v1/orgs?scope=all'),
+  handOver: (id: number, org_id: string, reason: string) => request<Incident>('POST', `/api/v1/incidents/${id}/handover`, { org_id, reason }),
   mapInfo: () => request<MapInfo>('GET', '/api/v1/map'),
   roads: () => request<GeoJSON.FeatureCollection>('GET', '/api/v1/map/roads.geojson'),
   incidents: (p: { status?: string; type?: string; org_id?: string; limit?: number; offset?: number } = {}) =>

@@ -38,6 +38,13 @@ export class RecordStore<T extends { id: number; version?: number }> {
     return [...this.byId.values()];
   }
 
+  /** Forget a record (it left the user's jurisdiction); listeners re-read. */
+  remove(id: number): void {
+    if (!this.byId.delete(id)) return;
+    this.pending.delete(id);
+    for (const l of this.listeners) l([]);
+  }
+
   clear(): void {
     this.byId.clear();
     this.pending.clear();

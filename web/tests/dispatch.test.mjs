@@ -349,3 +349,43 @@ test('instruction: issued to a station, signed and answered there, closed by the
     await ctxS.close();
   }
 });
+
+test('hand-over: a station hands a call over to its neighbour, which sees it; it leaves the first queue', async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const tok = await token('station1');
+  const body = {
+    caller: { name: '王五', phone: '13700137000' },
+    location: { lon: 112.24, lat: 30.33 },
+    address: '胜利街12号',
+    type: 'dispute',
+    subtype: 'neighbour',
+    description: '浏览器测试：邻里纠纷，实为胜利派出所辖区',
+    org_id: STATION_ORG,
+  };
+  const created = await call(tok, 'POST', '/api/v1/incidents', body);
+  if (created.status === 404) return t.skip('this server has no incidents');
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const inc = created.json;
+  const ctxS = await desktop();
+  try {
+    const s = await login(ctxS, 'station1');
+    await s.click(`[data-testid=incident-row][data-id="${inc.id}"]`);
+    await s.waitForSelector(`[data-testid=detail-id]:has-text("#${inc.id}")`);
+    await s.click('[data-testid=handover-open]');
+    await s.waitForSelector('[data-testid=handover-org] option[value="jz-shashi-shengli"]', { state: 'attached' });
+    // A reason is required: refused naming the field, nothing changed.
+    await s.selectOption('[data-testid=handover-org]', 'jz-shashi-shengli');
+    await s.click('[data-testid=handover-confirm]');
+    await s.waitForSelector('[data-testid=handover-reason].invalid');
+    assert.equal((await call(tok, 'GET', `/api/v1/incidents/${inc.id}`)).json.org_id, STATION_ORG);
+    await s.fill('[data-testid=handover-reason]', '现场位于胜利派出所辖区');
+    const done = s.waitForResponse((r) => r.url().endsWith(`/incidents/${inc.id}/handover`));
+    await s.click('[data-testid=handover-confirm]');
+    assert.equal((await done).status(), 200);
+    await s.waitForSelector(`[data-testid=incident-row][data-id="${inc.id}"]`, { state: 'detached', timeout: 3000 });
+    const now = (await call(await token('dispatcher'), 'GET', `/api/v1/incidents/${inc.id}`)).json;
+    assert.equal(now.org_id, 'jz-shashi-shengli');
+  } finally {
+    await ctxS.close();
+  }
+});

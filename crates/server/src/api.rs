@@ -4,7 +4,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 use zhihui_core::{
@@ -162,17 +162,32 @@ impl ListParams {
     }
 }
 
-/// Organisations in the caller's jurisdiction.
-#[utoipa::path(get, path = "/api/v1/orgs", responses((status = 200, body = Items<Org>)), security(("bearer" = [])))]
-pub async fn list_orgs(State(state): State<AppState>, auth: Authed) -> Json<Items<Org>> {
+/// Organisations in the caller's jurisdiction; with `scope=all`, every organisation of the city
+/// (names and levels only: what a station needs to hand a call over to its neighbour).
+#[utoipa::path(get, path = "/api/v1/orgs", params(("scope" = Option<String>, Query, description = "`all`: every organisation, not only the caller's jurisdiction")),
+    responses((status = 200, body = Items<Org>)), security(("bearer" = [])))]
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    auth: Authed,
+    q: Params,
+) -> ApiResult<Json<Items<Org>>> {
+    let p = ListParams::new(q, &["scope"])?;
     let tree = state.orgs();
-    Json(Items {
-        items: tree
+    let mut items: Vec<Org> = match p.get("scope") {
+        None | Some("") => tree
             .subtree(&auth.actor.org_id)
             .into_iter()
             .cloned()
             .collect(),
-    })
+        Some("all") => tree.iter().cloned().collect(),
+        Some(other) => {
+            return Err(
+                ApiError::bad_request(format!("unknown scope `{other}`; all")).field("scope"),
+            )
+        }
+    };
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Json(Items { items }))
 }
 
 /// The areas (辖区) of the organisations in the caller's jurisdiction, as a GeoJSON
@@ -426,6 +441,42 @@ impl From<Event> for TimelineItem {
             data: e.payload,
         }
     }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverRequest {
+    /// The organisation that takes the incident over.
+    org_id: String,
+    /// Why (1 to 200 characters); kept on the timeline and in the audit log.
+    #[schema(max_length = 200)]
+    reason: String,
+}
+
+/// Hands an open incident over to another organisation (移交) — the station whose ground it
+/// turned out to be, or one better placed — which sees it from then on. Dispatchers and
+/// leaders with the incident in their jurisdiction; the receiver may lie outside it. Audited.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/handover", params(("id" = i64, Path)), request_body = HandoverRequest,
+    responses((status = 200, body = Incident), (status = 403), (status = 404), (status = 409, description = "closed"), (status = 422, description = "unknown or same organisation, no reason")),
+    security(("bearer" = [])))]
+pub async fn hand_over(
+    cmd: Cmd,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<HandoverRequest>,
+) -> ApiResult<Json<Value>> {
+    let id = parse_id(&id)?;
+    let inc = cmd
+        .write(
+            "incident.handover",
+            &format!("incident:{id}"),
+            move |tx, ctx| {
+                let (orgs, actor) = (&ctx.orgs, &ctx.actor);
+                commands::hand_over_incident(tx, orgs, actor, id, &req.org_id, &req.reason, ctx.now)
+            },
+        )
+        .await?;
+    // The caller may no longer see it in full: answer with the personal data masked.
+    Ok(Json(masked_record(&cmd.state, "incident", &inc)?))
 }
 
 /// One change of a domain record (an interception, a plan activation, an event post).

@@ -243,6 +243,68 @@ pub fn update_incident(
     Ok(inc)
 }
 
+/// Hands an open incident over to another organisation (移交): the station whose ground it
+/// turned out to be, or one better placed. The actor may change incidents and must have the
+/// incident in its jurisdiction; the receiving organisation may lie outside it (that is the
+/// point), and the actor may lose sight of the incident. A reason is required; the event
+/// (`incident.handed_over`, published to the receiving organisation) and the audit entry keep
+/// from, to and why.
+pub fn hand_over_incident(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+    to: &str,
+    reason: &str,
+    now: Time,
+) -> Result<Incident, StoreError> {
+    actor.require(Action::WriteIncident, "hand incidents over")?;
+    let mut inc = load_incident(tx.conn(), orgs, actor, id)?;
+    let target = orgs
+        .get(to)
+        .ok_or_else(|| invalid("org_id", format!("unknown organisation `{to}`")))?;
+    if target.id == inc.org_id {
+        return Err(invalid(
+            "org_id",
+            format!("incident {id} already belongs to {}", target.name),
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(invalid(
+            "reason",
+            "1 to 200 characters: why it is handed over".into(),
+        ));
+    }
+    if inc.status == zhihui_core::IncidentStatus::Closed {
+        return Err(StoreError::Conflict {
+            field: "status".into(),
+            message: format!("incident {id} is closed"),
+        });
+    }
+    let from = std::mem::replace(&mut inc.org_id, target.id.clone());
+    inc.updated_at = now;
+    inc.version += 1;
+    p::put_incident(tx.conn(), &inc)?;
+    tx.append(EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: inc.org_id.clone(),
+        record_type: "incident".into(),
+        record_id: id,
+        kind: "incident.handed_over".into(),
+        payload: json!({ "record": inc, "detail": { "from": from, "to": inc.org_id, "reason": reason } }),
+    })?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "incident.handover",
+        format!("incident:{id}"),
+        json!({ "from": from, "to": inc.org_id, "reason": reason }),
+    ))?;
+    Ok(inc)
+}
+
 /// Open incidents in the actor's jurisdiction that a call of type `kind` at `location`, received
 /// at `at`, may duplicate (see [`Incident::duplicate_of_call`]), nearest first. `exclude` leaves
 /// out the call's own record when it already exists.

@@ -1,11 +1,11 @@
 // 详情: the incident detail panel — fields, status actions (派警/到场/结案) and the 时间轴 timeline.
 
-import { api, ApiError, canEditIncidents, type Assignment, type Duplicate, type Incident, type IncidentStatus, type TimelineItem, type User } from '../api';
+import { api, ApiError, canEditIncidents, type Assignment, type Duplicate, type Incident, type IncidentStatus, type Org, type TimelineItem, type User } from '../api';
 import { h, setChildren, toast } from '../dom';
 import { codeLabel, entryLabel, fmtTime, getCodes, getLang, onLangChange, subtypeLabel, t, tDyn, type Key } from '../i18n';
 import type { LiveFeed } from '../live';
 import { PRIORITY_COLORS } from '../map';
-import { incidents, orgName, selectedIncident } from '../store';
+import { incidents, orgName, orgs, selectedIncident } from '../store';
 import { DispatchBlock, type RouteLine } from './dispatch';
 import { canPlanIntercept, openIntercept } from '../domains/interception/panel';
 import { activationTimelineItem, canActivatePlan, openPlanActivation } from '../domains/response_plans/panel';
@@ -25,6 +25,11 @@ export class DetailPanel {
   private timeline: TimelineItem[] = [];
   private tlError = '';
   private closing = false;
+  /** The hand-over form (移交): open, the chosen organisation, the reason, every organisation. */
+  private handing = false;
+  private handTo = '';
+  private handReason = '';
+  private allOrgs: Org[] = [];
   private closeDisposition = '';
   private closeSummary = '';
   private actionError: ApiError | null = null;
@@ -337,6 +342,11 @@ export class DetailPanel {
           { 'data-testid': 'plan-activate-open', title: t('rp.activate'), disabled: this.busy, onClick: () => openPlanActivation(inc) },
           t('rp.activateBtn'),
         ),
+      h(
+        'button.btn.btn-action.to-handover',
+        { 'data-testid': 'handover-open', title: t('detail.handoverTitle'), disabled: this.busy, onClick: () => void this.openHandover() },
+        t('detail.handover'),
+      ),
     );
     let closeForm: HTMLElement | null = null;
     if (this.closing) {
@@ -396,7 +406,81 @@ export class DetailPanel {
       buttons,
       this.actionError && h('div.form-error', { role: 'alert', 'data-testid': 'detail-error' }, this.actionError.message),
       closeForm,
+      this.handing && this.handoverForm(inc),
     );
+  }
+
+  private async openHandover(): Promise<void> {
+    this.handing = !this.handing;
+    this.actionError = null;
+    if (this.handing && this.allOrgs.length === 0) {
+      try {
+        this.allOrgs = (await api.allOrgs()).items;
+      } catch (e) {
+        this.actionError = e instanceof ApiError ? e : new ApiError(0, 'error', String((e as Error).message ?? e));
+      }
+    }
+    this.draw();
+  }
+
+  /** 移交: to a station or district other than the incident's own, with a reason. */
+  private handoverForm(inc: Incident): HTMLElement {
+    const errField = this.actionError?.field ?? '';
+    const lang = getLang();
+    const choices = this.allOrgs
+      .filter((o) => o.id !== inc.org_id && (o.kind === 'station' || o.kind === 'district'))
+      .sort((a, b) => (a.kind === b.kind ? a.id.localeCompare(b.id) : a.kind === 'station' ? -1 : 1));
+    const sel = h(
+      'select.input',
+      { 'data-testid': 'handover-org', class: errField === 'org_id' ? 'invalid' : '', onChange: (e: Event) => (this.handTo = (e.target as HTMLSelectElement).value) },
+      h('option', { value: '' }, t('detail.handoverChoose')),
+      choices.map((o) => h('option', { value: o.id, selected: o.id === this.handTo }, lang === 'zh' ? o.name : o.name_en)),
+    );
+    const reason = h('input.input', {
+      'data-testid': 'handover-reason',
+      maxlength: '200',
+      class: errField === 'reason' ? 'invalid' : '',
+      placeholder: t('detail.handoverReason'),
+      onInput: (e: Event) => (this.handReason = (e.target as HTMLInputElement).value),
+    }) as HTMLInputElement;
+    reason.value = this.handReason;
+    return h(
+      'form.close-form',
+      { 'data-testid': 'handover-form', onSubmit: (e: Event) => (e.preventDefault(), void this.handOver(inc)) },
+      h('label', null, t('detail.handoverTo')),
+      sel,
+      reason,
+      h(
+        'div.row-end',
+        null,
+        h('button.btn.btn-ghost.btn-sm', { type: 'button', onClick: () => ((this.handing = false), (this.actionError = null), this.draw()) }, t('detail.cancel')),
+        h('button.btn.btn-sm', { type: 'submit', 'data-testid': 'handover-confirm', disabled: this.busy }, t('detail.handover')),
+      ),
+    );
+  }
+
+  private async handOver(inc: Incident): Promise<void> {
+    this.busy = true;
+    this.draw();
+    try {
+      const rec = await api.handOver(inc.id, this.handTo, this.handReason);
+      this.handing = false;
+      this.handReason = '';
+      this.actionError = null;
+      toast(`${t('detail.handedOver')} ${orgName(rec.org_id, getLang()) || this.allOrgs.find((o) => o.id === rec.org_id)?.name || rec.org_id}`);
+      if (orgs.has(rec.org_id)) {
+        incidents.upsert(rec);
+      } else {
+        // Out of this desk's jurisdiction now: it leaves the queue.
+        incidents.remove(inc.id);
+        selectedIncident.set(null);
+      }
+    } catch (e) {
+      this.actionError = e instanceof ApiError ? e : new ApiError(0, 'error', String(e));
+    } finally {
+      this.busy = false;
+      this.draw();
+    }
   }
 
   private timelineBlock(): HTMLElement {

@@ -234,3 +234,70 @@ fn the_cli_adds_an_organisation_with_its_area_or_nothing_at_all() {
     assert_eq!(st, 201, "{inc}");
     assert_eq!(inc["org_id"], "s3");
 }
+
+#[test]
+fn a_station_hands_a_call_over_to_its_neighbour_who_sees_it_live() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let s = Server::start(dir.path(), &[]);
+    let (s1, s2) = (s.login("s1disp"), s.login("s2disp"));
+    let (st, inc) = s.post(
+        &s1,
+        "/api/v1/incidents",
+        &incident_at(112.26, 30.32, "实为二所辖区"),
+    );
+    assert_eq!((st, inc["org_id"].as_str()), (201, Some("s1")), "{inc}");
+    let id = inc["id"].as_i64().unwrap();
+    let path = format!("/api/v1/incidents/{id}/handover");
+
+    // Refused, naming the field: no reason, an unknown organisation, its own; station 2 cannot
+    // hand over what is not in its jurisdiction.
+    let (st, r) = s.post(&s1, &path, &json!({"org_id": "s2", "reason": " "}));
+    assert_eq!((st, field(&r)), (422, Some("reason")), "{r}");
+    let (st, r) = s.post(&s1, &path, &json!({"org_id": "nope", "reason": "x"}));
+    assert_eq!((st, field(&r)), (422, Some("org_id")), "{r}");
+    let (st, r) = s.post(&s1, &path, &json!({"org_id": "s1", "reason": "x"}));
+    assert_eq!((st, field(&r)), (422, Some("org_id")), "{r}");
+    let (st, _) = s.post(&s2, &path, &json!({"org_id": "s2", "reason": "x"}));
+    assert_eq!(st, 403);
+
+    let mut feed = s.ws(&s2, None);
+    let (st, r) = s.post(
+        &s1,
+        &path,
+        &json!({"org_id": "s2", "reason": "现场位于二所辖区"}),
+    );
+    assert_eq!((st, r["org_id"].as_str()), (200, Some("s2")), "{r}");
+    let msgs = feed.drain(Duration::from_millis(800));
+    assert!(
+        msgs.iter()
+            .any(|m| m["record_id"] == id && m["kind"] == "incident.handed_over"),
+        "station 2 sees the handover live: {msgs:?}"
+    );
+    let (st, tl) = s.get(&s2, &format!("/api/v1/incidents/{id}/timeline"));
+    assert_eq!(st, 200);
+    let h = tl["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "incident.handed_over")
+        .unwrap();
+    assert_eq!(
+        (
+            h["data"]["detail"]["from"].as_str(),
+            h["data"]["detail"]["reason"].as_str()
+        ),
+        (Some("s1"), Some("现场位于二所辖区"))
+    );
+    assert_eq!(
+        s.get(&s1, &format!("/api/v1/incidents/{id}")).0,
+        403,
+        "station 1 let it go"
+    );
+    assert!(audit_rows(dir.path())
+        .iter()
+        .any(|(a, act, t, o)| a == "s1disp"
+            && act == "incident.handover"
+            && *t == format!("incident:{id}")
+            && o == "ok"));
+}
