@@ -144,6 +144,12 @@ export interface NewIncident {
   merge_into?: number;
 }
 
+/** An earlier incident near a place (premise history). */
+export interface PremiseItem {
+  incident: Incident;
+  distance_m: number;
+}
+
 export interface Recommendation {
   unit_id: number;
   call_sign: string;
@@ -341,6 +347,8 @@ export const api = {
   orgs: () => request<{ items: Org[] }>('GET', '/api/v1/orgs'),
   orgAreas: () => request<GeoJSON.FeatureCollection>('GET', '/api/v1/orgs/areas'),
   allOrgs: () => request<{ items: Org[] }>('GET', '/api/v1/orgs?scope=all'),
+  premiseHistory: (at: LonLat, radius_m = 50) =>
+    request<{ items: PremiseItem[]; radius_m: number }>('GET', `/api/v1/incidents/history?lon=${at.lon}&lat=${at.lat}&radius_m=${radius_m}`),
   handOver: (id: number, org_id: string, reason: string) => request<Incident>('POST', `/api/v1/incidents/${id}/handover`, { org_id, reason }),
   mapInfo: () => request<MapInfo>('GET', '/api/v1/map'),
   roads: () => request<GeoJSON.FeatureCollection>('GET', '/api/v1/map/roads.geojson'),

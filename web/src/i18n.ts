@@ -302,6 +302,7 @@ const dict = {
   'new.required': { zh: '必填', en: 'required' },
   'new.keys': { zh: 'Enter 提交 · Esc 取消 · 描述框内 Ctrl+Enter 提交', en: 'Enter submits · Esc cancels · Ctrl+Enter in description' },
   'new.dups': { zh: '疑似重复警情', en: 'Possible duplicates' },
+  'new.history': { zh: '该地点历史警情（50 米内）', en: 'Earlier calls here (within 50 m)' },
   'new.dupsNote': { zh: '附近 500 米、15 分钟内的相关警情：可直接并入，保留本次来电', en: 'Related open incidents within 500 m and 15 min: merge to keep this call with it' },
   'new.mergeInto': { zh: '并入', en: 'Merge into' },
   'new.mergeKey': { zh: 'Alt+M 并入第一条', en: 'Alt+M merges into the first' },

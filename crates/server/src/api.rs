@@ -518,6 +518,62 @@ impl RecordTimeline {
     }
 }
 
+/// Premise history (历史警情): the incidents recorded within `radius_m` (10 to 500, default 50)
+/// of a place, in the caller's jurisdiction, newest first (at most 20; callers masked) — what an
+/// intake desk should know before it sends a crew to an address (`exclude`: the incident being
+/// recorded itself).
+#[utoipa::path(get, path = "/api/v1/incidents/history",
+    params(("lon" = f64, Query), ("lat" = f64, Query), ("radius_m" = Option<f64>, Query, minimum = 10, maximum = 500), ("exclude" = Option<i64>, Query)),
+    responses((status = 200, description = "{items: [{incident, distance_m}], radius_m}"), (status = 400)), security(("bearer" = [])))]
+pub async fn premise_history(
+    State(state): State<AppState>,
+    auth: Authed,
+    q: Params,
+) -> ApiResult<Json<Value>> {
+    let p = ListParams::new(q, &["lon", "lat", "radius_m", "exclude"])?;
+    let num = |k: &str| -> ApiResult<Option<f64>> {
+        p.get(k)
+            .map(|v| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| ApiError::bad_request(format!("{k} must be a number")).field(k))
+            })
+            .transpose()
+    };
+    let at = zhihui_core::LonLat {
+        lon: num("lon")?.ok_or_else(|| ApiError::bad_request("lon is required").field("lon"))?,
+        lat: num("lat")?.ok_or_else(|| ApiError::bad_request("lat is required").field("lat"))?,
+    };
+    at.validate("location")
+        .map_err(|e| ApiError::bad_request(e.to_string()).field(e.field().unwrap_or("lat")))?;
+    let radius = num("radius_m")?.unwrap_or(50.0);
+    if !(10.0..=500.0).contains(&radius) {
+        return Err(ApiError::bad_request("radius_m must be 10 to 500").field("radius_m"));
+    }
+    let exclude = num("exclude")?.map(|x| x as i64);
+    let orgs = state.orgs().subtree_ids(&auth.actor.org_id);
+    let st = state.clone();
+    let found = blocking(move || {
+        st.store
+            .read(|c| projections::incidents_near(c, &orgs, &at, radius, 21))
+    })
+    .await?;
+    let found: Vec<(Incident, f64)> = found
+        .into_iter()
+        .filter(|(i, _)| Some(i.id) != exclude)
+        .take(20)
+        .collect();
+    let records: Vec<&Incident> = found.iter().map(|(i, _)| i).collect();
+    let masked = masked_records(&state, "incident", &records)?;
+    let items: Vec<Value> = masked
+        .into_iter()
+        .zip(&found)
+        .map(|(m, (_, d))| json!({ "incident": m, "distance_m": d.round() }))
+        .collect();
+    Ok(Json(json!({ "items": items, "radius_m": radius })))
+}
+
 /// Every change to an incident, oldest first, each with its actor (the read is audited).
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", params(("id" = i64, Path)),
     responses((status = 200, body = Items<TimelineItem>)), security(("bearer" = [])))]

@@ -203,6 +203,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/duplicates", get(duplicates::for_incident))
         .route("/incidents/{id}/merge", post(duplicates::merge))
         .route("/incidents/{id}/handover", post(api::hand_over))
+        .route("/incidents/history", get(api::premise_history))
         .route("/incidents/{id}/timeline", get(api::incident_timeline))
         .route(
             "/incidents/{id}/recommendations",

@@ -178,6 +178,11 @@ const MIGRATIONS: &[&str] = &[
         updated_by TEXT NOT NULL
     );
     "#,
+    // 13: earlier incidents at an address (premise history) are found by latitude band; the
+    // expression matches `projections::incidents_near`'s exactly, so SQLite uses the index.
+    r#"
+    CREATE INDEX incidents_lat ON incidents(json_extract(doc, '$.location.lat'));
+    "#,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -287,6 +287,58 @@ pub fn open_incidents_received_between(
     rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
 }
 
+/// Incidents of `org_ids` recorded within `radius_m` of `at` (premise history: what happened here
+/// before), newest first, at most `limit`, each with its distance in metres. A
+/// latitude band narrows the search through the `incidents_lat` index; the distance decides.
+pub fn incidents_near(
+    c: &Connection,
+    org_ids: &[String],
+    at: &LonLat,
+    radius_m: f64,
+    limit: usize,
+) -> Result<Vec<(Incident, f64)>, StoreError> {
+    if org_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dlat = radius_m / 111_320.0;
+    let dlon = dlat / at.lat.to_radians().cos().max(0.01);
+    let sql = format!(
+        "SELECT doc FROM incidents
+          WHERE json_extract(doc, '$.location.lat') BETWEEN ? AND ?
+            AND json_extract(doc, '$.location.lon') BETWEEN ? AND ?
+            AND {}",
+        in_clause("org_id", org_ids.len())
+    );
+    let mut args: Vec<rusqlite::types::Value> = vec![
+        (at.lat - dlat).into(),
+        (at.lat + dlat).into(),
+        (at.lon - dlon).into(),
+        (at.lon + dlon).into(),
+    ];
+    args.extend(
+        org_ids
+            .iter()
+            .map(|o| rusqlite::types::Value::from(o.clone())),
+    );
+    let mut s = c.prepare(&sql)?;
+    let rows = s.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+    let mut out: Vec<(Incident, f64)> = Vec::new();
+    for r in rows {
+        let inc: Incident = serde_json::from_str(&r?)?;
+        let d = inc.location.distance_m(at);
+        if d <= radius_m {
+            out.push((inc, d));
+        }
+    }
+    out.sort_by(|a, b| {
+        b.0.received_at
+            .cmp(&a.0.received_at)
+            .then_with(|| b.0.id.cmp(&a.0.id))
+    });
+    out.truncate(limit);
+    Ok(out)
+}
+
 // ---------------------------------------------------------------- units
 
 /// Next free unit id.

@@ -1,9 +1,9 @@
 // 新建警情: the new-incident form. The location is set by clicking on the map (a marker shows it).
 // Enter submits, Esc cancels; server errors show error.message and highlight error.field.
 
-import { api, ApiError, type Duplicate, type Incident, type NewIncident, type RoadHit } from '../api';
+import { api, ApiError, type Duplicate, type Incident, type NewIncident, type PremiseItem, type RoadHit } from '../api';
 import { h, setChildren, toast } from '../dom';
-import { codeLabel, defaultPriority, entryLabel, getCodes, getLang, onLangChange, t, type Key } from '../i18n';
+import { codeLabel, defaultPriority, entryLabel, fmtTime, getCodes, getLang, onLangChange, subtypeLabel, t, type Key } from '../i18n';
 import type { OpsMap } from '../map';
 import { PRIORITY_COLORS } from '../map';
 import { incidents, orgs, selectedIncident } from '../store';
@@ -64,6 +64,9 @@ export class NewIncidentForm {
   // location are known: the dispatcher may merge the call into one of them instead.
   private dups: Duplicate[] = [];
   private dupsKey = '';
+  /** Earlier calls within 50 m of the chosen location (premise history), and where they were asked for. */
+  private history: PremiseItem[] = [];
+  private historyKey = '';
   private dupsTimer: number | null = null;
 
   constructor(private map: OpsMap) {
@@ -118,8 +121,57 @@ export class NewIncidentForm {
       .finally(() => this.checkDuplicates());
   }
 
+  /** Premise history: what happened at this address before, once a location is chosen. */
+  private checkHistory(): void {
+    const d = this.draft;
+    // Asked again when the type changes too: a call recorded meanwhile at the address shows up.
+    const key = d.location ? `${d.type}|${d.location.lon}|${d.location.lat}` : '';
+    if (key === this.historyKey) return;
+    this.historyKey = key;
+    if (!d.location) {
+      this.history = [];
+      return;
+    }
+    void api
+      .premiseHistory(d.location)
+      .then((r) => {
+        if (key !== this.historyKey || !this.isOpen) return;
+        this.history = r.items;
+        this.draw();
+      })
+      .catch(() => {});
+  }
+
+  private historyBlock(): HTMLElement | null {
+    if (this.history.length === 0) return null;
+    return h(
+      'div.dups.premise',
+      { 'data-testid': 'premise-history', role: 'region', 'aria-label': t('new.history') },
+      h('div.dups-head', null, h('span.dups-title', null, `${t('new.history')} · ${this.history.length}`)),
+      this.history.slice(0, 5).map(({ incident: inc, distance_m }) =>
+        h(
+          'div.dup',
+          { 'data-testid': 'premise-item', 'data-id': String(inc.id) },
+          h(
+            'div.dup-main',
+            null,
+            h(
+              'div.dup-line',
+              null,
+              h('span.dup-id.mono', null, `#${inc.id}`),
+              h('span.dup-type', null, subtypeLabel(inc.type, inc.subtype) || codeLabel('incident_types', inc.type)),
+              h('span.status-badge', { class: `sb-${inc.status}` }, inc.disposition ? codeLabel('dispositions', inc.disposition) : codeLabel('incident_statuses', inc.status)),
+            ),
+            h('div.dup-meta', null, `${fmtTime(inc.received_at, true)} · ${Math.round(distance_m)} m`),
+          ),
+        ),
+      ),
+    );
+  }
+
   private checkDuplicates(): void {
     const d = this.draft;
+    this.checkHistory();
     const key = d.location && d.type ? `${d.type}|${d.location.lon}|${d.location.lat}` : '';
     if (key === this.dupsKey) return;
     this.dupsKey = key;
@@ -585,6 +637,7 @@ export class NewIncidentForm {
         h('div.f', { class: bad('description') ? 'has-error' : '' }, h('label', { for: 'ni-description' }, t('new.description')), desc),
         orgSel,
         this.duplicatesBlock(),
+        this.historyBlock(),
         h('div.ni-keys', null, t('new.keys')),
       ),
       h(

@@ -77,3 +77,58 @@ fn calls_take_their_kinds_default_priority_and_a_lower_one_needs_a_reason() {
         "报警人称系多年前旧案，现场无危险"
     );
 }
+
+#[test]
+fn premise_history_lists_the_earlier_calls_at_the_address_in_the_jurisdiction() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let s = Server::start(dir.path(), &[]);
+    let (boss, s1, s2) = (s.login("boss"), s.login("s1disp"), s.login("s2disp"));
+    let (lon, lat) = (112.24, 30.33);
+    // ~30 m north, ~200 m north (out of 50 m), and one of station 2's at the same door.
+    let at = |north_m: f64, org: &str, desc: &str| {
+        let mut b = incident_body(desc);
+        b["location"] = json!({ "lon": lon, "lat": lat + north_m / 111_320.0 });
+        b["org_id"] = json!(org);
+        let (st, inc) = s.post(&boss, "/api/v1/incidents", &b);
+        assert_eq!(st, 201, "{inc}");
+        inc["id"].as_i64().unwrap()
+    };
+    let first = at(0.0, "s1", "第一次");
+    let near = at(30.0, "s1", "三十米");
+    let _far = at(200.0, "s1", "两百米");
+    let other = at(5.0, "s2", "二所的");
+
+    let path = format!("/api/v1/incidents/history?lon={lon}&lat={lat}");
+    let ids = |v: &serde_json::Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["incident"]["id"].as_i64().unwrap())
+            .collect()
+    };
+    // The city sees all three within 50 m, newest first, callers masked, distances given.
+    let (st, h) = s.get(&boss, &path);
+    assert_eq!(st, 200, "{h}");
+    assert_eq!(ids(&h), [other, near, first]);
+    assert_eq!(h["items"][1]["distance_m"], 30.0);
+    assert_ne!(
+        h["items"][0]["incident"]["caller"]["phone"], "13800138000",
+        "masked"
+    );
+    // A station sees its own; `exclude` leaves out the call being recorded; a wider radius
+    // reaches the far one.
+    assert_eq!(ids(&s.get(&s1, &path).1), [near, first]);
+    assert_eq!(ids(&s.get(&s2, &path).1), [other]);
+    assert_eq!(
+        ids(&s.get(&s1, &format!("{path}&exclude={near}")).1),
+        [first]
+    );
+    assert_eq!(ids(&s.get(&s1, &format!("{path}&radius_m=250")).1).len(), 3);
+    // Bad input names the field.
+    let (st, r) = s.get(&boss, "/api/v1/incidents/history?lon=abc&lat=30.3");
+    assert_eq!((st, field(&r)), (400, Some("lon")));
+    let (st, r) = s.get(&boss, &format!("{path}&radius_m=5000"));
+    assert_eq!((st, field(&r)), (400, Some("radius_m")));
+}

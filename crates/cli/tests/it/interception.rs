@@ -732,7 +732,7 @@ fn a_station_dispatcher_cannot_activate_units_outside_its_jurisdiction_and_a_ref
     db.execute_batch(
         "UPDATE instructions SET doc = json_remove(doc, '$.origin');
          DROP TABLE unit_fixes; DROP TABLE track_state; DROP TABLE id_sequences;
-         DROP TABLE org_areas;
+         DROP TABLE org_areas; DROP INDEX incidents_lat;
          DELETE FROM schema_migrations WHERE version >= 9;",
     )
     .unwrap();

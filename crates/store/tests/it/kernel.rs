@@ -223,7 +223,7 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
          DROP TABLE post_units; DROP TABLE event_posts; DROP TABLE major_events;
          DROP INDEX incidents_source; ALTER TABLE incidents DROP COLUMN source;
          DROP TABLE record_reach; DROP TABLE unit_fixes; DROP TABLE track_state;
-         DROP TABLE id_sequences; DROP TABLE org_areas;
+         DROP TABLE id_sequences; DROP TABLE org_areas; DROP INDEX incidents_lat;
          UPDATE incidents SET doc = json_remove(doc, '$.source', '$.source_ref');
          DELETE FROM schema_migrations WHERE version >= 3;",
     )
