@@ -1,5 +1,6 @@
 // Entry point: login page or console, depending on the session token in sessionStorage.
 
+import './fonts.css';
 import './styles.css';
 import { api, clearSession, getStoredUser, getToken, onUnauthorized, type User } from './api';
 import { getLang, onLangChange, t } from './i18n';

@@ -110,6 +110,12 @@ test('dispatcher console: roads on the map, incident created via the form reache
     });
     assert.ok(rendered > 0, `rendered road features: ${rendered}`);
     t.diagnostic(`roads: ${await a.evaluate(() => window.__zhihui.roadsLoaded)} features, ${rendered} rendered`);
+    // The console brings its own CJK font: Chinese renders on a machine without one.
+    const cjk = await a.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.replace(/["']/g, '') === 'Noto Sans SC' && f.status === 'loaded').length;
+    });
+    assert.ok(cjk > 0, `Noto Sans SC slices loaded: ${cjk}`);
     // The demo's districts and stations have areas (辖区), drawn under the roads.
     await a.waitForFunction(() => (window.__zhihui?.ops?.areaCount ?? 0) >= 8, null, { timeout: 10_000 });
     const areaLines = await a.evaluate(() => window.__zhihui.map.queryRenderedFeatures({ layers: ['areas-line'] }).length);
