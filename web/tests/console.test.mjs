@@ -371,3 +371,36 @@ test('position reports move a unit live, and its card draws the trail from the t
     await ctx.close();
   }
 });
+
+test('a burst of 100 alerts: at most three toasts, the unit board and the clock stay in sight', async () => {
+  const ctx = await newContext();
+  try {
+    const a = await login(ctx, 'dispatcher');
+    await a.waitForSelector('[data-testid=unit-board]');
+    const before = await a.evaluate(() => window.__zhihui.live.eventsSeen);
+    await a.evaluate(() => {
+      const live = window.__zhihui.live;
+      const now = new Date().toISOString();
+      for (let i = 0; i < 100; i++) {
+        const kind = i % 2 ? 'unsigned' : 'post_late';
+        const alert = { id: 9_000_000 + i, kind, subject: `burst:${i}`, org_id: 'jz', message: `突发告警 ${i}`, raised_at: now, data: {} };
+        live.handle(JSON.stringify({ type: 'event', seq: 0, record_type: 'alert', kind: 'alert.raised', data: alert }));
+      }
+    });
+    assert.equal(await a.evaluate(() => window.__zhihui.live.eventsSeen), before + 100);
+    const toasts = await a.locator('[data-testid=alert-toast]').count();
+    assert.ok(toasts >= 1 && toasts <= 3, `toasts on screen: ${toasts}`);
+    // Nothing covers the clock or the unit board's list.
+    for (const sel of ['[data-testid=clock]', '[data-testid=unit-board-list]']) {
+      const covered = await a.evaluate((s) => {
+        const el = document.querySelector(s);
+        const r = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 20));
+        return !el.contains(hit);
+      }, sel);
+      assert.equal(covered, false, `${sel} is covered`);
+    }
+  } finally {
+    await ctx.close();
+  }
+});

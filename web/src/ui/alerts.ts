@@ -31,6 +31,11 @@ registerTexts({
   },
 });
 
+/** The kinds that pop up as a toast: a crew not answering or not arriving, a post left empty. */
+const TOASTED = new Set(['unsigned', 'late_arrival', 'post_empty']);
+/** Most alert toasts on screen at once; a newer one pushes the oldest out. */
+const MAX_TOASTS = 3;
+
 /** A parameter every alert of a kind carries since its data was complete. */
 const NEEDS: Record<string, string> = {
   unsigned: 'call_sign',
@@ -183,11 +188,16 @@ export class AlertCenter {
   }
 
   private toast(a: Alert): void {
+    // Only what needs a dispatcher now pops up, and never more than a few at once: a burst of
+    // alerts must not bury the unit board and the clock. Everything stays in the panel.
+    if (!TOASTED.has(a.kind)) return;
     let host = document.getElementById('toasts');
     if (!host) {
       host = h('div#toasts');
       document.body.appendChild(host);
     }
+    const shown = host.querySelectorAll('.toast-alert');
+    for (let i = 0; i <= shown.length - MAX_TOASTS; i++) shown[i].remove();
     const el = h(
       'div.toast.toast-alert',
       {
