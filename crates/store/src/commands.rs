@@ -157,21 +157,20 @@ pub fn create_incident(
         .map(str::to_owned);
     let inc = new.into_incident(id, org_id, &actor.username, now)?;
     p::put_incident(tx.conn(), &inc)?;
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.username.clone(),
-        org_id: inc.org_id.clone(),
-        record_type: "incident".into(),
-        record_id: id,
-        kind: "incident.created".into(),
+    tx.append(incident_draft(
+        actor,
+        &inc.org_id,
+        id,
+        "incident.created",
         // For the timeline: how it found its organisation (by area, named, or the creator's,
         // with the area outside the creator's jurisdiction that holds it), and its kind's
         // default priority with the reason for filing it otherwise.
-        payload: json!({ "record": inc, "detail": {
+        json!({ "record": inc, "detail": {
             "routed": routing.as_str(), "org_id": inc.org_id, "area_org_id": outside,
             "default_priority": default_priority, "priority_reason": priority_reason,
         } }),
-    })?;
+        now,
+    ))?;
     tx.audit(audit_ok(
         actor,
         now,
@@ -224,15 +223,14 @@ pub fn update_incident(
         return Ok(inc);
     }
     p::put_incident(tx.conn(), &inc)?;
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.username.clone(),
-        org_id: inc.org_id.clone(),
-        record_type: "incident".into(),
-        record_id: id,
-        kind: "incident.updated".into(),
-        payload: json!({ "record": inc, "changes": changes }),
-    })?;
+    tx.append(incident_draft(
+        actor,
+        &inc.org_id,
+        id,
+        "incident.updated",
+        json!({ "record": inc, "changes": changes }),
+        now,
+    ))?;
     tx.audit(audit_ok(
         actor,
         now,
@@ -286,15 +284,14 @@ pub fn hand_over_incident(
     inc.updated_at = now;
     inc.version += 1;
     p::put_incident(tx.conn(), &inc)?;
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.username.clone(),
-        org_id: inc.org_id.clone(),
-        record_type: "incident".into(),
-        record_id: id,
-        kind: "incident.handed_over".into(),
-        payload: json!({ "record": inc, "detail": { "from": from, "to": inc.org_id, "reason": reason } }),
-    })?;
+    tx.append(incident_draft(
+        actor,
+        &inc.org_id,
+        id,
+        "incident.handed_over",
+        json!({ "record": inc, "detail": { "from": from, "to": inc.org_id, "reason": reason } }),
+        now,
+    ))?;
     tx.audit(audit_ok(
         actor,
         now,
@@ -398,24 +395,22 @@ pub fn merge_incident(
     let m = dup.merge_into(&mut keep, now)?;
     p::put_incident(tx.conn(), &dup)?;
     p::put_incident(tx.conn(), &keep)?;
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.username.clone(),
-        org_id: dup.org_id.clone(),
-        record_type: "incident".into(),
-        record_id: id,
-        kind: "incident.merged".into(),
-        payload: json!({ "record": dup, "changes": m.merged, "into": into }),
-    })?;
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.username.clone(),
-        org_id: keep.org_id.clone(),
-        record_type: "incident".into(),
-        record_id: into,
-        kind: "incident.call_added".into(),
-        payload: json!({ "record": keep, "changes": m.into, "call": m.call }),
-    })?;
+    tx.append(incident_draft(
+        actor,
+        &dup.org_id,
+        id,
+        "incident.merged",
+        json!({ "record": dup, "changes": m.merged, "into": into }),
+        now,
+    ))?;
+    tx.append(incident_draft(
+        actor,
+        &keep.org_id,
+        into,
+        "incident.call_added",
+        json!({ "record": keep, "changes": m.into, "call": m.call }),
+        now,
+    ))?;
     tx.audit(audit_ok(
         actor,
         now,
@@ -830,15 +825,14 @@ fn set_incident_status(
         now,
     )?;
     p::put_incident(tx.conn(), inc)?;
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.username.clone(),
-        org_id: inc.org_id.clone(),
-        record_type: "incident".into(),
-        record_id: inc.id,
-        kind: "incident.updated".into(),
-        payload: json!({ "record": inc, "changes": changes }),
-    })?;
+    tx.append(incident_draft(
+        actor,
+        &inc.org_id,
+        inc.id,
+        "incident.updated",
+        json!({ "record": inc, "changes": changes }),
+        now,
+    ))?;
     Ok(())
 }
 
@@ -1062,6 +1056,26 @@ pub fn may_see_instruction(orgs: &OrgTree, actor: &Actor, i: &zhihui_core::Instr
         || i.recipients.iter().any(|r| {
             orgs.is_within(&r.org_id, &actor.org_id) || orgs.is_within(&actor.org_id, &r.org_id)
         })
+}
+
+/// The event of a change to an incident, in the organisation that holds it after the change.
+fn incident_draft(
+    actor: &Actor,
+    org_id: &str,
+    id: i64,
+    kind: &str,
+    payload: serde_json::Value,
+    now: Time,
+) -> EventDraft {
+    EventDraft {
+        at: now,
+        actor: actor.username.clone(),
+        org_id: org_id.to_owned(),
+        record_type: "incident".into(),
+        record_id: id,
+        kind: kind.into(),
+        payload,
+    }
 }
 
 fn instruction_draft(
