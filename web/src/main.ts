@@ -34,7 +34,17 @@ function showLogin(): void {
   );
 }
 
+/** A field unit on a phone belongs on /m: the console's desktop layout is of no use there. */
+function phoneUnit(user: User): boolean {
+  const phone = window.matchMedia('(pointer: coarse) and (max-width: 820px)').matches;
+  return phone && (user.role === 'unit' || user.role === 'grid');
+}
+
 function showConsole(user: User): void {
+  if (!TERMINAL && phoneUnit(user)) {
+    location.replace('/m');
+    return;
+  }
   document.body.className = TERMINAL ? 'on-terminal' : 'on-console';
   (TERMINAL ? renderTerminal : renderConsole)(root, user, async () => {
     try {

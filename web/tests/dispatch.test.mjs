@@ -389,3 +389,20 @@ test('hand-over: a station hands a call over to its neighbour, which sees it; it
     await ctxS.close();
   }
 });
+
+test('a unit signing in on a phone at / lands on its terminal (/m), not the desktop console', async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const ctx = await phone();
+  try {
+    const page = await ctx.newPage();
+    await page.goto(base + '/');
+    await page.fill('[data-testid=login-username]', 'unit1');
+    await page.fill('[data-testid=login-password]', PASSWORD);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForURL((u) => new URL(u).pathname === '/m', { timeout: 10_000 });
+    await page.waitForSelector('.m-brand');
+    assert.equal(await page.locator('[data-testid=unit-board]').count(), 0, 'no desktop console');
+  } finally {
+    await ctx.close();
+  }
+});
