@@ -551,7 +551,14 @@ pub async fn premise_history(
     if !(10.0..=500.0).contains(&radius) {
         return Err(ApiError::bad_request("radius_m must be 10 to 500").field("radius_m"));
     }
-    let exclude = num("exclude")?.map(|x| x as i64);
+    let exclude = p
+        .get("exclude")
+        .map(|v| {
+            v.parse::<i64>().map_err(|_| {
+                ApiError::bad_request("exclude must be an incident id").field("exclude")
+            })
+        })
+        .transpose()?;
     let orgs = state.orgs().subtree_ids(&auth.actor.org_id);
     let st = state.clone();
     let found = blocking(move || {

@@ -203,15 +203,21 @@ pub fn seed_areas(store: &Store, city: &dyn CityMap) -> Result<bool, StoreError>
         return Ok(false);
     }
     let now = Utc::now();
-    for (org, r) in demo_areas(b) {
-        let tree = store.read(projections::org_tree)?;
-        if tree.get(org).is_none() {
-            continue;
+    let base = store.read(projections::org_tree)?;
+    // One transaction, the tree growing area by area (the sibling check reads it): all or none.
+    store.write_blocking(move |tx| {
+        let mut tree = base;
+        for (org, r) in demo_areas(b) {
+            if tree.get(org).is_none() {
+                continue;
+            }
+            let geojson = rect(r);
+            commands::set_org_area(tx, &tree, &system(), org, &geojson, now)?;
+            let area = zhihui_core::Area::from_geojson(&geojson, "area")?;
+            tree = tree.with_areas([(org.to_owned(), area)]);
         }
-        store.write_blocking(move |tx| {
-            commands::set_org_area(tx, &tree, &system(), org, &rect(r), now).map(|_| ())
-        })?;
-    }
+        Ok::<_, StoreError>(())
+    })?;
     Ok(true)
 }
 
