@@ -178,13 +178,33 @@ export interface Assignment {
   version: number;
 }
 
+export type Severity = 'critical' | 'major' | 'minor';
+export type AlertState = 'new' | 'acknowledged' | 'resolved';
+
+/** Who did something to an alert, and when. */
+export interface Stamp {
+  by: string;
+  at: string;
+  note?: string;
+}
+
 export interface Alert {
   id: number;
-  kind: 'unsigned' | 'late_arrival' | 'instruction_overdue' | string;
+  kind: 'unsigned' | 'late_arrival' | 'instruction_overdue' | 'post_late' | 'post_empty' | string;
   subject: string;
+  /** Repeats about the same thing count on one alert (`count`). */
+  group: string;
   org_id: string;
+  severity: Severity;
+  state: AlertState;
   message: string;
   raised_at: string;
+  last_raised_at?: string;
+  count: number;
+  acknowledged?: Stamp;
+  resolved?: Stamp;
+  escalated?: { at: string; to_org_id: string };
+  version: number;
   data: { assignment_id?: number; incident_id?: number; unit_id?: number; instruction_id?: number; [k: string]: unknown };
 }
 
@@ -389,6 +409,8 @@ export const api = {
 
   // Alerts
   alerts: () => request<{ items: Alert[] }>('GET', '/api/v1/alerts'),
+  acknowledgeAlert: (id: number, note?: string) => request<Alert>('POST', `/api/v1/alerts/${id}/acknowledge`, note ? { note } : {}),
+  resolveAlert: (id: number, note?: string) => request<Alert>('POST', `/api/v1/alerts/${id}/resolve`, note ? { note } : {}),
 
   // Instructions
   instructions: (status?: 'open' | 'closed') => request<{ items: Instruction[] }>('GET', `/api/v1/instructions${qs({ status })}`),

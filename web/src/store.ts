@@ -78,8 +78,8 @@ export const incidents = new RecordStore<Incident>();
 export const units = new RecordStore<Unit>();
 
 export const assignments = new RecordStore<Assignment>();
-/** Alerts never change once raised. */
-export const alerts = new RecordStore<Alert & { version?: number }>(() => 1);
+/** Alerts move new → acknowledged → resolved and count their repeats; each change bumps `version`. */
+export const alerts = new RecordStore<Alert>();
 /**
  * Instructions carry no version in the contract; their state only moves forward (recipients
  * pending → signed → done, open → closed, escalation once), so that progress orders them.

@@ -372,34 +372,68 @@ test('position reports move a unit live, and its card draws the trail from the t
   }
 });
 
-test('a burst of 100 alerts: at most three toasts, the unit board and the clock stay in sight', async () => {
+test('a burst of 100 alerts: at most three toasts, critical ones sound, the unit board and the clock stay in sight; repeats count on one row', async () => {
   const ctx = await newContext();
   try {
     const a = await login(ctx, 'dispatcher');
     await a.waitForSelector('[data-testid=unit-board]');
     const before = await a.evaluate(() => window.__zhihui.live.eventsSeen);
-    await a.evaluate(() => {
+    const sevs = ['critical', 'major', 'minor'];
+    await a.evaluate((sevs) => {
       const live = window.__zhihui.live;
       const now = new Date().toISOString();
       for (let i = 0; i < 100; i++) {
         const kind = i % 2 ? 'unsigned' : 'post_late';
-        const alert = { id: 9_000_000 + i, kind, subject: `burst:${i}`, org_id: 'jz', message: `突发告警 ${i}`, raised_at: now, data: {} };
+        const alert = {
+          id: 9_000_000 + i, kind, subject: `burst:${i}`, group: `burst:${i}`, org_id: 'jz', message: `突发告警 ${i}`,
+          raised_at: now, data: {}, severity: sevs[i % 3], state: 'new', count: 1, version: 1,
+        };
         live.handle(JSON.stringify({ type: 'event', seq: 0, record_type: 'alert', kind: 'alert.raised', data: alert }));
       }
-    });
+    }, sevs);
     assert.equal(await a.evaluate(() => window.__zhihui.live.eventsSeen), before + 100);
     const toasts = await a.locator('[data-testid=alert-toast]').count();
     assert.ok(toasts >= 1 && toasts <= 3, `toasts on screen: ${toasts}`);
+    // No minor alert pops up; every critical one sounded (34 of them), none other.
+    assert.equal(await a.locator('[data-testid=alert-toast][data-severity=minor]').count(), 0);
+    assert.equal(await a.evaluate(() => window.__zhihui.alerts.sounded), 34);
+    await a.waitForFunction(() => document.querySelector('[data-testid=alert-count]')?.dataset.unread === '100', null, { timeout: 3000 });
     // Nothing covers the clock or the unit board's list.
-    for (const sel of ['[data-testid=clock]', '[data-testid=unit-board-list]']) {
-      const covered = await a.evaluate((s) => {
+    const covered = (sel) =>
+      a.evaluate((s) => {
         const el = document.querySelector(s);
         const r = el.getBoundingClientRect();
         const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 20));
         return !el.contains(hit);
       }, sel);
-      assert.equal(covered, false, `${sel} is covered`);
-    }
+    for (const sel of ['[data-testid=clock]', '[data-testid=unit-board-list]']) assert.equal(await covered(sel), false, `${sel} is covered`);
+    // The alert centre lists them critical first; opening it still leaves the clock in sight.
+    await a.click('[data-testid=alert-button]');
+    await a.waitForSelector('[data-testid=alert-row]');
+    assert.equal(await a.locator('[data-testid=alert-row]').count(), 100);
+    assert.equal(await a.locator('[data-testid=alert-row]').first().getAttribute('data-severity'), 'critical');
+    for (const sel of ['[data-testid=clock]', '[data-testid=unit-board-list]']) assert.equal(await covered(sel), false, `${sel} is covered by the open alert centre`);
+    // The same thing raised again counts on its row instead of adding one.
+    await a.evaluate(() => {
+      const cur = window.__zhihui.alerts && [...document.querySelectorAll('[data-testid=alert-row]')][0].dataset.id;
+      const alert = {
+        id: Number(cur), kind: 'post_late', subject: 'burst:again', group: 'burst:0', org_id: 'jz', message: '再次',
+        raised_at: new Date().toISOString(), last_raised_at: new Date().toISOString(), data: {}, severity: 'critical', state: 'new', count: 2, version: 2,
+      };
+      window.__zhihui.live.handle(JSON.stringify({ type: 'event', seq: 0, record_type: 'alert', kind: 'alert.repeated', data: alert }));
+    });
+    await a.waitForSelector('[data-testid=alert-times]');
+    assert.equal(await a.locator('[data-testid=alert-row]').count(), 100);
+    assert.equal(await a.textContent('[data-testid=alert-times]'), '×2');
+    // Muting stops the sound for the next critical alert.
+    const sounded = await a.evaluate(() => window.__zhihui.alerts.sounded);
+    await a.click('[data-testid=alert-mute]');
+    await a.evaluate(() => {
+      const alert = { id: 9_100_000, kind: 'unsigned', subject: 's', group: 's', org_id: 'jz', message: 'm', raised_at: new Date().toISOString(), data: {}, severity: 'critical', state: 'new', count: 1, version: 1 };
+      window.__zhihui.live.handle(JSON.stringify({ type: 'event', seq: 0, record_type: 'alert', kind: 'alert.raised', data: alert }));
+    });
+    assert.equal(await a.evaluate(() => window.__zhihui.alerts.sounded), sounded);
+    await a.screenshot({ path: `${process.env.SHOTS ?? '/tmp'}/alert-burst.png` });
   } finally {
     await ctx.close();
   }

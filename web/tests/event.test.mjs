@@ -156,6 +156,19 @@ test('the board colours every post by status and a post going late raises its al
     const row = page.locator('[data-testid=alert-row][data-kind=post_late]').first();
     await row.waitFor({ timeout: 5000 });
     assert.match(await row.textContent(), /岗位迟到/);
+    assert.equal(await row.getAttribute('data-severity'), 'minor');
+    // The dispatcher takes it: it leaves 待认领 and shows under 处理中 with who took it.
+    const alertId = await row.getAttribute('data-id');
+    await row.locator('[data-testid=alert-ack]').click();
+    await page.waitForSelector(`[data-testid=alert-row][data-id="${alertId}"]`, { state: 'detached', timeout: 5000 });
+    await page.click('[data-testid=alert-tab-acknowledged]');
+    const taken = page.locator(`[data-testid=alert-row][data-id="${alertId}"]`);
+    await taken.waitFor({ timeout: 5000 });
+    assert.equal(await taken.getAttribute('data-state'), 'acknowledged');
+    assert.match(await taken.locator('[data-testid=alert-state]').textContent(), /认领人 disp/);
+    const stored = await call(disp, 'GET', '/api/v1/alerts?state=open');
+    assert.equal(stored.json.items.find((a) => String(a.id) === alertId).acknowledged.by, 'disp');
+    await page.click('[data-testid=alert-tab-new]');
     await page.keyboard.press('Escape');
     // One clock step made both pending posts late: wait for the map to show both (the events of
     // one commit reach the console in one flush and are drawn together, but the test waits for

@@ -3,6 +3,7 @@
 //! This crate does no IO and never reads the clock: every function that needs "now" takes it as a
 //! parameter, so tests control time and the store can replay history deterministically.
 
+pub mod alert;
 pub mod area;
 pub mod assignment;
 pub mod codes;
@@ -20,6 +21,7 @@ pub mod role;
 pub mod unit;
 
 pub use self::geo::LonLat;
+pub use alert::{Alert, AlertState, Severity};
 pub use area::Area;
 pub use assignment::{Assignment, AssignmentStatus};
 pub use error::{DomainError, FieldError};

@@ -1,6 +1,7 @@
 //! The only Zhihui crate that speaks HTTP: the JSON API under `/api/v1`, the live WebSocket feed,
 //! the OpenAPI document and the embedded web console.
 
+mod alerts;
 mod api;
 mod auth;
 mod bulletin;
@@ -224,7 +225,9 @@ pub fn router(state: AppState) -> Router {
         .route("/assignments/{id}/status", post(dispatch::advance))
         .route("/units", get(api::list_units).post(api::create_unit))
         .route("/units/{id}", get(api::get_unit).patch(api::update_unit))
-        .route("/alerts", get(watchdog::list))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/bulletin", get(bulletin::json))
         .route("/bulletin.xlsx", get(bulletin::xlsx))
         .route(

@@ -1,18 +1,17 @@
 //! The clock of the closed loop: every second the server runs the timers registered in the store
 //! (`store::timers` — an order not signed for within a minute, a unit not on scene by 1.5 times
-//! its predicted travel time, an instruction past its deadline — and each domain's sweeps); the
-//! alerts list; and, on test servers, moving the clock.
+//! its predicted travel time, an instruction past its deadline, a critical alert untaken — and
+//! each domain's sweeps); and, on test servers, moving the clock.
 
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use zhihui_store::projections;
 use zhihui_store::StoreError;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::{blocking, AppState, Authed};
+use crate::{AppState, Authed};
 
 /// Runs every timer that is due at the server's time: the operations layer's (orders not signed
 /// or late, instructions overdue) and every domain's (late checkpoints, late and empty posts),
@@ -37,16 +36,6 @@ pub(crate) fn start(state: AppState) {
             }
         }
     });
-}
-
-/// Recent alerts in the caller's jurisdiction, newest first.
-#[utoipa::path(get, path = "/api/v1/alerts", responses((status = 200, description = "{items: [alert]}")), security(("bearer" = [])))]
-pub async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<Value>> {
-    let orgs = state.orgs().subtree_ids(&auth.actor.org_id);
-    let st = state.clone();
-    let items =
-        blocking(move || st.store.read(|c| projections::recent_alerts(c, &orgs, 200))).await?;
-    Ok(Json(json!({ "items": items })))
 }
 
 #[derive(Deserialize)]

@@ -59,7 +59,7 @@ impl Actor {
     }
 }
 
-fn audit_ok(
+pub(crate) fn audit_ok(
     actor: &Actor,
     at: Time,
     action: &str,
@@ -1009,41 +1009,6 @@ pub fn advance_assignment(
     Ok(a)
 }
 
-/// Raises an alert once per (kind, subject): a timer that fires again finds it already raised.
-/// Returns the alert when it is new.
-pub fn raise_alert(
-    tx: &mut Tx<'_>,
-    kind: &str,
-    subject: &str,
-    org_id: &str,
-    message: &str,
-    data: serde_json::Value,
-    now: Time,
-) -> Result<Option<serde_json::Value>, StoreError> {
-    if p::alert_exists(tx.conn(), kind, subject)? {
-        return Ok(None);
-    }
-    let id = crate::ids::next(tx.conn(), "alert")?;
-    let alert = json!({
-        "id": id, "kind": kind, "subject": subject, "org_id": org_id,
-        "message": message, "raised_at": now, "data": data,
-    });
-    tx.conn().execute(
-        "INSERT INTO alerts(id, kind, subject, org_id, raised_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![id, kind, subject, org_id, crate::ts(&now), alert.to_string()],
-    )?;
-    tx.append(EventDraft {
-        at: now,
-        actor: "system".into(),
-        org_id: org_id.to_owned(),
-        record_type: "alert".into(),
-        record_id: id,
-        kind: "alert.raised".into(),
-        payload: json!({ "record": alert }),
-    })?;
-    Ok(Some(alert))
-}
-
 /// The organisations that see an instruction besides the issuer's: its recipients'.
 pub fn instruction_orgs(i: &zhihui_core::Instruction) -> Vec<String> {
     i.recipients.iter().map(|r| r.org_id.clone()).collect()
@@ -1370,17 +1335,16 @@ pub fn escalate_instruction(
             "title": ins.title, "text": ins.text, "name": r.name, "deadline": ins.deadline,
         });
         let subject = format!("instruction:{id}:{}", r.target);
-        if raise_alert(
-            tx,
-            "instruction_overdue",
-            &subject,
-            &superior,
-            &message,
+        let raise = crate::alerts::Raise {
+            kind: "instruction_overdue",
+            subject: &subject,
+            group: &subject,
+            org_id: &superior,
+            message: &message,
             data,
-            now,
-        )?
-        .is_some()
-        {
+            priority: None,
+        };
+        if crate::alerts::raise(tx, raise, now)?.is_some() {
             raised += 1;
         }
     }

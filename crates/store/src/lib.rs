@@ -7,6 +7,7 @@
 //! With `journal_mode=WAL` and `synchronous=FULL` the commit returns only after the WAL is on disk,
 //! and only then are the requests answered and their events published to live subscribers.
 
+pub mod alerts;
 mod anchor;
 mod audit;
 pub mod commands;

@@ -183,6 +183,25 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX incidents_lat ON incidents(json_extract(doc, '$.location.lat'));
     "#,
+    // 14: the alert loop (告警闭环): an alert has a state and groups repeats of the same thing
+    // (`grp`); which occurrences were raised moves to `alert_raises`, so a timer still raises
+    // each occurrence once while the repeats count on one alert. The alerts raised before are
+    // their own groups, new.
+    r#"
+    ALTER TABLE alerts ADD COLUMN grp TEXT NOT NULL DEFAULT '';
+    ALTER TABLE alerts ADD COLUMN state TEXT NOT NULL DEFAULT 'new';
+    UPDATE alerts SET grp = subject, doc = json_set(doc, '$.group', subject);
+    CREATE INDEX alerts_group ON alerts(kind, grp, state);
+    CREATE INDEX alerts_state ON alerts(state, raised_at);
+    CREATE TABLE alert_raises (
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        at TEXT NOT NULL,
+        PRIMARY KEY (kind, subject)
+    );
+    INSERT INTO alert_raises(kind, subject, alert_id, at) SELECT kind, subject, id, raised_at FROM alerts;
+    "#,
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -5,7 +5,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use crate::{parse_ts, ts, Event, StoreError};
 use zhihui_core::{
-    Assignment, Incident, Instruction, LonLat, Org, OrgKind, OrgTree, Role, Time, Unit, UnitKind,
+    Alert, Assignment, Incident, Instruction, LonLat, Org, OrgKind, OrgTree, Role, Time, Unit,
+    UnitKind,
 };
 
 // ---------------------------------------------------------------- events
@@ -685,29 +686,120 @@ pub fn open_assignments(c: &Connection) -> Result<Vec<Assignment>, StoreError> {
     rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
 }
 
-/// Whether an alert of this kind was already raised for this subject.
+/// Whether an alert of this kind was already raised for this subject (occurrence).
 pub fn alert_exists(c: &Connection, kind: &str, subject: &str) -> Result<bool, StoreError> {
-    Ok(c.query_row(
-        "SELECT EXISTS(SELECT 1 FROM alerts WHERE kind = ?1 AND subject = ?2)",
-        params![kind, subject],
-        |r| r.get(0),
-    )?)
+    Ok(c.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM alert_raises WHERE kind = ?1 AND subject = ?2)",
+    )?
+    .query_row(params![kind, subject], |r| r.get(0))?)
 }
 
-/// The most recent alerts of the given organisations, newest first.
-pub fn recent_alerts(
+/// The alert not yet resolved that repeats of `kind` about `group` count on.
+pub fn open_alert_in_group(
+    c: &Connection,
+    kind: &str,
+    group: &str,
+) -> Result<Option<Alert>, StoreError> {
+    let doc: Option<String> = c
+        .prepare_cached(
+            "SELECT doc FROM alerts WHERE kind = ?1 AND grp = ?2 AND state != 'resolved' ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![kind, group], |r| r.get(0))
+        .optional()?;
+    doc.map(|d| serde_json::from_str(&d).map_err(Into::into))
+        .transpose()
+}
+
+/// One alert.
+pub fn get_alert(c: &Connection, id: i64) -> Result<Option<Alert>, StoreError> {
+    let doc: Option<String> = c
+        .prepare_cached("SELECT doc FROM alerts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    doc.map(|d| serde_json::from_str(&d).map_err(Into::into))
+        .transpose()
+}
+
+/// Inserts or replaces an alert.
+pub fn put_alert(c: &Connection, a: &Alert) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO alerts(id, kind, subject, org_id, raised_at, doc, grp, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, doc = excluded.doc",
+    )?
+    .execute(params![
+        a.id,
+        a.kind,
+        a.subject,
+        a.org_id,
+        ts(&a.raised_at),
+        serde_json::to_string(a)?,
+        a.group,
+        a.state.as_str()
+    ])?;
+    Ok(())
+}
+
+/// Records that an occurrence was raised (on `alert_id`), so its timer never raises it again.
+pub fn note_alert_raise(
+    c: &Connection,
+    kind: &str,
+    subject: &str,
+    alert_id: i64,
+    at: &Time,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO alert_raises(kind, subject, alert_id, at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![kind, subject, alert_id, ts(at)])?;
+    Ok(())
+}
+
+/// The alerts of the given organisations, newest first: every open one (up to `limit`), then
+/// the most recently raised resolved ones up to `limit` in all, unless `open_only`.
+pub fn alerts_for(
     c: &Connection,
     org_ids: &[String],
+    open_only: bool,
     limit: i64,
-) -> Result<Vec<serde_json::Value>, StoreError> {
-    let sql = format!(
-        "SELECT doc FROM alerts WHERE {} ORDER BY raised_at DESC, id DESC LIMIT {}",
-        in_clause("org_id", org_ids.len()),
-        limit.max(0)
-    );
-    let mut s = c.prepare(&sql)?;
-    let rows = s.query_map(params_from_iter(org_ids.iter()), |r| r.get::<_, String>(0))?;
+) -> Result<Vec<Alert>, StoreError> {
+    let orgs = in_clause("org_id", org_ids.len());
+    let mut out: Vec<Alert> = Vec::new();
+    for (state, n) in [
+        ("state != 'resolved'", limit),
+        ("state = 'resolved'", limit),
+    ] {
+        let left = n - out.len() as i64;
+        if left <= 0 || (open_only && state.starts_with("state =")) {
+            break;
+        }
+        let sql = format!(
+            "SELECT doc FROM alerts WHERE {orgs} AND {state} ORDER BY raised_at DESC, id DESC LIMIT {left}"
+        );
+        let mut s = c.prepare(&sql)?;
+        let rows = s.query_map(params_from_iter(org_ids.iter()), |r| r.get::<_, String>(0))?;
+        for r in rows {
+            out.push(serde_json::from_str(&r?)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Untaken alerts raised at or before `cutoff` (the escalation timer's candidates).
+pub fn untaken_alerts_before(c: &Connection, cutoff: &Time) -> Result<Vec<Alert>, StoreError> {
+    let mut s = c.prepare_cached(
+        "SELECT doc FROM alerts WHERE state = 'new' AND raised_at <= ?1 ORDER BY id",
+    )?;
+    let rows = s.query_map([ts(cutoff)], |r| r.get::<_, String>(0))?;
     rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+/// The organisations with an active duty leader (值班领导) account.
+pub fn leader_orgs(c: &Connection) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut s = c.prepare_cached(
+        "SELECT DISTINCT org_id FROM users WHERE role = 'leader' AND disabled = 0",
+    )?;
+    let rows = s.query_map([], |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(r?)).collect()
 }
 
 // ---------------------------------------------------------------- instructions

@@ -9,7 +9,8 @@ use rusqlite::Connection;
 use serde_json::{json, Value};
 use zhihui_core::{AssignmentStatus, OrgTree, Time};
 
-use crate::commands::{escalate_instruction, raise_alert};
+use crate::alerts::{self, Raise};
+use crate::commands::escalate_instruction;
 use crate::module::Sweep;
 use crate::projections as p;
 use crate::{StoreError, Tx};
@@ -20,7 +21,7 @@ pub const SIGN_WITHIN_S: f64 = 60.0;
 pub const LATE_FACTOR: f64 = 1.5;
 
 /// The kernel's sweeps, run before the modules'.
-pub(crate) const KERNEL: [Sweep; 2] = [
+pub(crate) const KERNEL: [Sweep; 3] = [
     Sweep {
         name: "dispatch.orders_late",
         due: orders_due,
@@ -31,6 +32,11 @@ pub(crate) const KERNEL: [Sweep; 2] = [
         due: instructions_due,
         run: escalate_overdue,
     },
+    Sweep {
+        name: "alerts.escalate",
+        due: alerts::escalation_due,
+        run: alerts::escalate_due,
+    },
 ];
 
 struct Due {
@@ -39,6 +45,7 @@ struct Due {
     org_id: String,
     message: String,
     data: Value,
+    priority: u8,
 }
 
 /// The order alerts due at `now` that are not raised yet.
@@ -58,6 +65,7 @@ fn due_orders(c: &Connection, now: Time) -> Result<Vec<Due>, StoreError> {
                 kind: "unsigned",
                 subject: subject.clone(),
                 org_id: inc.org_id.clone(),
+                priority: inc.priority,
                 message: format!("{} 派警单 {} 秒未签收", a.call_sign, SIGN_WITHIN_S as i64),
                 data: json!({
                     "assignment_id": a.id, "incident_id": a.incident_id, "unit_id": a.unit_id,
@@ -74,6 +82,7 @@ fn due_orders(c: &Connection, now: Time) -> Result<Vec<Due>, StoreError> {
                     kind: "late_arrival",
                     subject,
                     org_id: inc.org_id,
+                    priority: inc.priority,
                     message: format!(
                         "{} 超过预计到达时间 {:.0} 秒的 1.5 倍仍未到场",
                         a.call_sign, eta
@@ -96,7 +105,16 @@ fn orders_due(c: &Connection, now: Time) -> Result<bool, StoreError> {
 fn raise_order_alerts(tx: &mut Tx<'_>, now: Time) -> Result<usize, StoreError> {
     let mut n = 0;
     for d in due_orders(tx.conn(), now)? {
-        if raise_alert(tx, d.kind, &d.subject, &d.org_id, &d.message, d.data, now)?.is_some() {
+        let raise = Raise {
+            kind: d.kind,
+            subject: &d.subject,
+            group: &d.subject,
+            org_id: &d.org_id,
+            message: &d.message,
+            data: d.data,
+            priority: Some(d.priority),
+        };
+        if alerts::raise(tx, raise, now)?.is_some() {
             n += 1;
         }
     }

@@ -1,9 +1,12 @@
-// 告警: the top-bar alert counter, its drop-down list and toasts for alerts raised by the server's
-// timers (unsigned / late_arrival / instruction_overdue). Loaded from GET /api/v1/alerts and kept
-// current from `record_type: "alert"` live events.
+// 告警中心: the top-bar alert counter and the alert centre (a drop-down over the map) for the
+// alerts the server's timers raise. Each alert has a severity, a state (new → acknowledged →
+// resolved, with who and when) and a count of its repeats; a dispatcher takes (认领) and ends
+// (办结) it here. Only critical and major alerts pop up as toasts, at most three at once; a
+// critical one also sounds (mutable, remembered per browser). Loaded from GET /api/v1/alerts and
+// kept current from the live `alert.*` events.
 
-import { api, type Alert } from '../api';
-import { h, setChildren } from '../dom';
+import { api, can, type Alert, type Severity, type User } from '../api';
+import { h, setChildren, toast as notice } from '../dom';
 import { fmtAgo, fmtTime, onLangChange, t, tDyn } from '../i18n';
 import { dayTime, instructionText, registerTexts, str, worded, type Params } from '../texts';
 import type { LiveFeed } from '../live';
@@ -31,11 +34,6 @@ registerTexts({
   },
 });
 
-/** The kinds that pop up as a toast: a crew not answering or not arriving, a post left empty. */
-const TOASTED = new Set(['unsigned', 'late_arrival', 'post_empty']);
-/** Most alert toasts on screen at once; a newer one pushes the oldest out. */
-const MAX_TOASTS = 3;
-
 /** A parameter every alert of a kind carries since its data was complete. */
 const NEEDS: Record<string, string> = {
   unsigned: 'call_sign',
@@ -52,19 +50,55 @@ export function alertText(a: Alert): string {
   return need && need in a.data ? worded(`alert.${a.kind}`, a.data, a.message) : a.message;
 }
 
-const SEEN_KEY = 'zhihui.alerts.seen';
+/** Severities that pop up as a toast. */
+const TOASTED: ReadonlySet<Severity> = new Set<Severity>(['critical', 'major']);
+/** Most alert toasts on screen at once; a newer one pushes the oldest out. */
+const MAX_TOASTS = 3;
+const MUTE_KEY = 'zhihui.alerts.muted';
+const RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2 };
+
+type Tab = 'new' | 'acknowledged' | 'resolved' | 'all';
+const TABS: Tab[] = ['new', 'acknowledged', 'resolved', 'all'];
+
+/** A short two-tone beep through Web Audio (no sound file to ship); silent where audio is blocked. */
+function beep(): void {
+  try {
+    const Ctx = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+    if (!Ctx) return;
+    const ctx = new Ctx();
+    const gain = ctx.createGain();
+    gain.gain.value = 0.08;
+    gain.connect(ctx.destination);
+    [880, 660, 880].forEach((f, i) => {
+      const o = ctx.createOscillator();
+      o.frequency.value = f;
+      o.connect(gain);
+      o.start(ctx.currentTime + i * 0.18);
+      o.stop(ctx.currentTime + i * 0.18 + 0.14);
+    });
+    window.setTimeout(() => void ctx.close(), 1000);
+  } catch {
+    /* no audio here */
+  }
+}
 
 export class AlertCenter {
   readonly button: HTMLElement;
   readonly panel: HTMLElement;
-  private seen: number;
   private isOpen = false;
+  private tab: Tab = 'new';
+  private muted: boolean;
+  /** How many times a critical alert sounded (tests read it; the sound itself cannot be heard). */
+  sounded = 0;
+  private readonly mayWork: boolean;
 
   constructor(
     live: LiveFeed,
+    private user: User,
     private onInstruction: (id: number) => void,
   ) {
-    this.seen = Number(sessionStorage.getItem(SEEN_KEY) ?? '0') || 0;
+    this.muted = localStorage.getItem(MUTE_KEY) === '1';
+    this.mayWork = can(user, 'write_incident') || can(user, 'oversee');
     this.button = h('button.alert-btn', {
       'data-testid': 'alert-button',
       onClick: (e: Event) => {
@@ -79,10 +113,12 @@ export class AlertCenter {
     });
     alerts.subscribe(() => this.draw());
     live.subscribe((ev) => {
-      if (ev.record_type === 'alert' || ev.kind.startsWith('alert.')) {
-        const a = ev.data as Alert;
-        if (a && typeof a.id === 'number') this.toast(a);
-      }
+      if (ev.record_type !== 'alert') return;
+      const a = ev.data as Alert;
+      if (!a || typeof a.id !== 'number') return;
+      // A new alert pops up; so does one escalated to this user's duty leader desk.
+      if (ev.kind === 'alert.raised') this.pop(a);
+      else if (ev.kind === 'alert.escalated' && can(this.user, 'oversee') && a.escalated?.to_org_id === this.user.org_id) this.pop(a, true);
     });
     onLangChange(() => this.draw());
     window.setInterval(() => this.isOpen && this.draw(), 10000);
@@ -96,24 +132,32 @@ export class AlertCenter {
       .catch(() => {});
   }
 
+  /** Open alerts first by severity, then newest first. */
   private list(): Alert[] {
-    return alerts.all().sort((a, b) => b.raised_at.localeCompare(a.raised_at) || b.id - a.id);
+    const shown = alerts.all().filter((a) => this.tab === 'all' || (a.state ?? 'new') === this.tab);
+    return shown.sort(
+      (a, b) =>
+        Number(a.state === 'resolved') - Number(b.state === 'resolved') ||
+        RANK[a.severity ?? 'major'] - RANK[b.severity ?? 'major'] ||
+        (b.last_raised_at ?? b.raised_at).localeCompare(a.last_raised_at ?? a.raised_at) ||
+        b.id - a.id,
+    );
   }
 
-  private unread(): number {
-    let n = 0;
-    for (const a of alerts.byId.values()) if (a.id > this.seen) n++;
-    return n;
+  private counts(): Record<Tab, number> & { critical: number } {
+    const c = { new: 0, acknowledged: 0, resolved: 0, all: 0, critical: 0 };
+    for (const a of alerts.byId.values()) {
+      const st = a.state ?? 'new';
+      c[st]++;
+      c.all++;
+      if (st === 'new' && a.severity === 'critical') c.critical++;
+    }
+    return c;
   }
 
   private toggle(open = !this.isOpen): void {
     this.isOpen = open;
     this.panel.hidden = !open;
-    if (open) {
-      // Opening the list marks everything as read.
-      for (const a of alerts.byId.values()) this.seen = Math.max(this.seen, a.id);
-      sessionStorage.setItem(SEEN_KEY, String(this.seen));
-    }
     this.draw();
   }
 
@@ -147,50 +191,133 @@ export class AlertCenter {
     return null;
   }
 
+  private async act(a: Alert, what: 'acknowledge' | 'resolve', note?: string): Promise<void> {
+    try {
+      const r = what === 'acknowledge' ? await api.acknowledgeAlert(a.id, note) : await api.resolveAlert(a.id, note);
+      alerts.upsert(r);
+    } catch (e) {
+      notice(`${t('err.generic')}: ${(e as Error).message}`, 'err');
+    }
+  }
+
+  /** The state line: who took or ended it and when, and an escalation. */
+  private stateLine(a: Alert): HTMLElement | null {
+    const bits: (HTMLElement | string)[] = [];
+    if (a.escalated) bits.push(h('span.al-esc', { 'data-testid': 'alert-escalated' }, `${t('alert.escalated')} ${fmtTime(a.escalated.at)}`));
+    if (a.resolved) bits.push(`${t('alert.resolvedBy')} ${a.resolved.by} · ${fmtTime(a.resolved.at)}${a.resolved.note ? ` · ${a.resolved.note}` : ''}`);
+    else if (a.acknowledged) bits.push(`${t('alert.ackBy')} ${a.acknowledged.by} · ${fmtTime(a.acknowledged.at)}${a.acknowledged.note ? ` · ${a.acknowledged.note}` : ''}`);
+    return bits.length ? h('div.al-state', { 'data-testid': 'alert-state' }, bits) : null;
+  }
+
+  private actions(a: Alert): HTMLElement | null {
+    if (!this.mayWork || a.state === 'resolved') return null;
+    const mine = a.acknowledged?.by === this.user.username;
+    return h(
+      'div.al-actions',
+      null,
+      mine
+        ? null
+        : h('button.btn.btn-sm', { 'data-testid': 'alert-ack', onClick: () => void this.act(a, 'acknowledge') }, t('alert.ack')),
+      h('button.btn.btn-sm', {
+        'data-testid': 'alert-resolve',
+        onClick: () => {
+          const note = window.prompt(t('alert.resolveNote')) ?? undefined;
+          void this.act(a, 'resolve', note || undefined);
+        },
+      }, t('alert.resolve')),
+    );
+  }
+
+  private row(a: Alert): HTMLElement {
+    const sev = a.severity ?? 'major';
+    const st = a.state ?? 'new';
+    return h(
+      'div.al-row',
+      { 'data-testid': 'alert-row', 'data-kind': a.kind, 'data-id': String(a.id), 'data-severity': sev, 'data-state': st, class: `al-${a.kind} sev-${sev} st-${st}` },
+      h(
+        'div.al-top',
+        null,
+        h('span.al-sev', { class: `sev-${sev}` }, t(`alert.sev.${sev}` as 'alert.sev.major')),
+        h('span.al-kind', null, tDyn(`alert.kind.${a.kind}`, a.kind)),
+        (a.count ?? 1) > 1 ? h('span.al-times', { 'data-testid': 'alert-times', title: t('alert.repeats') }, `×${a.count}`) : null,
+        h('span.al-time.mono', { title: fmtTime(a.raised_at, true) }, `${fmtTime(a.last_raised_at ?? a.raised_at)} · ${fmtAgo(a.last_raised_at ?? a.raised_at)}`),
+        h('span.spacer'),
+        this.link(a),
+      ),
+      h('div.al-msg', null, alertText(a)),
+      this.stateLine(a),
+      this.actions(a),
+    );
+  }
+
   private draw(): void {
-    const unread = this.unread();
-    const total = alerts.byId.size;
-    this.button.classList.toggle('hot', unread > 0);
+    const c = this.counts();
+    this.button.classList.toggle('hot', c.critical > 0);
+    this.button.classList.toggle('warm', c.new > 0 && c.critical === 0);
     this.button.title = t('alert.title');
     setChildren(
       this.button,
       h('span.al-icon', { 'aria-hidden': 'true' }, '⚠'),
       h('span.al-label', null, t('alert.title')),
-      h('b.al-count', { 'data-testid': 'alert-count', 'data-unread': String(unread) }, String(unread > 0 ? unread : total)),
+      h('b.al-count', { 'data-testid': 'alert-count', 'data-unread': String(c.new), 'data-critical': String(c.critical) }, String(c.new)),
     );
     if (!this.isOpen) return;
     const list = this.list();
     setChildren(
       this.panel,
-      h('div.panel-head', null, h('h2', null, t('alert.title')), h('span.count', null, String(total)), h('div.spacer')),
-      list.length === 0
-        ? h('div.muted.pad', null, t('alert.none'))
-        : h(
-            'div.al-list',
-            null,
-            list.slice(0, 200).map((a) =>
-              h(
-                'div.al-row',
-                { 'data-testid': 'alert-row', 'data-kind': a.kind, class: `al-${a.kind}` },
-                h(
-                  'div.al-top',
-                  null,
-                  h('span.al-kind', null, tDyn(`alert.kind.${a.kind}`, a.kind)),
-                  h('span.al-time.mono', { title: fmtTime(a.raised_at, true) }, `${fmtTime(a.raised_at)} · ${fmtAgo(a.raised_at)}`),
-                  h('span.spacer'),
-                  this.link(a),
-                ),
-                h('div.al-msg', null, alertText(a)),
-              ),
-            ),
+      h(
+        'div.panel-head',
+        null,
+        h('h2', null, t('alert.title')),
+        h('div.spacer'),
+        h(
+          'button.btn.btn-sm.al-mute',
+          {
+            'data-testid': 'alert-mute',
+            'aria-pressed': String(this.muted),
+            title: t('alert.muteHint'),
+            onClick: () => {
+              this.muted = !this.muted;
+              localStorage.setItem(MUTE_KEY, this.muted ? '1' : '0');
+              this.draw();
+            },
+          },
+          this.muted ? t('alert.soundOff') : t('alert.soundOn'),
+        ),
+      ),
+      h(
+        'div.al-tabs',
+        { role: 'tablist' },
+        TABS.map((tab) =>
+          h(
+            'button.al-tab',
+            {
+              role: 'tab',
+              'data-testid': `alert-tab-${tab}`,
+              'aria-selected': String(this.tab === tab),
+              class: this.tab === tab ? 'on' : '',
+              onClick: () => {
+                this.tab = tab;
+                this.draw();
+              },
+            },
+            t(`alert.tab.${tab}` as 'alert.tab.new'),
+            h('b', null, String(c[tab])),
           ),
+        ),
+      ),
+      list.length === 0 ? h('div.muted.pad', null, t('alert.none')) : h('div.al-list', null, list.slice(0, 300).map((a) => this.row(a))),
     );
   }
 
-  private toast(a: Alert): void {
-    // Only what needs a dispatcher now pops up, and never more than a few at once: a burst of
-    // alerts must not bury the unit board and the clock. Everything stays in the panel.
-    if (!TOASTED.has(a.kind)) return;
+  /** A toast for a critical or major alert (at most three on screen) and, for a critical one, a sound. */
+  private pop(a: Alert, escalated = false): void {
+    const sev = a.severity ?? 'major';
+    if (!TOASTED.has(sev) && !escalated) return;
+    if (sev === 'critical' && !this.muted) {
+      this.sounded++;
+      beep();
+    }
     let host = document.getElementById('toasts');
     if (!host) {
       host = h('div#toasts');
@@ -203,13 +330,20 @@ export class AlertCenter {
       {
         role: 'alert',
         'data-testid': 'alert-toast',
-        class: `al-${a.kind}`,
+        'data-severity': sev,
+        class: `al-${a.kind} sev-${sev}`,
         onClick: () => {
           this.follow(a);
           el.remove();
         },
       },
-      h('div.al-top', null, h('span.al-kind', null, tDyn(`alert.kind.${a.kind}`, a.kind)), h('span.al-time.mono', null, fmtTime(a.raised_at))),
+      h(
+        'div.al-top',
+        null,
+        h('span.al-sev', { class: `sev-${sev}` }, escalated ? t('alert.escalated') : t(`alert.sev.${sev}` as 'alert.sev.major')),
+        h('span.al-kind', null, tDyn(`alert.kind.${a.kind}`, a.kind)),
+        h('span.al-time.mono', null, fmtTime(a.raised_at)),
+      ),
       h('div.al-msg', null, alertText(a)),
     );
     host.appendChild(el);

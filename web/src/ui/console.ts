@@ -117,7 +117,8 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   mapWrap.appendChild(evp.el);
   evp.closeWhenShown(mapWrap, '.instr-panel, .icp-panel, .rp-panel, .new-incident');
   debug.event = evp;
-  const alertCenter = new AlertCenter(live, (id) => instr.show(id));
+  const alertCenter = new AlertCenter(live, user, (id) => instr.show(id));
+  debug.alerts = alertCenter;
   void mapReady.then((m) => {
     if (!m) return;
     void m.whenLoaded().then(() => m.setRoutes(routes));

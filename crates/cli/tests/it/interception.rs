@@ -733,6 +733,8 @@ fn a_station_dispatcher_cannot_activate_units_outside_its_jurisdiction_and_a_ref
         "UPDATE instructions SET doc = json_remove(doc, '$.origin');
          DROP TABLE unit_fixes; DROP TABLE track_state; DROP TABLE id_sequences;
          DROP TABLE org_areas; DROP INDEX incidents_lat;
+         DROP TABLE alert_raises; DROP INDEX alerts_group; DROP INDEX alerts_state;
+         ALTER TABLE alerts DROP COLUMN grp; ALTER TABLE alerts DROP COLUMN state;
          DELETE FROM schema_migrations WHERE version >= 9;",
     )
     .unwrap();

@@ -165,8 +165,19 @@ fn raise_lapse_alert(
         "staff": post.staff,
         "lon": post.lon, "lat": post.lat,
     });
+    // Each lapse is raised once; the lapses of one post count on one alert until it is resolved.
     let subject = format!("post:{}:lapse:{}", post.id, post.lapses);
-    Ok(ops::raise_alert(tx, kind, &subject, &e.org_id, &message, data, now)?.is_some())
+    let group = format!("post:{}", post.id);
+    let raise = crate::alerts::Raise {
+        kind,
+        subject: &subject,
+        group: &group,
+        org_id: &e.org_id,
+        message: &message,
+        data,
+        priority: None,
+    };
+    Ok(crate::alerts::raise(tx, raise, now)?.is_some())
 }
 
 /// After a change of facts: refresh the post at `now`, write it with its event, and raise the

@@ -224,6 +224,8 @@ fn an_older_database_gets_unit_positions_in_their_own_columns_on_upgrade() {
          DROP INDEX incidents_source; ALTER TABLE incidents DROP COLUMN source;
          DROP TABLE record_reach; DROP TABLE unit_fixes; DROP TABLE track_state;
          DROP TABLE id_sequences; DROP TABLE org_areas; DROP INDEX incidents_lat;
+         DROP TABLE alert_raises; DROP INDEX alerts_group; DROP INDEX alerts_state;
+         ALTER TABLE alerts DROP COLUMN grp; ALTER TABLE alerts DROP COLUMN state;
          UPDATE incidents SET doc = json_remove(doc, '$.source', '$.source_ref');
          DELETE FROM schema_migrations WHERE version >= 3;",
     )
@@ -901,10 +903,10 @@ async fn an_unsigned_order_a_late_unit_and_an_overdue_instruction_each_alert_onc
     let at_s = |s: f64| t0 + chrono::Duration::milliseconds((s * 1000.0) as i64);
     let kinds = |store: &Store| -> Vec<String> {
         store
-            .read(|c| zhihui_store::projections::recent_alerts(c, &["o".to_owned()], 50))
+            .read(|c| zhihui_store::projections::alerts_for(c, &["o".to_owned()], false, 50))
             .unwrap()
             .iter()
-            .map(|a| a["kind"].as_str().unwrap().to_owned())
+            .map(|a| a.kind.clone())
             .collect()
     };
     assert_eq!(
@@ -931,23 +933,23 @@ async fn an_unsigned_order_a_late_unit_and_an_overdue_instruction_each_alert_onc
         1
     );
     let alerts = store
-        .read(|c| zhihui_store::projections::recent_alerts(c, &["o".to_owned()], 50))
+        .read(|c| zhihui_store::projections::alerts_for(c, &["o".to_owned()], false, 50))
         .unwrap();
-    let late = alerts.iter().find(|a| a["kind"] == "late_arrival").unwrap();
-    assert_eq!(late["data"]["assignment_id"], asg.id);
+    let late = alerts.iter().find(|a| a.kind == "late_arrival").unwrap();
+    assert_eq!(late.data["assignment_id"], asg.id);
     assert_eq!(
-        late["data"]["call_sign"], "巡1",
+        late.data["call_sign"], "巡1",
         "the text's parameters travel with it"
     );
     // Past its deadline, the instruction escalates once.
     assert_eq!(store.run_sweeps(at_s(301.0)).await.unwrap(), 1);
     assert_eq!(store.run_sweeps(at_s(302.0)).await.unwrap(), 0, "once");
     let over = store
-        .read(|c| zhihui_store::projections::recent_alerts(c, &["o".to_owned()], 50))
+        .read(|c| zhihui_store::projections::alerts_for(c, &["o".to_owned()], false, 50))
         .unwrap()
         .into_iter()
-        .find(|a| a["kind"] == "instruction_overdue")
+        .find(|a| a.kind == "instruction_overdue")
         .unwrap();
-    assert_eq!(over["data"]["instruction_id"], ins.id);
-    assert_eq!(over["data"]["title"], "加强巡逻");
+    assert_eq!(over.data["instruction_id"], ins.id);
+    assert_eq!(over.data["title"], "加强巡逻");
 }

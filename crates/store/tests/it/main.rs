@@ -3,6 +3,7 @@
 //! each domain's reactors at store level (`reactors`) over a small kit (`kit`: a store with the
 //! program's domains, a test clock, a city and its people) — no HTTP.
 
+mod alerts;
 mod kernel;
 mod kit;
 mod reactors;
