@@ -142,6 +142,10 @@ export interface NewIncident {
   org_id?: string;
   /** Record the call and merge it at once into this open incident. */
   merge_into?: number;
+  /** When the call was received (the ring time of a telephony call); default now. */
+  received_at?: string;
+  /** The originating record (`call:ID` for a telephony call). */
+  source_ref?: string;
 }
 
 /** An earlier incident near a place (premise history). */

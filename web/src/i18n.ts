@@ -5,6 +5,7 @@
 import { icpDict } from './domains/interception/dictionary';
 import { eventDict } from './domains/major_events/dictionary';
 import { planDict } from './domains/response_plans/dictionary';
+import { callDict } from './domains/telephony/dictionary';
 
 export type Lang = 'zh' | 'en';
 
@@ -14,6 +15,7 @@ const dict = {
   ...eventDict,
   ...icpDict,
   ...planDict,
+  ...callDict,
   'app.name': { zh: '智慧指挥平台', en: 'Zhihui Command' },
   'app.subtitle': { zh: '情指勤舆一体化', en: 'Integrated command platform' },
   'app.center': { zh: '市公安局指挥中心', en: 'City Police Command Center' },

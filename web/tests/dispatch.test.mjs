@@ -286,6 +286,76 @@ test('intake by keyboard: a second call near an open theft is offered as a dupli
   }
 });
 
+test('a call from the telephone system: F2 answers, the form is filled from the call, the keyboard alone gets a unit on its way', async (t) => {
+  if (skipReason || noRoads) return t.skip(skipReason || noRoads);
+  const ctx = await desktop();
+  try {
+    const d = await login(ctx, 'dispatcher');
+    const tok = await d.evaluate(() => sessionStorage.getItem('zhihui.token'));
+    // A handset fix near a road of the city (any recommendation needs units around it).
+    const units = (await call(tok, 'GET', '/api/v1/units?status=available&limit=5')).json.items;
+    const near = units.find((u) => u.position);
+    assert.ok(near, 'an available unit with a position');
+    const at = { lon: near.position.lon + 0.002, lat: near.position.lat + 0.001 };
+    const ring = await call(tok, 'POST', '/api/v1/telephony/calls', {
+      call_id: 'browser-1', event: 'ring', line: '110', caller_number: '13712345678', location: at, accuracy_m: 30,
+    });
+    assert.equal(ring.status, 201, ring.text);
+    const row = d.locator(`[data-testid=call-row][data-id="${ring.json.id}"]`);
+    await row.waitFor({ timeout: 5000 });
+    assert.match(await row.textContent(), /137\*\*\*\*5678/, 'the list shows the number masked');
+
+    // Keyboard only, timed from the answer to the unit's dispatch order.
+    const t0 = Date.now();
+    await d.keyboard.press('F2');
+    await d.waitForSelector(`[data-testid=new-from-call][data-call="${ring.json.id}"]`, { timeout: 5000 });
+    assert.equal(await d.inputValue('[data-testid=new-caller-phone]'), '13712345678', 'the number in full');
+    await d.waitForSelector('[data-testid=new-location].set');
+    const [lon, lat] = (await d.locator('[data-testid=new-location]').textContent()).split(',').map((x) => Number(x.trim()));
+    assert.ok(Math.abs(lon - at.lon) < 0.003 && Math.abs(lat - at.lat) < 0.003, 'the handset location, snapped to the road');
+    await d.keyboard.type('周九');
+    // Name → phone → address → type: the arrow keys choose the type and its sub-type.
+    for (let i = 0; i < 3; i++) await d.keyboard.press('Tab');
+    assert.equal(await d.evaluate(() => document.activeElement?.dataset.testid), 'new-type');
+    await d.keyboard.press('ArrowDown');
+    await d.waitForFunction(() => document.activeElement?.dataset.testid === 'new-subtype', null, { timeout: 2000 });
+    await d.keyboard.press('ArrowDown');
+    const posted = d.waitForResponse((r) => r.url().endsWith('/api/v1/incidents') && r.request().method() === 'POST');
+    await d.keyboard.press('Enter');
+    const created = await posted;
+    assert.equal(created.status(), 201, await created.text());
+    const inc = await created.json();
+    assert.equal(inc.source_ref, `call:${ring.json.id}`);
+    assert.equal(inc.received_at, ring.json.rang_at, 'received when it rang');
+    assert.equal(inc.caller.phone, '13712345678');
+    // The incident opens with its recommendations; 1 sends the first.
+    await d.waitForSelector(`[data-testid=detail-id]:has-text("#${inc.id}")`, { timeout: 5000 });
+    await d.waitForSelector('[data-testid=recommendation]', { timeout: 10_000 });
+    const assigned = d.waitForResponse((r) => /\/api\/v1\/incidents\/\d+\/assignments$/.test(r.url()) && r.request().method() === 'POST');
+    await d.keyboard.press('1');
+    const order = await assigned;
+    assert.equal(order.status(), 201, await order.text());
+    const ms = Date.now() - t0;
+    t.diagnostic(`call answered to unit dispatched, keyboard only: ${(ms / 1000).toFixed(1)} s`);
+    assert.ok(ms < 20_000, `${ms} ms`);
+    // The call names the incident recorded from it.
+    const linked = await call(tok, 'GET', `/api/v1/telephony/calls/${ring.json.id}`);
+    assert.deepEqual(linked.json.incident_ids, [inc.id]);
+
+    // Answered on the desk phone: the telephone system names the call-taker, whose form opens.
+    await d.keyboard.press('Escape');
+    const r2 = await call(tok, 'POST', '/api/v1/telephony/calls', { call_id: 'browser-2', event: 'ring', caller_number: '13600001111', location: at });
+    assert.equal(r2.status, 201, r2.text);
+    const a2 = await call(tok, 'POST', '/api/v1/telephony/calls', { call_id: 'browser-2', event: 'answer', agent: 'dispatcher' });
+    assert.equal(a2.status, 200, a2.text);
+    await d.waitForSelector(`[data-testid=new-from-call][data-call="${r2.json.id}"]`, { timeout: 5000 });
+    assert.equal(await d.inputValue('[data-testid=new-caller-phone]'), '13600001111');
+    await d.screenshot({ path: `${process.env.SHOTS ?? '/tmp'}/call-form.png` });
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('/m for a non-unit role shows a message and a link to the console', async (t) => {
   if (skipReason) return t.skip(skipReason);
   const ctx = await phone();

@@ -6,6 +6,7 @@
 pub mod alert;
 pub mod area;
 pub mod assignment;
+pub mod call;
 pub mod codes;
 mod error;
 pub mod figures;
@@ -24,6 +25,7 @@ pub use self::geo::LonLat;
 pub use alert::{Alert, AlertState, Severity};
 pub use area::Area;
 pub use assignment::{Assignment, AssignmentStatus};
+pub use call::{Call, CallEvent, CallReport, CallState, Line};
 pub use error::{DomainError, FieldError};
 pub use incident::{
     Caller, DuplicateMatch, Incident, IncidentPatch, IncidentSource, IncidentStatus, Merge,

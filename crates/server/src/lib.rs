@@ -21,6 +21,7 @@ mod plans;
 mod positions;
 mod refusals;
 mod response_plans;
+mod telephony;
 pub mod throttle;
 mod watchdog;
 mod web;
@@ -225,6 +226,12 @@ pub fn router(state: AppState) -> Router {
         .route("/assignments/{id}/status", post(dispatch::advance))
         .route("/units", get(api::list_units).post(api::create_unit))
         .route("/units/{id}", get(api::get_unit).patch(api::update_unit))
+        .route(
+            "/telephony/calls",
+            get(telephony::list).post(telephony::report),
+        )
+        .route("/telephony/calls/{id}", get(telephony::get_one))
+        .route("/telephony/calls/{id}/answer", post(telephony::answer))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))

@@ -6,6 +6,7 @@
 
 mod event;
 pub mod seed;
+mod switchboard;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -370,6 +371,7 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
     let mut next_instruction = 45.0;
     let mut interval = tokio::time::interval(Duration::from_secs_f64(tick / opts.speed.max(0.01)));
     let mut demo = event::Demo::new(opts.speed);
+    let mut phones = switchboard::Switchboard::new();
     loop {
         interval.tick().await;
         t += tick;
@@ -379,6 +381,9 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
         let now = Utc::now();
 
         demo.tick(&store, &tree, city.as_ref(), &mut rng, &mut units, t, now)
+            .await;
+        phones
+            .tick(&store, &tree, city.as_ref(), &mut rng, t, now)
             .await;
 
         if t >= next_call {

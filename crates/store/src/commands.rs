@@ -157,20 +157,23 @@ pub fn create_incident(
         .map(str::to_owned);
     let inc = new.into_incident(id, org_id, &actor.username, now)?;
     p::put_incident(tx.conn(), &inc)?;
-    tx.append(incident_draft(
-        actor,
-        &inc.org_id,
-        id,
-        "incident.created",
-        // For the timeline: how it found its organisation (by area, named, or the creator's,
-        // with the area outside the creator's jurisdiction that holds it), and its kind's
-        // default priority with the reason for filing it otherwise.
-        json!({ "record": inc, "detail": {
+    tx.emit(
+        incident_draft(
+            actor,
+            &inc.org_id,
+            id,
+            "incident.created",
+            // For the timeline: how it found its organisation (by area, named, or the creator's,
+            // with the area outside the creator's jurisdiction that holds it), and its kind's
+            // default priority with the reason for filing it otherwise.
+            json!({ "record": inc, "detail": {
             "routed": routing.as_str(), "org_id": inc.org_id, "area_org_id": outside,
             "default_priority": default_priority, "priority_reason": priority_reason,
         } }),
-        now,
-    ))?;
+            now,
+        ),
+        crate::Fact::IncidentCreated { incident: &inc },
+    )?;
     tx.audit(audit_ok(
         actor,
         now,

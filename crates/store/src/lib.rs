@@ -21,6 +21,7 @@ pub mod module;
 pub mod projections;
 pub mod reach;
 pub mod response_plans;
+pub mod telephony;
 pub mod timers;
 pub mod track;
 mod writer;
@@ -144,6 +145,7 @@ pub fn domains() -> Vec<Module> {
         interception::module(),
         major_events::module(),
         response_plans::module(),
+        telephony::module(),
     ]
 }
 

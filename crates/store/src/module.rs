@@ -12,7 +12,7 @@
 //! [`Sweep`]s a module registers; whoever owns the clock runs them ([`crate::Store::run_sweeps`]).
 
 use rusqlite::Connection;
-use zhihui_core::{Instruction, Time, Unit};
+use zhihui_core::{Incident, Instruction, Time, Unit};
 
 use crate::{StoreError, Tx};
 
@@ -23,6 +23,11 @@ pub const MAX_REACTION_DEPTH: u8 = 8;
 /// A change to a shared record that other parts of the system may follow.
 #[derive(Debug, Clone, Copy)]
 pub enum Fact<'a> {
+    /// An incident was recorded.
+    IncidentCreated {
+        /// The new incident.
+        incident: &'a Incident,
+    },
     /// A unit reported a new position.
     UnitMoved {
         /// The unit after the move.
@@ -52,6 +57,8 @@ pub enum Fact<'a> {
 /// The kinds of [`Fact`], for registering reactors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FactKind {
+    /// [`Fact::IncidentCreated`].
+    IncidentCreated,
     /// [`Fact::UnitMoved`].
     UnitMoved,
     /// [`Fact::InstructionAnswered`].
@@ -66,6 +73,7 @@ impl Fact<'_> {
     /// This fact's kind.
     pub fn kind(&self) -> FactKind {
         match self {
+            Fact::IncidentCreated { .. } => FactKind::IncidentCreated,
             Fact::UnitMoved { .. } => FactKind::UnitMoved,
             Fact::InstructionAnswered { .. } => FactKind::InstructionAnswered,
             Fact::InstructionClosed { .. } => FactKind::InstructionClosed,
@@ -87,7 +95,7 @@ impl Fact<'_> {
             Fact::InstructionAnswered { instruction, .. }
             | Fact::InstructionClosed { instruction }
             | Fact::InstructionOverdue { instruction } => Some(instruction),
-            Fact::UnitMoved { .. } => None,
+            Fact::UnitMoved { .. } | Fact::IncidentCreated { .. } => None,
         }
     }
 

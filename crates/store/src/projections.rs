@@ -209,7 +209,7 @@ pub struct IncidentFilter {
     pub offset: i64,
 }
 
-fn in_clause(col: &str, n: usize) -> String {
+pub(crate) fn in_clause(col: &str, n: usize) -> String {
     format!("{col} IN ({})", vec!["?"; n].join(","))
 }
 

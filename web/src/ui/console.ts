@@ -9,6 +9,8 @@ import { LiveFeed, type LiveState } from '../live';
 import { OpsMap, PRIORITY_COLORS, UNIT_STATUS_COLORS } from '../map';
 import { incidents, orgName, orgs, selectedIncident, units } from '../store';
 import { AlertCenter } from './alerts';
+import { CallStrip } from '../domains/telephony/panel';
+import type { Call } from '../domains/telephony/api';
 import { DetailPanel } from './detail';
 import { EventPanel } from '../domains/major_events/panel';
 import type { RouteLine } from './dispatch';
@@ -80,8 +82,11 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   const locate = (p: { lon: number; lat: number } | null) => {
     if (p && ops) ops.flyTo(p);
   };
-  const form = { open: () => {} };
+  const form: { open: () => void; fromCall: (c: Call) => void } = { open: () => {}, fromCall: () => {} };
   const queue = new IncidentQueue({ canCreate: canEditIncidents(user), onNew: () => form.open() });
+  const callStrip = new CallStrip(live, user, (c) => form.fromCall(c));
+  debug.calls = callStrip;
+  left.appendChild(callStrip.el);
   left.appendChild(queue.el);
   const board = new UnitBoard(
     user,
@@ -129,6 +134,12 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       icp.toggle(false);
       plans.toggle(false);
       nif.open();
+    };
+    form.fromCall = (c) => {
+      instr.toggle(false);
+      icp.toggle(false);
+      plans.toggle(false);
+      nif.openFromCall(c);
     };
     formClose.close = () => nif.close();
     debug.newIncident = nif;
@@ -269,6 +280,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       units.upsertMany(us);
       debug.snapshotLoaded = true;
       alertCenter.load();
+      callStrip.load();
       instr.load();
       icp.load();
       evp.load();

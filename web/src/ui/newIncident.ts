@@ -7,6 +7,7 @@ import { codeLabel, defaultPriority, entryLabel, fmtTime, getCodes, getLang, onL
 import type { OpsMap } from '../map';
 import { PRIORITY_COLORS } from '../map';
 import { incidents, orgs, selectedIncident } from '../store';
+import { LINE_SOURCE, type Call } from '../domains/telephony/api';
 
 interface Draft {
   source: string;
@@ -23,6 +24,8 @@ interface Draft {
   description: string;
   org_id: string;
   location: { lon: number; lat: number } | null;
+  /** The call this record comes from (来电建单): its start and its id, and what to show of it. */
+  call: Call | null;
 }
 
 const emptyDraft = (): Draft => ({
@@ -38,6 +41,7 @@ const emptyDraft = (): Draft => ({
   description: '',
   org_id: '',
   location: null,
+  call: null,
 });
 
 export class NewIncidentForm {
@@ -96,6 +100,29 @@ export class NewIncidentForm {
       this.snapToRoad(p);
     });
     document.addEventListener('keydown', this.keyHandler);
+    this.draw();
+    this.focusFirst();
+  }
+
+  /**
+   * Opens the form filled from an answered call: the caller's number, the handset location (with
+   * the road there as the address), the line as the source, the ring time as when the call was
+   * received, and the call as the record's origin. The call-taker types what was said.
+   */
+  openFromCall(call: Call): void {
+    if (this.isOpen) this.close();
+    this.open();
+    const d = this.draft;
+    d.call = call;
+    d.phone = call.caller_number;
+    d.source = LINE_SOURCE[call.line] ?? 'call_110';
+    if (call.location) {
+      const p = { lon: call.location.lon, lat: call.location.lat };
+      d.location = p;
+      this.map.setPickMarker(p);
+      this.map.flyTo(p, 16);
+      this.snapToRoad(p);
+    }
     this.draw();
     this.focusFirst();
   }
@@ -321,6 +348,10 @@ export class NewIncidentForm {
     if (d.subtype) body.subtype = d.subtype;
     if (d.org_id) body.org_id = d.org_id;
     if (mergeInto !== undefined) body.merge_into = mergeInto;
+    if (d.call) {
+      body.received_at = d.call.rang_at;
+      body.source_ref = `call:${d.call.id}`;
+    }
     this.busy = true;
     this.error = null;
     this.draw();
@@ -574,6 +605,20 @@ export class NewIncidentForm {
         'div.ni-body',
         null,
         this.error && h('div.form-error', { role: 'alert', 'data-testid': 'new-error', 'data-field': this.error.field ?? '' }, this.error.message),
+        d.call &&
+          h(
+            'div.ni-call',
+            { 'data-testid': 'new-from-call', 'data-call': String(d.call.id) },
+            h('span.cs-line', { class: `line-${d.call.line}` }, d.call.line),
+            h('span', null, `${t('call.fromCall')} · ${fmtTime(d.call.rang_at)}`),
+            h(
+              'span.muted',
+              null,
+              d.call.location
+                ? `${t('call.accuracy')} ${d.call.accuracy_m != null ? `${Math.round(d.call.accuracy_m)} m` : '—'}`
+                : t('call.noLocation'),
+            ),
+          ),
         h(
           'div.f.loc',
           { class: bad('location') ? 'has-error' : '' },

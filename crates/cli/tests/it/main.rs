@@ -15,3 +15,4 @@ mod intake;
 mod interception;
 mod plan_cli;
 mod response_plans;
+mod telephony;

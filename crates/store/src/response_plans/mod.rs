@@ -110,7 +110,7 @@ pub fn module() -> crate::Module {
             Fact::InstructionOverdue { instruction } => {
                 (instruction, InstructionChange::Overdue, None)
             }
-            Fact::UnitMoved { .. } => return Ok(()),
+            Fact::UnitMoved { .. } | Fact::IncidentCreated { .. } => return Ok(()),
         };
         reactors::on_instruction_changed(tx, ins, change, target, e.actor, e.at)
     }
