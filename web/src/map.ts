@@ -1,12 +1,19 @@
-// The operations map: MapLibre with an offline style (no tiles, no glyphs, no sprites). Roads come
-// from GET /api/v1/map/roads.geojson; incidents and units are GeoJSON sources updated from the
+// The operations map: MapLibre with an offline style (no tiles, no glyph server, no sprites). Roads
+// come from GET /api/v1/map/roads.geojson; incidents and units are GeoJSON sources updated from the
 // stores, throttled to at most 4 updates per second.
+//
+// Labels (street names, call signs, incident numbers) need no network either: the style has no
+// `glyphs` URL, so MapLibre draws every glyph in the browser (TinySDF) in the label font, the
+// console's bundled Noto Sans SC (fonts.css). A glyph drawn before its font subset has loaded would
+// be cached in a fallback font (boxes on a machine without CJK fonts), so every label text is
+// passed through `fontReady` — which loads the subsets its characters need — before it reaches a
+// source.
 
 import maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { Incident, MapInfo, Unit } from './api';
 import { h, throttle } from './dom';
-import { codeLabel, fmtAgo } from './i18n';
+import { codeLabel, fmtAgo, getLang, onLangChange, t, type Key } from './i18n';
 import { incidents, selectedIncident, units } from './store';
 
 export const PRIORITY_COLORS: Record<number, string> = {
@@ -64,6 +71,52 @@ const ROAD_CLASSES: { id: string; classes: string[]; color: string; width: [numb
 
 const ALL_CLASSED = ROAD_CLASSES.flatMap((c) => c.classes);
 
+/** The label font: the console's bundled CJK font (fonts.css), drawn by MapLibre locally. */
+export const LABEL_FONT = ['Noto Sans SC'];
+const loadedChars = new Set<string>();
+/** Every font load asked for so far: a text whose characters were asked for by someone else
+ * still waits for that load. */
+let fontLoads: Promise<void> = Promise.resolve();
+
+/**
+ * Resolves once the bundled font can draw every character of `texts` (the unicode-range subsets
+ * they need are loaded), so that MapLibre's local glyph rendering never caches a fallback glyph.
+ */
+export function fontReady(texts: Iterable<string>): Promise<void> {
+  let fresh = '';
+  for (const t of texts) {
+    for (const ch of t) {
+      if (!loadedChars.has(ch)) {
+        loadedChars.add(ch);
+        fresh += ch;
+      }
+    }
+  }
+  if (fresh && document.fonts) {
+    const load = document.fonts.load(`24px "${LABEL_FONT[0]}"`, fresh).then(
+      () => {},
+      () => {}, // drawn in a fallback font
+    );
+    fontLoads = Promise.all([fontLoads, load]).then(() => {});
+  }
+  return fontLoads;
+}
+
+/** Text paint shared by the map's labels: light on a dark halo, legible over roads and areas. */
+function labelPaint(color: string | maplibregl.ExpressionSpecification = '#d8e4f5'): maplibregl.SymbolLayerSpecification['paint'] {
+  return { 'text-color': color, 'text-halo-color': '#04080f', 'text-halo-width': 1.4 };
+}
+
+/** Seconds after which a unit's last position is drawn faded. */
+const STALE_S = 600;
+
+/** The one-character mark of a unit kind on its map symbol. */
+function unitMark(kind: string, lang: string): string {
+  const zh: Record<string, string> = { patrol_car: '巡', foot_patrol: '步', traffic: '交', swat: '特', community: '社' };
+  const en: Record<string, string> = { patrol_car: 'P', foot_patrol: 'F', traffic: 'T', swat: 'S', community: 'C' };
+  return (lang === 'en' ? en : zh)[kind] ?? '•';
+}
+
 function emptyFc(): GeoJSON.FeatureCollection {
   return { type: 'FeatureCollection', features: [] };
 }
@@ -87,6 +140,8 @@ export class OpsMap {
   private unitsDirty = throttle(() => this.flushUnits(), 250);
   /** Number of setData calls on the units source (the test checks the throttle). */
   unitFlushes = 0;
+  private unitSeq = 0;
+  private incidentSeq = 0;
 
   constructor(container: HTMLElement, info: MapInfo | null) {
     const bounds = info ? (info.bbox as [number, number, number, number]) : undefined;
@@ -124,6 +179,7 @@ export class OpsMap {
     incidents.subscribe(() => this.incidentsDirty());
     units.subscribe(() => this.unitsDirty());
     selectedIncident.subscribe(() => this.flushIncidents());
+    onLangChange(() => (this.flushIncidents(), this.flushUnits()));
 
     this.map.on('click', (e) => this.onClick(e));
   }
@@ -190,6 +246,30 @@ export class OpsMap {
       'roads-minor',
     );
 
+    // Street names along the roads: the major network from zoom 13, every named road from 15.
+    m.addLayer({
+      id: 'roads-label',
+      type: 'symbol',
+      source: 'roads',
+      minzoom: 13,
+      filter: [
+        'all',
+        ['has', 'name'],
+        ['!=', ['get', 'name'], ''],
+        ['any', ['>=', ['zoom'], 15], ['in', ['get', 'highway'], ['literal', ['motorway', 'trunk', 'primary', 'secondary', 'tertiary']]]],
+      ],
+      layout: {
+        'symbol-placement': 'line',
+        'text-field': ['get', 'name'],
+        'text-font': LABEL_FONT,
+        'text-size': ['interpolate', ['linear'], ['zoom'], 13, 10.5, 17, 13],
+        'text-max-angle': 35,
+        'symbol-spacing': 320,
+        'text-padding': 4,
+      },
+      paint: labelPaint('#9fb6d4'),
+    });
+
     // Routes of assigned units to the selected incident (GET /roads/route).
     m.addSource('routes', { type: 'geojson', data: this.routeFc });
     m.addLayer({
@@ -229,17 +309,91 @@ export class OpsMap {
       paint: { 'line-color': '#ff4fd8', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 4], 'line-opacity': 0.95 },
     });
 
-    m.addSource('units', { type: 'geojson', data: emptyFc() });
+    // Units cluster below zoom 13 (400 event vehicles are a count, not a blob); each cluster
+    // counts its free units too.
+    m.addSource('units', {
+      type: 'geojson',
+      data: emptyFc(),
+      cluster: true,
+      clusterMaxZoom: 12,
+      clusterRadius: 38,
+      clusterProperties: { free: ['+', ['case', ['==', ['get', 'status'], 'available'], 1, 0]] },
+    });
+    const single: maplibregl.FilterSpecification = ['!', ['has', 'point_count']];
     m.addLayer({
-      id: 'units',
+      id: 'units-cluster',
       type: 'circle',
       source: 'units',
+      filter: ['has', 'point_count'],
       paint: {
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3.5, 15, 6],
-        'circle-color': matchColor('status', UNIT_STATUS_COLORS, '#5d6878'),
-        'circle-stroke-color': '#04080f',
-        'circle-stroke-width': 1.2,
+        'circle-radius': ['interpolate', ['linear'], ['get', 'point_count'], 2, 11, 50, 17, 400, 24],
+        'circle-color': 'rgba(20, 44, 78, 0.92)',
+        'circle-stroke-color': ['case', ['>', ['get', 'free'], 0], UNIT_STATUS_COLORS.available, UNIT_STATUS_COLORS.dispatched],
+        'circle-stroke-width': 2,
       },
+    });
+    m.addLayer({
+      id: 'units-cluster-count',
+      type: 'symbol',
+      source: 'units',
+      filter: ['has', 'point_count'],
+      layout: {
+        'text-field': ['concat', ['to-string', ['get', 'free']], '/', ['to-string', ['get', 'point_count']]],
+        'text-font': LABEL_FONT,
+        'text-size': 11,
+        'text-allow-overlap': true,
+      },
+      paint: { 'text-color': '#e6f0ff' },
+    });
+    // A unit: a rounded square in its status colour with the mark of its kind (巡 步 交 特 社),
+    // unlike the round incidents; faded when its last position is old; a tick points where it
+    // is heading while it moves.
+    m.addLayer({
+      id: 'units-heading',
+      type: 'symbol',
+      source: 'units',
+      filter: ['all', single, ['has', 'heading']],
+      layout: {
+        'icon-image': 'u-heading',
+        'icon-rotate': ['get', 'heading'],
+        'icon-rotation-alignment': 'map',
+        'icon-offset': [0, -13],
+        'icon-allow-overlap': true,
+        'icon-ignore-placement': true,
+      },
+      paint: { 'icon-opacity': ['case', ['get', 'stale'], 0.35, 0.9] },
+    });
+    m.addLayer({
+      id: 'units',
+      type: 'symbol',
+      source: 'units',
+      filter: single,
+      layout: {
+        'icon-image': ['get', 'icon'],
+        'icon-size': ['interpolate', ['linear'], ['zoom'], 10, 0.7, 15, 1],
+        'icon-allow-overlap': true,
+        'icon-ignore-placement': true,
+      },
+      paint: { 'icon-opacity': ['case', ['get', 'stale'], 0.45, 1] },
+    });
+
+    // Call signs beside the units from zoom 13, in the colour of their status; at a glance the
+    // label says which crew, the dot what it is doing.
+    m.addLayer({
+      id: 'units-label',
+      type: 'symbol',
+      source: 'units',
+      minzoom: 13,
+      filter: single,
+      layout: {
+        'text-field': ['get', 'call_sign'],
+        'text-font': LABEL_FONT,
+        'text-size': 11.5,
+        'text-anchor': 'left',
+        'text-offset': [1.1, 0],
+        'text-padding': 2,
+      },
+      paint: labelPaint(matchColor('status', UNIT_STATUS_COLORS, '#9fb6d4')),
     });
 
     m.addSource('incidents', { type: 'geojson', data: emptyFc() });
@@ -266,6 +420,34 @@ export class OpsMap {
         'circle-stroke-color': ['case', ['==', ['get', 'status'], 'new'], '#ffffff', '#0b1322'],
         'circle-stroke-width': ['case', ['==', ['get', 'status'], 'new'], 1.6, 1.2],
       },
+    });
+
+    // Incident numbers and priorities: always for P1 and the selected one, the rest from zoom 12.
+    m.addLayer({
+      id: 'incidents-label',
+      type: 'symbol',
+      source: 'incidents',
+      filter: ['any', ['>=', ['zoom'], 12], ['==', ['get', 'priority'], 1], ['==', ['get', 'selected'], true]],
+      layout: {
+        'text-field': ['get', 'label'],
+        'text-font': LABEL_FONT,
+        'text-size': 12,
+        'text-anchor': 'bottom',
+        'text-offset': [0, -0.9],
+        'text-allow-overlap': false,
+        'symbol-sort-key': ['get', 'priority'],
+      },
+      paint: labelPaint(matchColor('priority', PRIORITY_COLORS, '#d8e4f5')),
+    });
+
+    // A click on a cluster zooms into it.
+    m.on('click', 'units-cluster', (e) => {
+      const f = e.features?.[0];
+      if (!f || this.pickCb) return;
+      const src = m.getSource('units') as maplibregl.GeoJSONSource;
+      void src.getClusterExpansionZoom(Number(f.properties?.cluster_id)).then((z) => {
+        m.easeTo({ center: (f.geometry as GeoJSON.Point).coordinates as [number, number], zoom: z + 0.5 });
+      });
     });
 
     for (const layer of ['incidents', 'units']) {
@@ -341,6 +523,7 @@ export class OpsMap {
 
   async setRoads(fc: GeoJSON.FeatureCollection): Promise<void> {
     await this.loaded;
+    await fontReady((fc.features ?? []).map((f) => String(f.properties?.name ?? '')));
     this.roadFeatureCount = fc.features?.length ?? 0;
     (this.map.getSource('roads') as maplibregl.GeoJSONSource).setData(fc);
   }
@@ -445,12 +628,79 @@ export class OpsMap {
         type: 'Feature',
         id: i.id,
         geometry: { type: 'Point', coordinates: [i.location.lon, i.location.lat] },
-        properties: { id: i.id, priority: i.priority, status: i.status, selected: i.id === sel },
+        properties: { id: i.id, priority: i.priority, status: i.status, selected: i.id === sel, label: `#${i.id} ${t(`prio.${i.priority}` as Key)}` },
       });
     }
     // Draw higher priorities on top.
     feats.sort((a, b) => (b.properties!.priority as number) - (a.properties!.priority as number));
-    src.setData({ type: 'FeatureCollection', features: feats });
+    const seq = ++this.incidentSeq;
+    void fontReady(feats.map((f) => String(f.properties!.label))).then(() => {
+      // A newer flush may have overtaken this one while the font loaded.
+      if (seq === this.incidentSeq) src.setData({ type: 'FeatureCollection', features: feats });
+    });
+  }
+
+  /** Adds the icon of a unit of `kind` in `status` (drawn once per language) and returns its id. */
+  private unitIcon(kind: string, status: string): string {
+    const lang = getLang();
+    const id = `u-${kind}-${status}-${lang}`;
+    if (this.map.hasImage(id)) return id;
+    const px = 2; // device pixels per CSS pixel: crisp on high-density screens
+    const size = 20 * px;
+    const c = document.createElement('canvas');
+    c.width = c.height = size;
+    const g = c.getContext('2d');
+    if (!g) return id;
+    const r = 5 * px;
+    g.beginPath();
+    g.roundRect(1.5 * px, 1.5 * px, size - 3 * px, size - 3 * px, r);
+    g.fillStyle = UNIT_STATUS_COLORS[status] ?? '#5d6878';
+    g.fill();
+    g.lineWidth = 1.5 * px;
+    g.strokeStyle = '#04080f';
+    g.stroke();
+    g.fillStyle = status === 'off_duty' ? '#c9d3e2' : '#04101f';
+    g.font = `700 ${12 * px}px "${LABEL_FONT[0]}", sans-serif`;
+    g.textAlign = 'center';
+    g.textBaseline = 'middle';
+    g.fillText(unitMark(kind, lang), size / 2, size / 2 + 0.5 * px);
+    this.map.addImage(id, g.getImageData(0, 0, size, size), { pixelRatio: px });
+    return id;
+  }
+
+  /** Last seen position and heading per unit: the heading is the bearing of its last move of
+   * more than 5 m (positions carry none). */
+  private lastSeen = new Map<number, { lon: number; lat: number; heading: number | null }>();
+
+  private headingOf(id: number, p: { lon: number; lat: number }): number | null {
+    const prev = this.lastSeen.get(id);
+    if (!prev) {
+      this.lastSeen.set(id, { ...p, heading: null });
+      return null;
+    }
+    const dy = (p.lat - prev.lat) * 111_320;
+    const dx = (p.lon - prev.lon) * 111_320 * Math.cos((p.lat * Math.PI) / 180);
+    if (Math.hypot(dx, dy) < 5) return prev.heading;
+    const heading = ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360;
+    this.lastSeen.set(id, { ...p, heading });
+    return heading;
+  }
+
+  private headingIcon(): void {
+    if (this.map.hasImage('u-heading')) return;
+    const px = 2;
+    const c = document.createElement('canvas');
+    c.width = c.height = 10 * px;
+    const g = c.getContext('2d');
+    if (!g) return;
+    g.beginPath();
+    g.moveTo(5 * px, 0);
+    g.lineTo(10 * px, 9 * px);
+    g.lineTo(0, 9 * px);
+    g.closePath();
+    g.fillStyle = '#e6f0ff';
+    g.fill();
+    this.map.addImage('u-heading', g.getImageData(0, 0, 10 * px, 10 * px), { pixelRatio: px });
   }
 
   private flushUnits(): void {
@@ -458,16 +708,38 @@ export class OpsMap {
     if (!src) return;
     this.unitFlushes++;
     const feats: GeoJSON.Feature[] = [];
+    const now = Date.now();
+    const marks = new Set<string>();
     for (const u of units.byId.values()) {
       if (!u.position) continue;
+      marks.add(unitMark(u.kind, getLang()));
+      const age = u.position_at ? (now - new Date(u.position_at).getTime()) / 1000 : Infinity;
+      const moving = u.status === 'en_route' || u.status === 'dispatched';
+      const heading = this.headingOf(u.id, u.position);
       feats.push({
         type: 'Feature',
         id: u.id,
         geometry: { type: 'Point', coordinates: [u.position.lon, u.position.lat] },
-        properties: { id: u.id, status: u.status, kind: u.kind },
+        properties: {
+          id: u.id,
+          status: u.status,
+          kind: u.kind,
+          call_sign: u.call_sign,
+          // A position older than ten minutes may no longer be where the unit is.
+          stale: age > STALE_S,
+          ...(moving && heading !== null ? { heading } : {}),
+        },
       });
     }
-    src.setData({ type: 'FeatureCollection', features: feats });
+    const seq = ++this.unitSeq;
+    void fontReady([...feats.map((f) => String(f.properties!.call_sign)), ...marks]).then(() => {
+      // A newer flush may have overtaken this one while the font loaded.
+      if (seq !== this.unitSeq) return;
+      // The icons' marks are drawn on a canvas in the bundled font, now loaded.
+      this.headingIcon();
+      for (const f of feats) f.properties!.icon = this.unitIcon(String(f.properties!.kind), String(f.properties!.status));
+      src.setData({ type: 'FeatureCollection', features: feats });
+    });
   }
 }
 

@@ -34,22 +34,23 @@ export class DemoServer {
   /**
    * Starts the server (data directory named after `prefix`) and the browser.
    * `opts.setup(dataDir)` runs first (e.g. `zhihui org add`); `opts.args(dataDir)` is the server's
-   * command line (default: the demo); `opts.command` the executable (default: ZHIHUI_BIN).
+   * command line (default: the demo); `opts.command` the executable (default: ZHIHUI_BIN);
+   * `opts.env` extra environment for the server.
    */
   async start(prefix, opts = {}) {
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `zhihui-web-${prefix}-`));
     await opts.setup?.(this.dataDir);
     const command = opts.command ?? cmd;
     if (!fs.existsSync(command)) throw new Error(`server binary not found: ${command} (build it with cargo build -p zhihui, or set ZHIHUI_BIN)`);
-    await this.spawn(command, opts.args ? opts.args(this.dataDir) : demoArgs(this.dataDir));
+    await this.spawn(command, opts.args ? opts.args(this.dataDir) : demoArgs(this.dataDir), opts.env);
     this.browser = await chromium.launch({
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
     });
   }
 
-  spawn(command, args) {
-    const server = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
+  spawn(command, args, env = {}) {
+    const server = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env } });
     this.server = server;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not report its address in 120 s:\n${this.out}`)), 120_000);
