@@ -373,6 +373,7 @@ export const api = {
   allOrgs: () => request<{ items: Org[] }>('GET', '/api/v1/orgs?scope=all'),
   premiseHistory: (at: LonLat, radius_m = 50) =>
     request<{ items: PremiseItem[]; radius_m: number }>('GET', `/api/v1/incidents/history?lon=${at.lon}&lat=${at.lat}&radius_m=${radius_m}`),
+  addNote: (id: number, text: string) => request<{ incident_id: number; text: string; by: string; at: string }>('POST', `/api/v1/incidents/${id}/notes`, { text }),
   handOver: (id: number, org_id: string, reason: string) => request<Incident>('POST', `/api/v1/incidents/${id}/handover`, { org_id, reason }),
   mapInfo: () => request<MapInfo>('GET', '/api/v1/map'),
   roads: () => request<GeoJSON.FeatureCollection>('GET', '/api/v1/map/roads.geojson'),

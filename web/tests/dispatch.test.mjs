@@ -338,6 +338,12 @@ test('a call from the telephone system: F2 answers, the form is filled from the 
     const ms = Date.now() - t0;
     t.diagnostic(`call answered to unit dispatched, keyboard only: ${(ms / 1000).toFixed(1)} s`);
     assert.ok(ms < 20_000, `${ms} ms`);
+    // What the caller adds goes on the timeline as a note (Ctrl+Enter), with who wrote it.
+    await d.click('[data-testid=note-text]');
+    await d.keyboard.type('报警人补充:嫌疑人穿黑色外套,往北逃离');
+    await d.keyboard.press('Control+Enter');
+    await d.waitForSelector('[data-testid=timeline-note]:has-text("往北逃离")', { timeout: 5000 });
+    assert.equal(await d.inputValue('[data-testid=note-text]'), '', 'the field empties once added');
     // The call names the incident recorded from it.
     const linked = await call(tok, 'GET', `/api/v1/telephony/calls/${ring.json.id}`);
     assert.deepEqual(linked.json.incident_ids, [inc.id]);

@@ -479,6 +479,56 @@ pub async fn hand_over(
     Ok(Json(masked_record(&cmd.state, "incident", &inc)?))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// The note (1 to 2000 characters).
+    #[schema(max_length = 2000)]
+    text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Note {
+    incident_id: i64,
+    text: String,
+    by: String,
+    #[schema(value_type = String, format = DateTime)]
+    at: zhihui_core::Time,
+}
+
+/// Adds a narrative note to an incident (补充警情), closed ones included: an `incident.noted`
+/// entry of its timeline, on the live feed. Dispatchers, leaders and administrators in
+/// jurisdiction. Audited.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", params(("id" = i64, Path)), request_body = NoteRequest,
+    responses((status = 201, body = Note), (status = 403), (status = 404), (status = 422, description = "empty or too long")),
+    security(("bearer" = [])))]
+pub async fn add_note(
+    cmd: Cmd,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NoteRequest>,
+) -> ApiResult<(StatusCode, Json<Note>)> {
+    let id = parse_id(&id)?;
+    let now = cmd.state.now();
+    let text = cmd
+        .write(
+            "incident.note",
+            &format!("incident:{id}"),
+            move |tx, ctx| {
+                commands::add_incident_note(tx, &ctx.orgs, &ctx.actor, id, &req.text, ctx.now)
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Note {
+            incident_id: id,
+            text,
+            by: cmd.actor().username.clone(),
+            at: now,
+        }),
+    ))
+}
+
 /// One change of a domain record (an interception, a plan activation, an event post).
 #[derive(Serialize, ToSchema)]
 pub struct RecordChange {

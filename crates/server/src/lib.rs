@@ -216,6 +216,7 @@ pub fn router(state: AppState) -> Router {
             get(dispatch::incident_assignments).post(dispatch::assign),
         )
         .route("/incidents/{id}/eido", get(eido::export))
+        .route("/incidents/{id}/notes", post(api::add_note))
         .route("/units/{id}/assignments", get(dispatch::unit_assignments))
         .route("/units/{id}/positions", post(positions::report))
         .route("/units/{id}/track", get(positions::track))

@@ -136,7 +136,7 @@ impl Modify for CodeLists {
     info(title = "Zhihui API", description = "Integrated command platform: incidents, units, live feed. The live feed is a WebSocket at /api/v1/live?ticket=TICKET&since=SEQ, with a single-use ticket from POST /api/v1/live/ticket."),
     paths(
         auth::login, auth::logout, auth::me, live::ticket,
-        api::list_orgs, api::org_areas, api::set_org_area, api::hand_over, api::premise_history, api::codes,
+        api::list_orgs, api::org_areas, api::set_org_area, api::hand_over, api::add_note, api::premise_history, api::codes,
         api::list_incidents, api::create_incident, api::get_incident, api::update_incident, api::incident_timeline, duplicates::for_call, duplicates::for_incident, duplicates::merge, dispatch::recommendations, dispatch::assign, dispatch::incident_assignments, dispatch::unit_assignments, dispatch::advance,
         api::list_units, api::create_unit, api::get_unit, api::update_unit,
         alerts::list, alerts::acknowledge, alerts::resolve, telephony::report, telephony::list, telephony::get_one, telephony::answer, eido::export, bulletin::json, bulletin::xlsx, positions::report, positions::bulk, positions::track, instructions::issue, instructions::list, instructions::get_one, instructions::sign, instructions::feedback, instructions::close, map::info, map::roads, map::route, map::matrix, map::nearest, map::isochrone, map::search, map::snap_point,

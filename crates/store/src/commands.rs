@@ -305,6 +305,47 @@ pub fn hand_over_incident(
     Ok(inc)
 }
 
+/// A narrative note (补充警情) on an incident, at any time, closed ones included: what a caller
+/// adds on a second call, what the crew reports, what the dispatcher learns. It changes no field;
+/// it is an `incident.noted` entry of the timeline with who wrote it and when. Returns the text
+/// as stored (trimmed).
+pub fn add_incident_note(
+    tx: &mut Tx<'_>,
+    orgs: &OrgTree,
+    actor: &Actor,
+    id: i64,
+    text: &str,
+    now: Time,
+) -> Result<String, StoreError> {
+    if !(actor.role.may(Action::WriteIncident) || actor.role.may(Action::Oversee)) {
+        return Err(StoreError::Denied(format!(
+            "role {} may not add notes to incidents",
+            actor.role.as_str()
+        )));
+    }
+    let inc = load_incident(tx.conn(), orgs, actor, id)?;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 2000 {
+        return Err(invalid("text", "1 to 2000 characters".into()));
+    }
+    tx.append(incident_draft(
+        actor,
+        &inc.org_id,
+        id,
+        "incident.noted",
+        json!({ "record": inc, "detail": { "text": text } }),
+        now,
+    ))?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        "incident.note",
+        format!("incident:{id}"),
+        json!({ "chars": text.chars().count() }),
+    ))?;
+    Ok(text.to_owned())
+}
+
 /// Open incidents in the actor's jurisdiction that a call of type `kind` at `location`, received
 /// at `at`, may duplicate (see [`Incident::duplicate_of_call`]), nearest first. `exclude` leaves
 /// out the call's own record when it already exists.

@@ -1,6 +1,6 @@
 // 详情: the incident detail panel — fields, status actions (派警/到场/结案) and the 时间轴 timeline.
 
-import { api, ApiError, canEditIncidents, type Assignment, type Duplicate, type Incident, type IncidentStatus, type Org, type TimelineItem, type User } from '../api';
+import { api, ApiError, can, canEditIncidents, type Assignment, type Duplicate, type Incident, type IncidentStatus, type Org, type TimelineItem, type User } from '../api';
 import { h, setChildren, toast } from '../dom';
 import { codeLabel, entryLabel, fmtTime, getCodes, getLang, onLangChange, subtypeLabel, t, tDyn, type Key } from '../i18n';
 import type { LiveFeed } from '../live';
@@ -78,8 +78,9 @@ export class DetailPanel {
       this.timeline.push({ seq: ev.seq, at: ev.at, actor: ev.actor, kind: ev.kind, data });
       this.timeline.sort((a, b) => a.seq - b.seq);
       this.draw();
-      // The feed carries no caller data; the added call's details come with the (audited) timeline.
-      if (ev.kind === 'incident.call_added') void this.reloadTimeline();
+      // The feed carries no caller data nor notes (they may name people); the added call's
+      // details and a note's text come with the (audited) timeline.
+      if (ev.kind === 'incident.call_added' || ev.kind === 'incident.noted') void this.reloadTimeline();
     });
     onLangChange(() => this.draw());
   }
@@ -291,6 +292,7 @@ export class DetailPanel {
         h('h3.sec', null, t('asg.title')),
         this.dispatch.ordersEl,
         h('h3.sec', null, t('detail.timeline'), h('span.count', null, String(this.timeline.length))),
+        this.noteBlock(inc),
         this.timelineBlock(),
       ),
     );
@@ -483,6 +485,56 @@ export class DetailPanel {
     }
   }
 
+  private noteText = '';
+  private noteError: string | null = null;
+
+  /** 补充警情: a narrative note added to the incident's timeline at any time (Ctrl+Enter adds). */
+  private noteBlock(inc: Incident): HTMLElement | null {
+    if (!(canEditIncidents(this.user) || can(this.user, 'oversee'))) return null;
+    const area = h('textarea.input.note-text', {
+      'data-testid': 'note-text',
+      rows: '2',
+      maxlength: '2000',
+      placeholder: t('note.placeholder'),
+      class: this.noteError ? 'invalid' : '',
+      onInput: (e: Event) => (this.noteText = (e.target as HTMLTextAreaElement).value),
+      onKeydown: (e: KeyboardEvent) => {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          void this.addNote(inc.id);
+        }
+      },
+    }) as HTMLTextAreaElement;
+    area.value = this.noteText;
+    return h(
+      'div.note-form',
+      null,
+      area,
+      h(
+        'div.note-row',
+        null,
+        this.noteError ? h('span.form-error', { 'data-testid': 'note-error' }, this.noteError) : h('span.muted', null, t('note.hint')),
+        h('span.spacer'),
+        h('button.btn.btn-sm', { 'data-testid': 'note-add', disabled: this.busy, onClick: () => void this.addNote(inc.id) }, t('note.add')),
+      ),
+    );
+  }
+
+  private async addNote(id: number): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await api.addNote(id, this.noteText);
+      this.noteText = '';
+      this.noteError = null;
+    } catch (e) {
+      this.noteError = (e as ApiError).message || t('err.generic');
+    } finally {
+      this.busy = false;
+      this.draw();
+    }
+  }
+
   private timelineBlock(): HTMLElement {
     if (this.tlError) return h('div.form-error', null, this.tlError);
     if (this.timeline.length === 0) return h('div.muted.pad', null, t('detail.noTimeline'));
@@ -510,6 +562,7 @@ export class DetailPanel {
       }
       if (record) prev = record;
       const call = it.kind === 'incident.call_added' ? callOf(it.data) : null;
+      const note = it.kind === 'incident.noted' ? (it.data as { detail?: { text?: string } } | null)?.detail?.text : null;
       items.push(
         h(
           'li.tl-item',
@@ -541,6 +594,7 @@ export class DetailPanel {
                   ),
                 ),
               ),
+            note && h('div.tl-note', { 'data-testid': 'timeline-note' }, note),
             call &&
               h(
                 'div.tl-call',

@@ -32,11 +32,18 @@ export function isOverdue(ins: Instruction, r?: Recipient, now = Date.now()): bo
   return r ? r.status !== 'done' : ins.recipients.some((x) => x.status !== 'done');
 }
 
+type InstrTab = 'todo' | 'overdue' | 'open' | 'closed';
+const INSTR_TABS: InstrTab[] = ['todo', 'overdue', 'open', 'closed'];
+/** Most rows a list draws at once. */
+const LIST_MAX = 200;
+
 export class InstructionPanel {
   readonly el: HTMLElement;
   readonly button: HTMLElement;
   private view: View = { kind: 'list' };
-  private filter: 'open' | 'closed' = 'open';
+  private filter: InstrTab = 'open';
+  /** Search over id, title and issuer. */
+  private query = '';
   private isOpen = false;
   private available = true;
   private loaded = false;
@@ -186,7 +193,10 @@ export class InstructionPanel {
         body,
       ),
     );
-    if (focusId) (this.el.querySelector(`[data-testid="${focusId}"]`) as HTMLElement | null)?.focus();
+    const again = focusId ? (this.el.querySelector(`[data-testid="${focusId}"]`) as HTMLElement | null) : null;
+    again?.focus();
+    // Typing in the search redraws the list: the caret stays at the end of what was typed.
+    if (again instanceof HTMLInputElement && again.type === 'search') again.setSelectionRange(again.value.length, again.value.length);
   }
 
   private go(v: View): void {
@@ -202,29 +212,57 @@ export class InstructionPanel {
     if (v.kind === 'new') (this.el.querySelector('[data-testid=instr-title]') as HTMLElement | null)?.focus();
   }
 
+  /** Whether `ins` belongs under `tab`: what waits for me, what is overdue, open, closed. */
+  private inTab(ins: Instruction, tab: InstrTab, now: number): boolean {
+    switch (tab) {
+      case 'todo':
+        return ins.status === 'open' && this.mine(ins).some((r) => r.status !== 'done');
+      case 'overdue':
+        return ins.status === 'open' && isOverdue(ins, undefined, now);
+      default:
+        return ins.status === tab;
+    }
+  }
+
   private listView(): HTMLElement {
-    const list = instructions
-      .all()
-      .filter((i) => i.status === this.filter)
-      .sort((a, b) => b.issued_at.localeCompare(a.issued_at) || b.id - a.id);
-    const counts = { open: 0, closed: 0 };
-    for (const i of instructions.byId.values()) counts[i.status]++;
     const now = Date.now();
+    const q = this.query.trim().toLowerCase();
+    const found = (i: Instruction) =>
+      !q || `#${i.id}`.includes(q) || instructionText(i).title.toLowerCase().includes(q) || i.issued_by.toLowerCase().includes(q);
+    const counts: Record<InstrTab, number> = { todo: 0, overdue: 0, open: 0, closed: 0 };
+    for (const i of instructions.byId.values()) for (const tab of INSTR_TABS) if (this.inTab(i, tab, now)) counts[tab]++;
+    const all = instructions
+      .all()
+      .filter((i) => this.inTab(i, this.filter, now) && found(i))
+      .sort((a, b) => b.issued_at.localeCompare(a.issued_at) || b.id - a.id);
+    // A long list draws its newest rows; the search narrows the rest.
+    const list = all.slice(0, LIST_MAX);
     return h(
       'div.ip-body',
       null,
       h(
         'div.seg.ip-tabs',
         null,
-        (['open', 'closed'] as const).map((f) =>
+        INSTR_TABS.map((f) =>
           h(
             'button.seg-btn',
             { class: this.filter === f ? 'on' : '', 'data-testid': `instr-filter-${f}`, onClick: () => ((this.filter = f), this.draw()) },
-            t(f === 'open' ? 'instr.open' : 'instr.closed'),
+            t(`instr.tab.${f}` as 'instr.tab.open'),
             h('span.seg-count', null, String(counts[f])),
           ),
         ),
       ),
+      h('input.input.ip-search', {
+        type: 'search',
+        'data-testid': 'instr-search',
+        placeholder: t('instr.search'),
+        value: this.query,
+        onInput: (e: Event) => {
+          this.query = (e.target as HTMLInputElement).value;
+          this.draw();
+        },
+      }),
+      all.length > list.length && h('div.muted.ip-more', null, `${list.length} / ${all.length}`),
       list.length === 0
         ? h('div.muted.pad', null, t('instr.none'))
         : h(

@@ -3,7 +3,7 @@
 
 import { api, ApiError, can, type TrackFix, type Unit, type UnitStatus, type User } from '../api';
 import { h, setChildren, throttle, toast } from '../dom';
-import { codeLabel, fmtAgo, fmtTime, getLang, onLangChange, t } from '../i18n';
+import { codeLabel, fmtAgo, fmtTime, getLang, onLangChange, t, type Lang } from '../i18n';
 import { UNIT_STATUS_COLORS } from '../map';
 import { orgName, units } from '../store';
 
@@ -32,17 +32,73 @@ export class UnitBoard {
     this.bar = h('div.unit-bar', { 'aria-hidden': 'true' });
     this.body = h('div.unit-groups', { 'data-testid': 'unit-board-list' });
     this.card = h('div.unit-card', { 'data-testid': 'unit-card', hidden: true });
-    this.el = h('section.panel.units', { 'data-testid': 'unit-board' }, this.head, this.bar, this.body, this.card);
+    this.filters = h('div.unit-filters');
+    this.el = h('section.panel.units', { 'data-testid': 'unit-board' }, this.head, this.filters, this.bar, this.body, this.card);
     this.drawHead();
+    this.drawFilters();
     this.buildGroups();
     units.subscribe(() => this.render());
     onLangChange(() => {
       this.drawHead();
+      this.drawFilters();
       for (const r of this.rows.values()) r.stamp = '';
       this.buildGroups();
       this.renderAll();
     });
     window.setInterval(() => this.tickAges(), 5000);
+  }
+
+  private filters: HTMLElement;
+  /** Search (call sign or organisation) and filters by station and kind. */
+  private query = '';
+  private org = '';
+  private kind = '';
+
+  private drawFilters(): void {
+    const lang = getLang();
+    const orgIds = [...new Set([...units.byId.values()].map((u) => u.org_id))].sort((a, b) => orgName(a, lang).localeCompare(orgName(b, lang), 'zh-CN'));
+    const kinds = [...new Set([...units.byId.values()].map((u) => u.kind))].sort();
+    const search = h('input.input.uf-search', {
+      type: 'search',
+      'data-testid': 'unit-search',
+      placeholder: t('units.search'),
+      value: this.query,
+      onInput: (e: Event) => {
+        this.query = (e.target as HTMLInputElement).value.trim().toLowerCase();
+        this.renderAll();
+      },
+    });
+    const sel = (testid: string, all: string, options: [string, string][], value: string, set: (v: string) => void) =>
+      h(
+        'select.input.uf-sel',
+        { 'data-testid': testid, onChange: (e: Event) => (set((e.target as HTMLSelectElement).value), this.renderAll()) },
+        h('option', { value: '' }, all),
+        options.map(([v, label]) => h('option', { value: v, selected: v === value }, label)),
+      );
+    setChildren(
+      this.filters,
+      search,
+      sel('unit-filter-org', t('units.allOrgs'), orgIds.map((o) => [o, orgName(o, lang)]), this.org, (v) => (this.org = v)),
+      sel('unit-filter-kind', t('units.allKinds'), kinds.map((k) => [k, codeLabel('unit_kinds', k)]), this.kind, (v) => (this.kind = v)),
+    );
+    this.filterStamp = this.optionsStamp();
+  }
+
+  /** What the filters' options depend on: the stations and kinds of the units, the language. */
+  private optionsStamp(): string {
+    const orgs = [...new Set([...units.byId.values()].map((u) => u.org_id))].sort();
+    const kinds = [...new Set([...units.byId.values()].map((u) => u.kind))].sort();
+    return `${orgs.join(',')}|${kinds.join(',')}|${getLang()}`;
+  }
+
+  private filterStamp = '';
+
+  private matches(u: Unit, lang: Lang): boolean {
+    if (this.org && u.org_id !== this.org) return false;
+    if (this.kind && u.kind !== this.kind) return false;
+    if (!this.query) return true;
+    const q = this.query;
+    return u.call_sign.toLowerCase().includes(q) || orgName(u.org_id, lang).toLowerCase().includes(q) || codeLabel('unit_kinds', u.kind).toLowerCase().includes(q);
   }
 
   private drawHead(): void {
@@ -83,8 +139,13 @@ export class UnitBoard {
   private renderAll(): void {
     const lang = getLang();
     const byStatus = new Map<string, Unit[]>();
+    const all = new Map<string, number>();
+    let shown = 0;
     for (const u of units.byId.values()) {
       const s = STATUSES.includes(u.status) ? u.status : 'other';
+      all.set(s, (all.get(s) ?? 0) + 1);
+      if (!this.matches(u, lang)) continue;
+      shown++;
       let arr = byStatus.get(s);
       if (!arr) byStatus.set(s, (arr = []));
       arr.push(u);
@@ -143,11 +204,13 @@ export class UnitBoard {
     this.drawCard();
     const total = units.byId.size;
     const cnt = this.head.querySelector('.count');
-    if (cnt) cnt.textContent = String(total);
+    if (cnt) cnt.textContent = shown === total ? String(total) : `${shown}/${total}`;
+    // New stations or kinds (units created meanwhile) join the filters' options.
+    if (this.optionsStamp() !== this.filterStamp) this.drawFilters();
     setChildren(
       this.bar,
       STATUSES.map((s) => {
-        const n = byStatus.get(s)?.length ?? 0;
+        const n = all.get(s) ?? 0;
         return n > 0 ? h('div', { style: { flexGrow: String(n), background: UNIT_STATUS_COLORS[s] }, title: `${codeLabel('unit_statuses', s)} ${n}` }) : null;
       }),
     );

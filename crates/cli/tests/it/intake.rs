@@ -132,3 +132,77 @@ fn premise_history_lists_the_earlier_calls_at_the_address_in_the_jurisdiction() 
     let (st, r) = s.get(&boss, &format!("{path}&radius_m=5000"));
     assert_eq!((st, field(&r)), (400, Some("radius_m")));
 }
+
+#[test]
+fn notes_join_the_timeline_live_with_who_and_when_even_after_closing_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let s = Server::start(dir.path(), &[]);
+    let (boss, s1) = (s.login("boss"), s.login("s1disp"));
+    let mut b = incident_body("有人在楼道里吵闹");
+    b["org_id"] = json!("s1");
+    let (st, inc) = s.post(&boss, "/api/v1/incidents", &b);
+    assert_eq!(st, 201, "{inc}");
+    let path = format!("/api/v1/incidents/{}/notes", inc["id"]);
+    let mut feed = s.ws(&s1, None);
+    feed.drain(std::time::Duration::from_millis(200));
+
+    let (st, note) = s.post(
+        &boss,
+        &path,
+        &json!({"text": "  报警人二次来电:对方持有棍棒  "}),
+    );
+    assert_eq!(st, 201, "{note}");
+    assert_eq!(
+        (note["text"].as_str(), note["by"].as_str()),
+        (Some("报警人二次来电:对方持有棍棒"), Some("boss"))
+    );
+    // The station sees it live, and on the timeline with the author.
+    let got = feed.drain(std::time::Duration::from_millis(600));
+    assert!(got.iter().any(|m| m["kind"] == "incident.noted"), "{got:?}");
+    let (_, tl) = s.get(&s1, &format!("/api/v1/incidents/{}/timeline", inc["id"]));
+    let noted: Vec<&serde_json::Value> = tl["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "incident.noted")
+        .collect();
+    assert_eq!(noted.len(), 1, "{tl}");
+    assert_eq!(noted[0]["actor"], "boss");
+    assert_eq!(
+        noted[0]["data"]["detail"]["text"],
+        "报警人二次来电:对方持有棍棒"
+    );
+    // The note changes no field of the incident.
+    let (_, after) = s.get(&boss, &format!("/api/v1/incidents/{}", inc["id"]));
+    assert_eq!(after["version"], inc["version"]);
+
+    // Bad input and the wrong people are refused.
+    let (st, e) = s.post(&boss, &path, &json!({"text": "   "}));
+    assert_eq!((st, field(&e)), (422, Some("text")), "{e}");
+    let (st, e) = s.post(&boss, &path, &json!({"text": "长".repeat(2001)}));
+    assert_eq!((st, field(&e)), (422, Some("text")), "{e}");
+    assert_eq!(s.post(&s.login("ana"), &path, &json!({"text": "x"})).0, 403);
+    assert_eq!(
+        s.post(&s.login("s2disp"), &path, &json!({"text": "x"})).0,
+        403
+    );
+
+    // Closed, it still takes a note (a follow-up learned later).
+    let (st, closed) = s.patch(
+        &boss,
+        &format!("/api/v1/incidents/{}", inc["id"]),
+        &json!({"status": "closed", "disposition": "resolved_on_scene", "summary": "已调解"}),
+    );
+    assert_eq!(st, 200, "{closed}");
+    assert_eq!(
+        s.post(&boss, &path, &json!({"text": "回访:双方已和解"})).0,
+        201
+    );
+    assert!(audit_rows(dir.path())
+        .iter()
+        .any(|(a, act, t, o)| a == "boss"
+            && act == "incident.note"
+            && *t == format!("incident:{}", inc["id"])
+            && o == "ok"));
+}

@@ -28,7 +28,10 @@ pub fn zhihui_stdin(args: &[&str], input: &str) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    // A command that refuses its arguments exits before reading stdin: the pipe may be closed.
+    if let Err(e) = c.stdin.take().unwrap().write_all(input.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     c.wait_with_output().unwrap()
 }
 
