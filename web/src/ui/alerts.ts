@@ -258,7 +258,7 @@ export class AlertCenter {
     setChildren(
       this.button,
       h('span.al-icon', { 'aria-hidden': 'true' }, '⚠'),
-      h('span.al-label', null, t('alert.title')),
+      h('span.al-label.tb-label', null, t('alert.title')),
       h('b.al-count', { 'data-testid': 'alert-count', 'data-unread': String(c.new), 'data-critical': String(c.critical) }, String(c.new)),
     );
     if (!this.isOpen) return;

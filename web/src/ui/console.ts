@@ -9,6 +9,7 @@ import { LiveFeed, type LiveState } from '../live';
 import { OpsMap, PRIORITY_COLORS, UNIT_STATUS_COLORS } from '../map';
 import { incidents, orgName, orgs, selectedIncident, units } from '../store';
 import { AlertCenter } from './alerts';
+import { BulletinPage } from './bulletin';
 import { CallStrip } from '../domains/telephony/panel';
 import type { Call } from '../domains/telephony/api';
 import { DetailPanel } from './detail';
@@ -124,6 +125,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   debug.event = evp;
   const alertCenter = new AlertCenter(live, user, (id) => instr.show(id));
   debug.alerts = alertCenter;
+  const bulletin = new BulletinPage(user);
   void mapReady.then((m) => {
     if (!m) return;
     void m.whenLoaded().then(() => m.setRoutes(routes));
@@ -197,6 +199,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       ),
       stats,
       h('div.spacer'),
+      bulletin.button,
       plans.button,
       evp.button,
       icp.button,
@@ -236,6 +239,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   drawTop();
   drawLegend();
   topWrap.parentElement!.appendChild(alertCenter.panel);
+  topWrap.parentElement!.appendChild(bulletin.el);
   window.setInterval(drawClock, 1000);
   live.state.subscribe((s) => drawLive(s));
   const statsLater = throttle(drawStats, 500);

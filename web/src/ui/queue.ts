@@ -3,14 +3,21 @@
 
 import type { Incident, IncidentStatus } from '../api';
 import { h, setChildren, throttle } from '../dom';
-import { codeLabel, entryLabel, fmtElapsed, fmtTime, getCodes, onLangChange, subtypeLabel, t, type Key } from '../i18n';
+import { codeLabel, entryLabel, fmtElapsed, fmtTime, getCodes, getLang, onLangChange, subtypeLabel, t, type Key } from '../i18n';
 import { PRIORITY_COLORS } from '../map';
-import { incidents, selectedIncident } from '../store';
+import { incidents, orgName, selectedIncident } from '../store';
 
 const STATUS_ORDER: Record<IncidentStatus, number> = { new: 0, dispatched: 1, on_scene: 2, closed: 3 };
 type StatusFilter = 'open' | IncidentStatus | 'all';
 const STATUS_FILTERS: StatusFilter[] = ['open', 'new', 'dispatched', 'on_scene', 'closed', 'all'];
 const MAX_ROWS = 400;
+
+/** Columns of the dense (single-line) queue, in order; the dispatcher picks which show. */
+type Column = 'id' | 'time' | 'type' | 'address' | 'org' | 'status' | 'age';
+const COLUMNS: Column[] = ['id', 'time', 'type', 'address', 'org', 'status', 'age'];
+const DEFAULT_COLUMNS: Column[] = ['id', 'type', 'address', 'status', 'age'];
+const DENSE_KEY = 'zhihui.queue.dense';
+const COLUMNS_KEY = 'zhihui.queue.columns';
 
 export interface QueueOptions {
   canCreate: boolean;
@@ -31,6 +38,19 @@ export class IncidentQueue {
   private initialLoaded = false;
   private langStamp = 0;
   private render = throttle(() => this.renderList(), 100);
+  /** Single-line rows (35+ on a 1080p screen) with the chosen columns. */
+  private dense = localStorage.getItem(DENSE_KEY) === '1';
+  private columns = new Set<Column>(
+    (() => {
+      try {
+        const c = JSON.parse(localStorage.getItem(COLUMNS_KEY) ?? 'null') as Column[] | null;
+        return Array.isArray(c) && c.length > 0 ? c.filter((x) => COLUMNS.includes(x)) : DEFAULT_COLUMNS;
+      } catch {
+        return DEFAULT_COLUMNS;
+      }
+    })(),
+  );
+  private columnsOpen = false;
 
   constructor(private opts: QueueOptions) {
     this.header = h('div.panel-head');
@@ -67,6 +87,26 @@ export class IncidentQueue {
       h('h2', null, t('queue.title')),
       h('span.count', { 'data-testid': 'queue-count' }, ''),
       h('div.spacer'),
+      h(
+        'button.btn.btn-ghost.btn-sm',
+        {
+          'data-testid': 'queue-dense',
+          'aria-pressed': String(this.dense),
+          title: t('queue.denseTitle'),
+          onClick: () => {
+            this.dense = !this.dense;
+            localStorage.setItem(DENSE_KEY, this.dense ? '1' : '0');
+            this.relayout();
+          },
+        },
+        this.dense ? t('queue.cards') : t('queue.dense'),
+      ),
+      this.dense &&
+        h(
+          'button.btn.btn-ghost.btn-sm',
+          { 'data-testid': 'queue-columns', 'aria-expanded': String(this.columnsOpen), onClick: () => ((this.columnsOpen = !this.columnsOpen), this.drawChrome()) },
+          t('queue.columns'),
+        ),
       this.opts.canCreate &&
         h(
           'button.btn.btn-primary.btn-sm',
@@ -141,7 +181,40 @@ export class IncidentQueue {
         this.render();
       },
     });
-    setChildren(this.filters, statusChips, h('div.filter-row', null, typeSel, search), prioChips);
+    const columnPick =
+      this.dense && this.columnsOpen
+        ? h(
+            'div.col-pick',
+            { 'data-testid': 'queue-column-pick' },
+            COLUMNS.map((c) =>
+              h(
+                'label.col-opt',
+                null,
+                h('input', {
+                  type: 'checkbox',
+                  'data-testid': `queue-col-${c}`,
+                  checked: this.columns.has(c),
+                  onChange: (e: Event) => {
+                    if ((e.target as HTMLInputElement).checked) this.columns.add(c);
+                    else if (this.columns.size > 1) this.columns.delete(c);
+                    localStorage.setItem(COLUMNS_KEY, JSON.stringify(COLUMNS.filter((x) => this.columns.has(x))));
+                    this.relayout();
+                  },
+                }),
+                t(`queue.col.${c}` as Key),
+              ),
+            ),
+          )
+        : null;
+    setChildren(this.filters, statusChips, h('div.filter-row', null, typeSel, search), prioChips, columnPick);
+    this.el.classList.toggle('dense', this.dense);
+  }
+
+  /** Rebuilds every row (the layout or the columns changed). */
+  private relayout(): void {
+    this.langStamp++;
+    this.drawChrome();
+    this.renderList();
   }
 
   private matches(i: Incident): boolean {
@@ -205,7 +278,37 @@ export class IncidentQueue {
     this.markSelected();
   }
 
+  /** A single-line row with the chosen columns. */
+  private denseRow(i: Incident): HTMLElement {
+    const sub = subtypeLabel(i.type, i.subtype);
+    const cell: Record<Column, () => HTMLElement> = {
+      id: () => h('span.dc.dc-id.mono', null, `#${i.id}`),
+      time: () => h('span.dc.dc-time.mono', { title: fmtTime(i.received_at, true) }, fmtTime(i.received_at).slice(0, 5)),
+      type: () => h('span.dc.dc-type', { title: sub || '' }, sub || codeLabel('incident_types', i.type)),
+      address: () => h('span.dc.dc-addr', { title: i.address }, i.address || '—'),
+      org: () => h('span.dc.dc-org', null, orgName(i.org_id, getLang())),
+      status: () => h('span.dc.dc-status.status-badge', { class: `sb-${i.status}` }, codeLabel('incident_statuses', i.status)),
+      age: () => h('span.dc.dc-age.inc-age.mono', { 'data-received': i.received_at, hidden: i.status === 'closed' }, fmtElapsed(i.received_at)),
+    };
+    return h(
+      'div.inc-row.inc-dense',
+      {
+        'data-testid': 'incident-row',
+        'data-id': String(i.id),
+        'data-status': i.status,
+        'data-priority': String(i.priority),
+        class: `st-${i.status}`,
+        style: { '--c': PRIORITY_COLORS[i.priority] ?? '#8a96a8' },
+        title: `${codeLabel('incident_types', i.type)}${sub ? ` · ${sub}` : ''} · ${i.address}`,
+        onClick: () => selectedIncident.set(i.id),
+      },
+      h('span.dc.dc-prio', null, String(i.priority)),
+      COLUMNS.filter((c) => this.columns.has(c)).map((c) => cell[c]()),
+    );
+  }
+
   private buildRow(i: Incident): HTMLElement {
+    if (this.dense) return this.denseRow(i);
     const sub = subtypeLabel(i.type, i.subtype);
     return h(
       'div.inc-row',

@@ -412,7 +412,7 @@ export class InterceptPanel {
     setChildren(
       this.button,
       h('i.icp-ico'),
-      h('span', null, t('icp.title')),
+      h('span.tb-label', null, t('icp.title')),
       h('b', { 'data-testid': 'intercept-count' }, String(active.length)),
     );
   }

@@ -362,7 +362,7 @@ export class PlanPanel {
     setChildren(
       this.button,
       h('i.rp-ico'),
-      h('span', null, t('rp.library')),
+      h('span.tb-label', null, t('rp.library')),
       active.length > 0 && h('b', { 'data-testid': 'plans-active-count' }, String(active.length)),
     );
   }
