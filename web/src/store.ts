@@ -94,6 +94,19 @@ export const instructions = new RecordStore<Instruction>((r) => {
 
 export const orgs = new Map<string, Org>();
 
+/**
+ * An instruction recipient's name in the console's language: the organisation's (or the unit's
+ * call sign) when this console knows it, else the name the server stored (in Chinese).
+ */
+export function recipientName(r: { target: string; name?: string | null }, lang: 'zh' | 'en'): string {
+  if (r.target.startsWith('org:') && orgs.has(r.target.slice(4))) return orgName(r.target.slice(4), lang);
+  if (r.target.startsWith('unit:')) {
+    const u = units.get(Number(r.target.slice(5)));
+    if (u) return u.call_sign;
+  }
+  return r.name || r.target;
+}
+
 export function orgName(id: string | null | undefined, lang: 'zh' | 'en'): string {
   if (!id) return '—';
   const o = orgs.get(id);

@@ -10,12 +10,15 @@ import { h, setChildren, toast as notice } from '../dom';
 import { fmtAgo, fmtTime, onLangChange, t, tDyn } from '../i18n';
 import { dayTime, instructionText, registerTexts, str, worded, type Params } from '../texts';
 import type { LiveFeed } from '../live';
-import { alerts, selectedIncident } from '../store';
+import { alerts, recipientName, selectedIncident } from '../store';
 import { openPost } from '../domains/major_events/panel';
 
 /** The title of the instruction an alert is about, in the console's language. */
 const insTitle = (p: Params) =>
   instructionText({ title: str(p.title), body: '', text: (p.text as { code: string; params: Params } | null) ?? null }).title;
+
+/** The late recipient of an overdue instruction, named in `lang` when this console knows it. */
+const lateName = (p: Params, lang: 'zh' | 'en') => recipientName({ target: str(p.target), name: str(p.name) }, lang);
 
 // The wording of the alerts the dispatch timers and the instruction loop raise (`kind` + `data`);
 // each domain registers its own (e.g. the major-event posts' lapses).
@@ -29,8 +32,8 @@ registerTexts({
     en: (p) => `${str(p.call_sign)} is not on scene after 1.5 × the expected ${Math.round(Number(p.eta_s))} s`,
   },
   'alert.instruction_overdue': {
-    zh: (p) => `指令《${insTitle(p)}》逾期未完成:${str(p.name)}(截止 ${dayTime(p.deadline, true)})`,
-    en: (p) => `Instruction "${insTitle(p)}" overdue: ${str(p.name)} (deadline ${dayTime(p.deadline, false)})`,
+    zh: (p) => `指令《${insTitle(p)}》逾期未完成:${lateName(p, 'zh')}(截止 ${dayTime(p.deadline, true)})`,
+    en: (p) => `Instruction "${insTitle(p)}" overdue: ${lateName(p, 'en')} (deadline ${dayTime(p.deadline, false)})`,
   },
 });
 

@@ -6,7 +6,7 @@ import { api, ApiError, can, canIssueInstructions, type Instruction, type NewIns
 import { h, setChildren, toast } from '../dom';
 import { fmtTime, getLang, onLangChange, t, tDyn } from '../i18n';
 import { instructionText } from '../texts';
-import { incidents, instructions, orgName, orgs, selectedIncident, units } from '../store';
+import { incidents, instructions, orgName, orgs, recipientName, selectedIncident, units } from '../store';
 
 type View = { kind: 'list' } | { kind: 'detail'; id: number } | { kind: 'new' };
 
@@ -325,7 +325,7 @@ export class InstructionPanel {
         h(
           'div.rcp-head',
           null,
-          h('span.rcp-name', null, r.name || targetName(r.target, lang)),
+          h('span.rcp-name', null, recipientName(r, lang)),
           h('span.rcp-status', { 'data-testid': 'recipient-status' }, tDyn(`instr.rstatus.${r.status}`, r.status)),
           rLate && h('span.tag.tag-late', null, t('instr.overdue')),
           h('span.spacer'),

@@ -9,7 +9,7 @@ import { ApiError, can, type Incident, type User } from '../../api';
 import { h, setChildren, toast } from '../../dom';
 import { codeLabel, fmtTime, getCodes, getLang, onLangChange, t, tDyn } from '../../i18n';
 import type { LiveFeed } from '../../live';
-import { incidents, orgName, orgs, selectedIncident } from '../../store';
+import { incidents, orgName, orgs, recipientName, selectedIncident } from '../../store';
 import './panel.css';
 import {
   SCENARIOS,
@@ -130,7 +130,7 @@ function recipientChips(rs: { target: string; name: string; status?: string }[])
         'span.rp-rcp',
         { class: r.status ? `rcp-${r.status}` : '', 'data-testid': 'rp-recipient', 'data-target': r.target, 'data-status': r.status ?? '', title: r.status ? tDyn(`instr.rstatus.${r.status}`, r.status) : r.target },
         h('i'),
-        r.name,
+        recipientName(r, getLang()),
       ),
     ),
   );
@@ -951,7 +951,7 @@ export class PlanPanel {
             s.status !== 'skipped' &&
               h('div.rp-step-meta', null, h('span.rp-tgt', null, '→ ', targetLabel(s.target)), s.short > 0 && h('span.rp-short', null, `${t('rp.short')} ${s.short}`), s.instruction_id !== null && h('span.mono.muted', null, `${t('rp.instruction')} #${s.instruction_id}`)),
             s.recipients.length > 0 && recipientChips(s.recipients),
-            s.recipients.filter((r) => r.feedback).map((r) => h('div.rp-fbtext', null, h('b', null, `${r.name}: `), r.feedback)),
+            s.recipients.filter((r) => r.feedback).map((r) => h('div.rp-fbtext', null, h('b', null, `${recipientName(r, getLang())}: `), r.feedback)),
           );
         }),
       ),
