@@ -220,6 +220,10 @@ export interface Route {
 
 export interface RoadHit {
   name: string;
+  /** A road (a point on it), a house number, or a point of interest. */
+  kind?: 'road' | 'address' | 'poi';
+  /** For a point of interest, its OSM category (`amenity=hospital`). */
+  category?: string;
   lon: number;
   lat: number;
 }

@@ -103,17 +103,26 @@ impl CityMap for RoadsCity {
     }
 }
 
-fn finish(net: RoadNetwork, source: &str, generated: bool, note: String) -> Loaded {
+fn finish(
+    net: RoadNetwork,
+    source: &str,
+    generated: bool,
+    places: zhihui_roads::Places,
+    note: String,
+) -> Loaded {
     let net = Arc::new(net);
     // Build the routing index now rather than on the first query of the first dispatch.
     net.prepare(Profile::Police);
-    let map = MapData::from_network(net.clone(), source, generated);
+    let map = MapData::from_network(net.clone(), source, generated).with_places(places);
     Loaded {
         map,
         city: Arc::new(RoadsCity { net }),
         note,
     }
 }
+
+/// Metres between house numbers laid along a road on one side (a city block of shops).
+const HOUSE_EVERY_M: f64 = 30.0;
 
 /// Loads a road file (.osm.pbf, .geojson or .zroads).
 pub fn load(path: &Path) -> anyhow::Result<Loaded> {
@@ -130,8 +139,20 @@ pub fn load(path: &Path) -> anyhow::Result<Loaded> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // An OpenStreetMap extract brings its house numbers and points of interest; a file without
+    // them (GeoJSON, .zroads) gets numbers laid along its named roads.
+    let is_pbf = name.ends_with(".pbf");
+    let places = if is_pbf {
+        zhihui_roads::Places::from_osm(path).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "no house numbers or points of interest from the extract");
+            zhihui_roads::Places::default()
+        })
+    } else {
+        zhihui_roads::Places::along_roads(&net, HOUSE_EVERY_M)
+    };
+    let note = format!("{note}, {} house numbers and places", places.len());
     let generated = false;
-    Ok(finish(net, &name, generated, note))
+    Ok(finish(net, &name, generated, places, note))
 }
 
 /// Where the shared test data lives: `ZHIHUI_SHARED_DATA`, else `../shared/data` from the working
@@ -172,5 +193,6 @@ pub fn default_demo_city() -> anyhow::Result<Loaded> {
          so a city was generated: {} nodes with Chinese street names around lon 112.24, lat 30.33",
         net.node_count()
     );
-    Ok(finish(net, "generated", true, note))
+    let places = zhihui_roads::Places::along_roads(&net, HOUSE_EVERY_M);
+    Ok(finish(net, "generated", true, places, note))
 }

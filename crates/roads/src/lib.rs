@@ -26,6 +26,7 @@ mod geojson;
 mod network;
 mod osm;
 mod phast;
+pub mod places;
 pub mod plan;
 mod profile;
 #[doc(hidden)]
@@ -36,6 +37,7 @@ mod zroads;
 pub use network::{Isochrone, Matrix, RoadNetwork, Route};
 pub use osm::ImportOptions;
 pub use phast::{Direction, TravelTimes};
+pub use places::{Place, PlaceKind, Places};
 pub use profile::{Highway, Profile};
 pub use snap::Snap;
 

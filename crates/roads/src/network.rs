@@ -223,6 +223,19 @@ impl RoadNetwork {
         comps
     }
 
+    /// The name of road `w` (`0..road_count()`), if it has one.
+    pub fn road_name(&self, w: usize) -> Option<&str> {
+        self.way_name(w)
+    }
+
+    /// The polyline of road `w` (`0..road_count()`), `[lon, lat]` from its first node.
+    pub fn road_geometry(&self, w: usize) -> Vec<[f64; 2]> {
+        self.way_nodes(w)
+            .iter()
+            .map(|&n| [self.p.lon[n as usize], self.p.lat[n as usize]])
+            .collect()
+    }
+
     fn way_nodes(&self, w: usize) -> &[u32] {
         &self.p.way_nodes[self.p.way_first[w] as usize..self.p.way_first[w + 1] as usize]
     }

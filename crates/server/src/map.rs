@@ -23,6 +23,8 @@ pub struct MapData {
     info: Value,
     roads: Bytes,
     net: Option<Arc<RoadNetwork>>,
+    /// House numbers and points of interest for the address search.
+    places: Option<Arc<zhihui_roads::Places>>,
 }
 
 impl MapData {
@@ -32,6 +34,12 @@ impl MapData {
         let mut m = Self::new(net.bbox(), source, generated, net.roads_geojson());
         m.net = Some(net);
         m
+    }
+
+    /// Adds the city's house numbers and points of interest to the address search.
+    pub fn with_places(mut self, places: zhihui_roads::Places) -> Self {
+        self.places = Some(Arc::new(places));
+        self
     }
 
     fn new(bbox: [f64; 4], source: &str, generated: bool, roads_geojson: String) -> Self {
@@ -50,6 +58,7 @@ impl MapData {
             }),
             roads: Bytes::from(roads_geojson),
             net: None,
+            places: None,
         }
     }
 
@@ -400,9 +409,11 @@ pub struct SearchQuery {
     q: String,
 }
 
-/// Road names containing `q`, each with a point on that road (address search for intake).
+/// The address search of intake: house numbers and points of interest (`kind: "address"`,
+/// `"poi"` with its `category`) and road names (`kind: "road"`, a point on the road) containing
+/// `q`. A query with a digit puts the house numbers first; otherwise the roads come first.
 #[utoipa::path(get, path = "/api/v1/roads/search", params(("q" = String, Query)),
-    responses((status = 200, description = "[{name, lon, lat}]")), security(("bearer" = [])))]
+    responses((status = 200, description = "[{name, kind, lon, lat, category?}]")), security(("bearer" = [])))]
 pub async fn search(
     State(state): State<AppState>,
     _auth: Authed,
@@ -410,17 +421,36 @@ pub async fn search(
 ) -> ApiResult<Json<Value>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query: {e}")).field("q"))?;
     let net = network(&state)?;
+    let places = state.map.places.clone();
     let text = q.q.trim().to_owned();
     if text.is_empty() || text.chars().count() > 50 {
         return Err(ApiError::invalid("q", "1 to 50 characters"));
     }
     compute(move || {
-        let hits: Vec<Value> = net
-            .find_by_name(&text)
+        let roads = net.find_by_name(&text).into_iter().take(20).map(
+            |(name, lon, lat)| json!({ "name": name, "kind": "road", "lon": lon, "lat": lat }),
+        );
+        let doors: Vec<Value> = places
+            .as_deref()
+            .map(|p| p.search(&text, 20))
+            .unwrap_or_default()
             .into_iter()
-            .take(20)
-            .map(|(name, lon, lat)| json!({ "name": name, "lon": lon, "lat": lat }))
+            .map(|p| {
+                let mut v =
+                    json!({ "name": p.label, "kind": p.kind.as_str(), "lon": p.lon, "lat": p.lat });
+                if !p.category.is_empty() {
+                    v["category"] = json!(p.category);
+                }
+                v
+            })
             .collect();
+        let hits: Vec<Value> = if text.chars().any(|c| c.is_ascii_digit()) {
+            doors.into_iter().chain(roads).take(20).collect()
+        } else {
+            let roads: Vec<Value> = roads.collect();
+            let n = roads.len().min(10);
+            roads.into_iter().take(n).chain(doors).take(20).collect()
+        };
         Ok(Json(Value::Array(hits)))
     })
     .await

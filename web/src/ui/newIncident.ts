@@ -263,6 +263,7 @@ export class NewIncidentForm {
               this.chooseSuggestion(i);
             },
           },
+          h('span.sg-kind', { class: `k-${hit.kind ?? 'road'}` }, t(`new.hit.${hit.kind ?? 'road'}` as Key)),
           h('span.sg-name', null, highlight(hit.name, q)),
           h('span.sg-coord.mono', null, `${hit.lon.toFixed(4)}, ${hit.lat.toFixed(4)}`),
         ),

@@ -774,6 +774,21 @@ fn routing_endpoints_answer_by_road_travel_time() {
     let (st, hits) = s.get(&t, "/api/v1/roads/search?q=人民");
     assert_eq!(st, 200);
     assert_eq!(hits[0]["name"], "人民路");
+    assert_eq!(
+        hits[0]["kind"], "road",
+        "without a number the road comes first"
+    );
+    // A house number (laid along the roads of a network without addresses of its own) lands on
+    // its door, a few metres off 人民路 (lat 30.30), before the road itself.
+    let (st, hits) = s.get(&t, "/api/v1/roads/search?q=人民路 3 号");
+    assert_eq!(st, 200, "{hits}");
+    assert_eq!(
+        (hits[0]["name"].as_str(), hits[0]["kind"].as_str()),
+        (Some("人民路3号"), Some("address")),
+        "{hits}"
+    );
+    let off_m = (hits[0]["lat"].as_f64().unwrap() - 30.30).abs() * 111_320.0;
+    assert!((5.0..20.0).contains(&off_m), "{off_m} m off the road");
     let (st, iso) = s.get(&t, "/api/v1/roads/isochrone?at=112.20,30.30&seconds=100");
     assert_eq!(st, 200);
     assert!(iso["nodes"].as_u64().unwrap() >= 1);
