@@ -75,7 +75,7 @@ test('a dispatcher plans an interception for an incident, activates it, and the 
     const drawn = await d.evaluate(() => window.__zhihui.intercept.drawn);
     assert.equal(drawn.markers, plan.cordon.length);
     assert.equal(drawn.routes, plan.cordon.filter((c) => c.route.length >= 2).length, "each unit's route");
-    assert.equal(drawn.open, plan.open_routes.length, 'open routes in red');
+    assert.equal(drawn.open, plan.open_routes.length, 'open routes in a colour of their own');
     assert.ok(drawn.reach >= 1, "the suspect's reach");
     // The reach is drawn on the roads: every segment the suspect can be on by the slider's time.
     const at = plan.reach[plan.reach.length - 1].seconds;
@@ -88,6 +88,26 @@ test('a dispatcher plans an interception for an incident, activates it, and the 
     if (plan.notes.some((n) => n.code === 'origin_off_road')) assert.match(notes, /起点距最近可通行道路 \d+ 米/);
     assert.ok(plan.notes.every((n) => typeof n.code === 'string'), 'every planner note is a code');
     t.diagnostic(`plan: ${plan.cordon.length} checkpoints, complete=${plan.complete}, drawn ${JSON.stringify(drawn)}, ${Math.round(plan.elapsed_ms)} ms`);
+
+    // Meanwhile another dispatcher sends the first checkpoint's unit elsewhere: 一键下发 is
+    // refused naming that unit, and one click plans again without it.
+    const taken = plan.cordon[0];
+    const other = await call(tok, 'POST', '/api/v1/incidents', {
+      caller: { name: '周一', phone: '13900000001' }, location: { lon: lon + 0.01, lat: lat + 0.01 }, address: '别处', type: 'traffic', subtype: 'collision', description: '抢走一辆车',
+    });
+    assert.equal(other.status, 201, other.text);
+    assert.equal((await call(tok, 'POST', `/api/v1/incidents/${other.json.id}/assignments`, { unit_id: taken.unit_id, reason: '测试占用' })).status, 201);
+    const refused = d.waitForResponse((r) => r.url().endsWith('/api/v1/interceptions') && r.request().method() === 'POST');
+    await d.click('[data-testid=icp-activate]');
+    assert.equal((await refused).status(), 409);
+    await d.waitForSelector('[data-testid=icp-replan-now]');
+    assert.match(await d.textContent('[data-testid=icp-error]'), new RegExp(`${taken.call_sign} 已被占用`));
+    const again = d.waitForResponse((r) => r.url().endsWith('/api/v1/plans/intercept'));
+    await d.click('[data-testid=icp-replan-now]');
+    const replanned = await (await again).json();
+    assert.ok(!replanned.cordon.some((c) => c.unit_id === taken.unit_id), 'the taken unit is left out');
+    plan.cordon = replanned.cordon;
+    await d.waitForFunction((n) => window.__zhihui.intercept.drawn.markers === n, plan.cordon.length, { timeout: 5000 });
 
     // 一键下发: one instruction per checkpoint; the board shows each as issued.
     const actResp = d.waitForResponse((r) => r.url().endsWith('/api/v1/interceptions') && r.request().method() === 'POST');

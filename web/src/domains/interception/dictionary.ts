@@ -5,6 +5,9 @@
 import { coord, hms, registerInstructionTexts, registerTexts, str, type Params } from '../../texts';
 
 export const icpDict = {
+  'icp.taken': { zh: '{unit} 已被占用(刚被派往他处),下发未执行。', en: '{unit} was taken meanwhile (sent elsewhere); nothing was activated.' },
+  'icp.replanNow': { zh: '重新规划', en: 'Re-plan now' },
+  'icp.noneLeft': { zh: '下发后 {orgs} 将无空闲警力', en: 'After activation {orgs} will have no free unit' },
   'icp.title': { zh: '设卡布控', en: 'Interception' },
   'icp.open': { zh: '设卡布控', en: 'Intercept' },
   'icp.activeCount': { zh: '进行中的设卡布控', en: 'active interceptions' },

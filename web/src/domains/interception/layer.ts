@@ -29,6 +29,12 @@ export interface MapView {
   reachAt?: number;
 }
 
+/** Escape routes left open: violet, a colour of their own (the suspect's reach is orange-red,
+ * unit routes follow their margin, units their status). */
+export const OPEN_COLOR = '#b45cff';
+/** Checkpoint markers closer than this on screen fold into one with a count. */
+const DECLUTTER_PX = 22;
+
 function fc(features: GeoJSON.Feature[]): GeoJSON.FeatureCollection {
   return { type: 'FeatureCollection', features };
 }
@@ -39,13 +45,38 @@ export class CordonLayer {
   private origin: maplibregl.Marker | null = null;
   private ready: Promise<void>;
   /** What is drawn, for tests: markers, unit routes, open routes, reach polygons. */
-  drawn = { markers: 0, routes: 0, open: 0, reach: 0, reachRoads: 0 };
+  drawn = { markers: 0, routes: 0, open: 0, reach: 0, reachRoads: 0, folded: 0 };
 
   constructor(
     private ops: OpsMap,
     private onMarker: (key: number) => void,
   ) {
     this.ready = ops.whenLoaded().then(() => this.setup());
+    ops.map.on('zoomend', () => this.declutter());
+  }
+
+  /**
+   * Folds checkpoint markers that would overlap at this zoom into the first of them (lowest
+   * number), which shows how many it stands for; zooming in separates them again.
+   */
+  private declutter(): void {
+    const kept: { x: number; y: number; el: HTMLElement; more: number }[] = [];
+    let hidden = 0;
+    for (const mk of this.markers) {
+      const el = mk.getElement();
+      const p = this.ops.map.project(mk.getLngLat());
+      const near = kept.find((k) => Math.hypot(k.x - p.x, k.y - p.y) < DECLUTTER_PX);
+      el.classList.toggle('icp-folded', !!near);
+      if (near) {
+        near.more++;
+        hidden++;
+      } else kept.push({ x: p.x, y: p.y, el, more: 0 });
+    }
+    for (const k of kept) {
+      if (k.more > 0) k.el.dataset.more = `+${k.more}`;
+      else delete k.el.dataset.more;
+    }
+    this.drawn.folded = hidden;
   }
 
   private setup(): void {
@@ -118,7 +149,7 @@ export class CordonLayer {
         type: 'line',
         source: 'icp-open',
         layout: { 'line-cap': 'round', 'line-join': 'round' },
-        paint: { 'line-color': '#ff2d2d', 'line-width': 9, 'line-opacity': 0.22, 'line-blur': 3 },
+        paint: { 'line-color': OPEN_COLOR, 'line-width': 9, 'line-opacity': 0.25, 'line-blur': 3 },
       },
       before,
     );
@@ -128,7 +159,7 @@ export class CordonLayer {
         type: 'line',
         source: 'icp-open',
         layout: { 'line-cap': 'round', 'line-join': 'round' },
-        paint: { 'line-color': '#ff3b3b', 'line-width': 3 },
+        paint: { 'line-color': OPEN_COLOR, 'line-width': 3, 'line-dasharray': [1.5, 1] },
       },
       before,
     );
@@ -148,6 +179,7 @@ export class CordonLayer {
       open: v?.open.length ?? 0,
       reach: v?.reach.filter((r) => r.polygon.length >= 4).length ?? 0,
       reachRoads: 0,
+      folded: 0,
     };
     if (!v) {
       this.origin?.remove();
@@ -195,6 +227,7 @@ export class CordonLayer {
       this.origin = new maplibregl.Marker({ element: el });
     }
     this.origin.setLngLat([v.origin.lon, v.origin.lat]).addTo(this.ops.map);
+    this.declutter();
   }
 
   /** Zooms to the origin and the checkpoints, clear of the panels on both sides. */

@@ -12,7 +12,7 @@ import './dictionary';
 import { fmtTime, getLang, onLangChange, t, tDyn, type Key } from '../../i18n';
 import type { LiveFeed } from '../../live';
 import type { OpsMap } from '../../map';
-import { selectedIncident, units } from '../../store';
+import { orgName, selectedIncident, units } from '../../store';
 import { fmtEta } from '../../ui/dispatch';
 import './panel.css';
 import {
@@ -482,7 +482,42 @@ export class InterceptPanel {
   }
 
   private errorBlock(): HTMLElement | null {
-    return this.error && h('div.form-error', { role: 'alert', 'data-testid': 'icp-error', 'data-field': this.error.field ?? '' }, this.error.message);
+    if (!this.error) return null;
+    // 下发 refused because a unit was taken meanwhile (dispatched, put on another post): name the
+    // unit in the console's language and offer the re-plan in one click (the planner then leaves
+    // the taken unit out).
+    const m = /^points\[(\d+)\]\.unit_id$/.exec(this.error.field ?? '');
+    const taken = this.error.status === 409 && m && this.plan ? this.plan.cordon[Number(m[1])] : undefined;
+    if (taken) {
+      return h(
+        'div.form-error.icp-conflict',
+        { role: 'alert', 'data-testid': 'icp-error', 'data-field': this.error.field ?? '' },
+        h('div', null, t('icp.taken').replace('{unit}', taken.call_sign)),
+        h(
+          'button.btn.btn-sm.btn-primary',
+          { 'data-testid': 'icp-replan-now', disabled: this.busy, onClick: () => void this.compute() },
+          t('icp.replanNow'),
+        ),
+      );
+    }
+    return h('div.form-error', { role: 'alert', 'data-testid': 'icp-error', 'data-field': this.error.field ?? '' }, this.error.message);
+  }
+
+  /**
+   * The stations that 下发 would leave with no free unit: those whose every available unit is in
+   * the cordon (a cordon is no reason to leave a station's ground uncovered unnoticed).
+   */
+  private uncovered(): string[] {
+    const p = this.plan;
+    if (!p) return [];
+    const used = new Set(p.cordon.map((c) => c.unit_id));
+    const orgsUsed = new Set(p.cordon.map((c) => units.get(c.unit_id)?.org_id).filter((o): o is string => !!o));
+    const out: string[] = [];
+    for (const org of orgsUsed) {
+      const freeLeft = units.all().filter((u) => u.org_id === org && u.status === 'available' && !used.has(u.id)).length;
+      if (freeLeft === 0) out.push(org);
+    }
+    return out;
   }
 
   private listView(): HTMLElement {
@@ -706,9 +741,16 @@ export class InterceptPanel {
 
   private planFooter(): HTMLElement {
     const p = this.plan!;
+    const bare = this.uncovered();
     return h(
       'div.icp-foot',
       null,
+      bare.length > 0 &&
+        h(
+          'div.icp-warn',
+          { 'data-testid': 'icp-coverage-warning', role: 'status' },
+          `⚠ ${t('icp.noneLeft').replace('{orgs}', bare.map((o) => orgName(o, getLang())).join('、'))}`,
+        ),
       h('div.sec-note', null, t('icp.activateNote')),
       h(
         'div.row-end',
