@@ -134,6 +134,8 @@ export class OpsMap {
   roadFeatureCount = 0;
   private loaded: Promise<void>;
   private pickCb: ((p: { lon: number; lat: number }) => void) | null = null;
+  /** Whether a pick drops the pin (the intake form's location) or not (drawing an area). */
+  private pickMarks = true;
   private pickMarker: maplibregl.Marker | null = null;
   private popup: maplibregl.Popup;
   private incidentsDirty = throttle(() => this.flushIncidents(), 250);
@@ -559,7 +561,7 @@ export class OpsMap {
   private onClick(e: maplibregl.MapMouseEvent): void {
     if (this.pickCb) {
       const p = { lon: round6(e.lngLat.lng), lat: round6(e.lngLat.lat) };
-      this.setPickMarker(p);
+      if (this.pickMarks) this.setPickMarker(p);
       this.pickCb(p);
       return;
     }
@@ -575,7 +577,8 @@ export class OpsMap {
   }
 
   /** Enter location-picking mode: map clicks call `cb` and move a marker. */
-  startPick(cb: (p: { lon: number; lat: number }) => void): void {
+  startPick(cb: (p: { lon: number; lat: number }) => void, marker = true): void {
+    this.pickMarks = marker;
     this.pickCb = cb;
     this.map.getCanvas().style.cursor = 'crosshair';
     this.map.getContainer().classList.add('picking');

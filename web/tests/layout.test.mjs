@@ -164,3 +164,78 @@ test('the daily bulletin page: the day in figures, incidents by type as a chart,
     await ctx.close();
   }
 });
+
+test('an administrator draws a station area on the map; a crossing ring and a neighbour\'s ground are refused', async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const ctx = await demo.browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
+  try {
+    const page = await demo.login(ctx, 'admin');
+    const adminTok = await page.evaluate(() => sessionStorage.getItem('zhihui.token'));
+    const before = (await demo.call(adminTok, 'GET', '/api/v1/orgs/areas')).json;
+    const station = before.features.find((f) => f.properties.kind === 'station');
+    assert.ok(station, 'the demo seeds station areas');
+    const id = station.properties.org_id;
+    // The administrator's top bar (one button more) still fits.
+    assert.ok(await page.evaluate(() => document.querySelector('.topbar').scrollWidth <= document.querySelector('.topbar').clientWidth), 'top bar overflows');
+    await page.click('[data-testid=areas-button]');
+    await page.selectOption('[data-testid=area-org]', id);
+    // Its area loads with a handle per corner.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=area-handle]').length >= 3);
+    await page.waitForFunction(() => !window.__zhihui.map.isMoving());
+    // The station's own ground: a smaller square inside its current area, drawn by clicks.
+    const ring = station.geometry.type === 'Polygon' ? station.geometry.coordinates[0] : station.geometry.coordinates[0][0];
+    const lons = ring.map((c) => c[0]);
+    const lats = ring.map((c) => c[1]);
+    const [x0, x1, y0, y1] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+    const inset = (fx, fy) => [x0 + (x1 - x0) * fx, y0 + (y1 - y0) * fy];
+    const clickAt = async ([lon, lat]) => {
+      const p = await page.evaluate(([lon, lat]) => {
+        const r = window.__zhihui.map.getCanvas().getBoundingClientRect();
+        const q = window.__zhihui.map.project([lon, lat]);
+        return { x: r.left + q.x, y: r.top + q.y };
+      }, [lon, lat]);
+      await page.mouse.click(p.x, p.y);
+    };
+    const draw = async (pts) => {
+      await page.click('[data-testid=area-clear]');
+      for (const p of pts) await clickAt(p);
+      await page.waitForFunction((n) => document.querySelector('[data-testid=area-corners]')?.textContent.endsWith(` ${n}`), pts.length);
+    };
+    // A bow tie: the ring crosses itself.
+    await draw([inset(0.3, 0.3), inset(0.7, 0.7), inset(0.7, 0.3), inset(0.3, 0.7)]);
+    await page.click('[data-testid=area-save]');
+    await page.waitForSelector('[data-testid=area-error]');
+    assert.equal(await page.getAttribute('[data-testid=area-error]', 'data-field') !== null, true);
+    // Beyond its own ground on every side: it covers ground of the neighbours' areas (the demo's
+    // areas tile the city).
+    const fit = (b) =>
+      page.evaluate(
+        ([a, b2, c, d]) => window.__zhihui.map.fitBounds([[a, b2], [c, d]], { padding: { top: 120, bottom: 160, left: 260, right: 360 }, duration: 0 }),
+        b,
+      );
+    const [mx, my] = [(x1 - x0) * 0.3, (y1 - y0) * 0.3];
+    await fit([x0 - mx, y0 - my, x1 + mx, y1 + my]);
+    await draw([[x0 - mx, y0 - my], [x1 + mx, y0 - my], [x1 + mx, y1 + my], [x0 - mx, y1 + my]]);
+    await page.click('[data-testid=area-save]');
+    await page.waitForSelector('[data-testid=area-error]:has-text("重叠")', { timeout: 5000 });
+    // A square inside its old ground is fine, and the map's overlay follows.
+    await fit([x0, y0, x1, y1]);
+    await draw([inset(0.3, 0.3), inset(0.7, 0.3), inset(0.7, 0.7), inset(0.3, 0.7)]);
+    const saved = page.waitForResponse((r) => r.url().includes(`/api/v1/orgs/${id}/area`) && r.request().method() === 'PUT');
+    await page.click('[data-testid=area-save]');
+    assert.equal((await saved).status(), 200);
+    const after = (await demo.call(adminTok, 'GET', '/api/v1/orgs/areas')).json.features.find((f) => f.properties.org_id === id);
+    const newRing = after.geometry.type === 'Polygon' ? after.geometry.coordinates[0] : after.geometry.coordinates[0][0];
+    assert.equal(newRing.length, 5, 'four corners and the closing one');
+    const nx = newRing.map((c) => c[0]);
+    assert.ok(Math.min(...nx) > x0 && Math.max(...nx) < x1, 'inside its old ground');
+    await page.screenshot({ path: `${process.env.SHOTS ?? '/tmp'}/area-editor.png` });
+    // A dispatcher has no area editor.
+    const ctx2 = await demo.browser.newContext({ viewport: { width: 1600, height: 900 } });
+    const d = await demo.login(ctx2, 'dispatcher');
+    assert.equal(await d.locator('[data-testid=areas-button]').count(), 0);
+    await ctx2.close();
+  } finally {
+    await ctx.close();
+  }
+});

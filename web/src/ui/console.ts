@@ -2,7 +2,7 @@
 // new-incident form over it, unit board (right). Loads reference data and the snapshot, then
 // keeps everything current from the live feed.
 
-import { api, canEditIncidents, getToken, type Incident, type MapInfo, type Unit, type User } from '../api';
+import { api, can, canEditIncidents, getToken, type Incident, type MapInfo, type Unit, type User } from '../api';
 import { h, setChildren, throttle, toast } from '../dom';
 import { codeLabel, fmtTime, getLang, onLangChange, refreshLabels, roleLabel, setCodes, setLang, t, type Key } from '../i18n';
 import { LiveFeed, type LiveState } from '../live';
@@ -10,6 +10,7 @@ import { OpsMap, PRIORITY_COLORS, UNIT_STATUS_COLORS } from '../map';
 import { incidents, orgName, orgs, selectedIncident, units } from '../store';
 import { AlertCenter } from './alerts';
 import { BulletinPage } from './bulletin';
+import { AreaEditor } from './areas';
 import { CallStrip } from '../domains/telephony/panel';
 import type { Call } from '../domains/telephony/api';
 import { DetailPanel } from './detail';
@@ -126,6 +127,17 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   const alertCenter = new AlertCenter(live, user, (id) => instr.show(id));
   debug.alerts = alertCenter;
   const bulletin = new BulletinPage(user);
+  // Administrators draw their organisations' areas on the map (辖区).
+  const areaSlot = h('span.area-slot');
+  if (can(user, 'administer')) {
+    void mapReady.then((m) => {
+      if (!m) return;
+      const editor = new AreaEditor(m, (fc) => m.setAreas(fc));
+      debug.areas = editor;
+      areaSlot.appendChild(editor.button);
+      mapWrap.appendChild(editor.el);
+    });
+  }
   void mapReady.then((m) => {
     if (!m) return;
     void m.whenLoaded().then(() => m.setRoutes(routes));
@@ -200,6 +212,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       stats,
       h('div.spacer'),
       bulletin.button,
+      areaSlot,
       plans.button,
       evp.button,
       icp.button,
