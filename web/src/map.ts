@@ -607,11 +607,18 @@ export class OpsMap {
       const el = wrap?.querySelector(sel) as HTMLElement | null;
       return el && !el.hidden ? el.offsetWidth + 16 : 0;
     };
+    // Panels float on both sides of the map: the target lands in the middle of what is left.
+    const widest = (sels: string[]) => Math.max(0, ...sels.map(visible));
     this.map.easeTo({
       center: [p.lon, p.lat],
       zoom: Math.max(this.map.getZoom(), minZoom),
       duration: 600,
-      padding: { left: visible('.new-incident'), right: visible('.detail'), top: 0, bottom: 0 },
+      padding: {
+        left: widest(['.new-incident', '.instr-panel', '.icp-panel', '.rp-panel', '.ev-panel']),
+        right: widest(['.detail', '.area-panel']),
+        top: 0,
+        bottom: 0,
+      },
     });
   }
 

@@ -139,6 +139,13 @@ test('the board colours every post by status and a post going late raises its al
     assert.deepEqual(drawn.byStatus, { staffed: 1, pending: 2 });
     assert.equal(drawn.colors[west], '#2fd47a', 'staffed is green');
     assert.equal(drawn.colors[east], '#7d92b8', 'pending is steel');
+    // Close in, each post is named on the map (in the bundled font, offline).
+    await page.evaluate((p) => window.__zhihui.map.jumpTo({ center: [p.lon, p.lat], zoom: 15.5 }), at(3, 3));
+    await page.waitForFunction(
+      () => window.__zhihui.map.queryRenderedFeatures({ layers: ['ev-posts-label'] }).some((f) => f.properties.label === '东岗'),
+      null,
+      { timeout: 5000 },
+    );
 
     // Past 巡B's due time (travel + grace, well before the shift): 东岗 turns late, live.
     const board = (await call(disp, 'GET', `/api/v1/events/${ev.id}/board`)).json;

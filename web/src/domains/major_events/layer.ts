@@ -3,7 +3,7 @@
 import maplibregl from 'maplibre-gl';
 import { h } from '../../dom';
 import { t, type Key } from '../../i18n';
-import type { OpsMap } from '../../map';
+import { fontReady, LABEL_FONT, type OpsMap } from '../../map';
 import { units } from '../../store';
 import { posts, type Post, type PostStatus } from './api';
 
@@ -28,6 +28,8 @@ function fc(features: GeoJSON.Feature[]): GeoJSON.FeatureCollection {
 /** The posts on the operations map: rings coloured by status (checkpoints with an outer ring),
  * above the units so that the units standing at a post show inside its ring. */
 export class PostLayer {
+  /** Increments with every drawing; a drawing overtaken while its font loaded is dropped. */
+  private seq = 0;
   private ready: Promise<void>;
   private popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 12, className: 'zh-popup' });
   /** What is drawn, for tests: post features by status, and unit links. */
@@ -100,6 +102,26 @@ export class PostLayer {
       },
       before,
     );
+    // Post names beside the rings from zoom 14 (北门, 东岗, 检查站 3): legible offline in the
+    // bundled font, like every label of the map.
+    m.addLayer(
+      {
+        id: 'ev-posts-label',
+        type: 'symbol',
+        source: 'ev-posts',
+        minzoom: 14,
+        layout: {
+          'text-field': ['get', 'label'],
+          'text-font': LABEL_FONT,
+          'text-size': 11,
+          'text-anchor': 'top',
+          'text-offset': [0, 0.9],
+          'text-padding': 2,
+        },
+        paint: { 'text-color': ['get', 'color'], 'text-halo-color': '#04080f', 'text-halo-width': 1.4 },
+      },
+      before,
+    );
     m.on('click', 'ev-posts', (e) => {
       const id = Number(e.features?.[0]?.properties?.id);
       if (Number.isFinite(id)) this.onPick(id);
@@ -150,10 +172,21 @@ export class PostLayer {
         type: 'Feature',
         id: p.id,
         geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-        properties: { id: p.id, status: p.status, kind: p.kind, color, fill: p.status === 'staffed' ? 'rgba(47,212,122,0.35)' : 'rgba(4,8,15,0.75)', sel: p.id === selected },
+        properties: {
+          id: p.id,
+          status: p.status,
+          kind: p.kind,
+          label: p.label,
+          color,
+          fill: p.status === 'staffed' ? 'rgba(47,212,122,0.35)' : 'rgba(4,8,15,0.75)',
+          sel: p.id === selected,
+        },
       };
     });
-    set('ev-posts', fc(feats));
+    const seq = ++this.seq;
+    void fontReady(list.map((p) => p.label)).then(() => {
+      if (seq === this.seq) set('ev-posts', fc(feats));
+    });
     // The selected post: a line from each unit still on its way (or gone) to the post.
     const links: GeoJSON.Feature[] = [];
     const sel = selected !== null ? list.find((p) => p.id === selected) : undefined;
