@@ -12,6 +12,8 @@ export interface User {
   unit_id?: number | null;
   /** What the role may do, from the server (the console never keeps its own copy of the rules). */
   capabilities: Capability[];
+  /** The command centre's time zone (IANA): every time is shown in it. */
+  time_zone?: string;
 }
 
 /** A named capability (core's `Action`): the server checks it on every request. */

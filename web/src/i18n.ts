@@ -6,6 +6,7 @@ import { icpDict } from './domains/interception/dictionary';
 import { eventDict } from './domains/major_events/dictionary';
 import { planDict } from './domains/response_plans/dictionary';
 import { callDict } from './domains/telephony/dictionary';
+import { wall } from './zone';
 
 export type Lang = 'zh' | 'en';
 
@@ -568,9 +569,9 @@ export function fmtTime(iso: string | null | undefined, withDate = false): strin
   if (!iso) return '—';
   const ms = new Date(iso).getTime();
   if (Number.isNaN(ms)) return iso;
-  // On the command centre's clock (UTC+8, as core::local_time), whatever the browser's zone: a
-  // deadline reads the same in every console and in the orders' own texts.
-  const d = new Date(ms + 8 * 3600_000);
+  // On the command centre's clock (zone.ts), whatever the browser's zone: a deadline reads the
+  // same in every console.
+  const d = wall(ms);
   const hms = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
   if (!withDate) return hms;
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${hms}`;

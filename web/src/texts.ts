@@ -3,6 +3,7 @@
 // own codes (its dictionary.ts); a code this console does not know shows the server's own text.
 
 import { getLang, type Lang } from './i18n';
+import { wall } from './zone';
 
 export type Params = Record<string, unknown>;
 
@@ -49,11 +50,11 @@ export function instructionText(ins: { title: string; body: string; text?: { cod
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** HH:MM:SS in the command centre's time (UTC+8), as the server writes it in its own texts. */
+/** HH:MM:SS on the command centre's clock (zone.ts). */
 export function hms(iso: unknown): string {
   const ms = new Date(String(iso)).getTime();
   if (Number.isNaN(ms)) return String(iso ?? '');
-  const d = new Date(ms + 8 * 3600_000);
+  const d = wall(ms);
   return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
@@ -61,7 +62,7 @@ export function hms(iso: unknown): string {
 export function dayTime(iso: unknown, zh: boolean): string {
   const ms = new Date(String(iso)).getTime();
   if (Number.isNaN(ms)) return String(iso ?? '');
-  const d = new Date(ms + 8 * 3600_000);
+  const d = wall(ms);
   const [mo, da, hh, mi] = [d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()].map(pad);
   return zh ? `${mo}月${da}日 ${hh}:${mi}` : `${mo}-${da} ${hh}:${mi}`;
 }

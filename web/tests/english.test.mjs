@@ -1,7 +1,7 @@
 // Browser test of the English console: with every record's own data in ASCII (call signs,
 // addresses, names, texts), nothing Chinese may show — no alert, instruction, timeline, code,
 // organisation or bulletin text the server words in Chinese — and every time is on the command
-// centre's clock (UTC+8), whatever the browser's zone. A server on a street grid with the test
+// centre's configured clock (`--time-zone`), whatever the browser's zone. A server on a street grid with the test
 // clock raises real alerts: an unsigned P1 order, an overdue instruction.
 
 import { test, before, after } from 'node:test';
@@ -45,7 +45,9 @@ before(async () => {
       zhihui(['user', 'add', 'root', '--role', 'admin', '--org', 'jz'], `${PASSWORD}\n`);
       zhihui(['user', 'add', 'disp', '--role', 'dispatcher', '--org', 'jz'], `${PASSWORD}\n`);
     },
-    args: (dir) => ['serve', '--data-dir', dir, '--listen', '127.0.0.1:0', '--roads', path.join(dir, 'grid.geojson'), '--test-clock'],
+    // A centre whose clock is not the browser's nor UTC+8: India's (UTC+5:30), so that a time
+    // shown in any other zone fails.
+    args: (dir) => ['serve', '--data-dir', dir, '--listen', '127.0.0.1:0', '--roads', path.join(dir, 'grid.geojson'), '--test-clock', '--time-zone', 'Asia/Kolkata'],
   });
 });
 
@@ -73,7 +75,7 @@ async function chinese(page) {
   }, CJK.source);
 }
 
-test('the English console shows no Chinese server text and local (UTC+8) times', async (t) => {
+test('the English console shows no Chinese server text, and every time on the centre\'s configured clock', async (t) => {
   if (skipReason) return t.skip(skipReason);
   const root = (await demo.call(null, 'POST', '/api/v1/session', { username: 'root', password: PASSWORD })).json.token;
   const disp = (await demo.call(null, 'POST', '/api/v1/session', { username: 'disp', password: PASSWORD })).json.token;
@@ -112,12 +114,10 @@ test('the English console shows no Chinese server text and local (UTC+8) times',
       for (const l of await chinese(page)) leaks.push(`${where} → ${l}`);
     };
     await look('console');
-    // The clock is UTC+8.
-    const serverNow = new Date((await demo.call(root, 'POST', '/api/v1/test/clock', { advance_s: 0 })).json.now);
+    // The clock is the centre's (UTC+5:30).
     const clock = await page.textContent('[data-testid=clock] .clock-time');
-    const cst = new Date(Date.now() + 8 * 3600_000).toISOString().slice(11, 16);
-    assert.equal(clock.slice(0, 5), cst, `the clock shows UTC+8 (${clock}), not New York time`);
-    void serverNow;
+    const ist = new Date(Date.now() + 5.5 * 3600_000).toISOString().slice(11, 16);
+    assert.equal(clock.slice(0, 5), ist, `the clock shows the centre's time (${clock}), not New York's`);
 
     await page.click('[data-testid=alert-button]');
     await page.waitForSelector('[data-testid=alert-row][data-kind=unsigned]');
@@ -131,7 +131,7 @@ test('the English console shows no Chinese server text and local (UTC+8) times',
     await look('incident detail');
     // The timeline's times are the centre's too.
     const created = (await demo.call(disp, 'GET', `/api/v1/incidents/${inc.json.id}`)).json.received_at;
-    const want = new Date(new Date(created).getTime() + 8 * 3600_000).toISOString().slice(11, 19);
+    const want = new Date(new Date(created).getTime() + 5.5 * 3600_000).toISOString().slice(11, 19);
     const times = await page.$$eval('[data-testid=timeline-item] .tl-time', (els) => els.map((e) => e.textContent));
     assert.ok(times.includes(want), `${want} among ${times}`);
 

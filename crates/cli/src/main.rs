@@ -93,6 +93,10 @@ struct ServeArgs {
     /// passwords, tokens and personal data would otherwise cross the network in clear text.
     #[arg(long)]
     insecure_http: bool,
+    /// The command centre's time zone (IANA name): the console shows every time in it and a
+    /// bulletin's day runs from its midnight.
+    #[arg(long, env = "ZHIHUI_TIME_ZONE", default_value = "Asia/Shanghai", value_parser = parse_time_zone)]
+    time_zone: chrono_tz::Tz,
     /// For tests only: lets an administrator move the server's clock forward
     /// (POST /api/v1/test/clock) to exercise timers.
     #[arg(long, hide = true)]
@@ -120,6 +124,15 @@ struct DemoArgs {
     /// Allow the demo's plain HTTP on a non-loopback address.
     #[arg(long)]
     insecure_http: bool,
+    /// The command centre's time zone (IANA name).
+    #[arg(long, env = "ZHIHUI_TIME_ZONE", default_value = "Asia/Shanghai", value_parser = parse_time_zone)]
+    time_zone: chrono_tz::Tz,
+}
+
+/// A time zone by its IANA name (`Asia/Shanghai`, `Asia/Urumqi`, `UTC`).
+fn parse_time_zone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("unknown time zone `{s}`: an IANA name such as Asia/Shanghai"))
 }
 
 #[derive(Subcommand)]
@@ -408,6 +421,7 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     rt.block_on(async move {
         let mut state = AppState::new(store, map, Clock::system())?;
+        state.time_zone = a.time_zone;
         if a.test_clock {
             tracing::warn!("test clock enabled: administrators can move this server's time");
             state.enable_test_clock();
@@ -469,7 +483,8 @@ fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let no_sim = a.no_sim;
     let speed = a.speed;
     rt.block_on(async move {
-        let state = AppState::new(store.clone(), loaded.map, Clock::system())?;
+        let mut state = AppState::new(store.clone(), loaded.map, Clock::system())?;
+        state.time_zone = a.time_zone;
         state.start_timers();
         if !no_sim {
             tokio::spawn(zhihui_sim::run(

@@ -78,6 +78,17 @@ pub struct UserView {
     /// `plan_operations`, `oversee`, `answer_instruction`, `administer`): the console shows
     /// only these actions; the server checks the same rules on every request.
     capabilities: Vec<&'static str>,
+    /// The command centre's time zone (IANA name): every time in the console is shown in it.
+    time_zone: String,
+}
+
+impl UserView {
+    /// The view of `u` on this server (its time zone).
+    pub(crate) fn on(u: &projections::UserRecord, state: &AppState) -> Self {
+        let mut v = Self::from(u);
+        v.time_zone = state.time_zone.name().to_owned();
+        v
+    }
 }
 
 impl From<&projections::UserRecord> for UserView {
@@ -89,6 +100,7 @@ impl From<&projections::UserRecord> for UserView {
             org_id: u.org_id.clone(),
             unit_id: u.unit_id,
             capabilities: u.role.capabilities(),
+            time_zone: chrono_tz::Asia::Shanghai.name().to_owned(),
         }
     }
 }
@@ -208,7 +220,7 @@ pub async fn login(
             Ok::<_, StoreError>(())
         })
         .await?;
-    let view = UserView::from(&user);
+    let view = UserView::on(&user, &state);
     state
         .sessions
         .lock()
@@ -269,8 +281,8 @@ pub async fn logout(State(state): State<AppState>, auth: Authed) -> ApiResult<St
 
 /// The logged-in user.
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = UserView)), security(("bearer" = [])))]
-pub async fn me(auth: Authed) -> Json<UserView> {
-    Json(UserView::from(&auth.user))
+pub async fn me(State(state): State<AppState>, auth: Authed) -> Json<UserView> {
+    Json(UserView::on(&auth.user, &state))
 }
 
 /// Resolves a bearer token to its user, auditing every refusal.

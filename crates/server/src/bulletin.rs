@@ -2,8 +2,8 @@
 //! closed; incidents by type; call-to-dispatch and dispatch-to-arrival times. As JSON for the
 //! console and as an XLSX workbook to send on.
 //!
-//! A day is the command center's local calendar day, China Standard Time (UTC+8, no daylight
-//! saving). Definitions:
+//! A day is the command center's local calendar day in its time zone (`--time-zone`, default
+//! Asia/Shanghai: UTC+8, no daylight saving). Definitions:
 //! - instructions: those issued on the day that concern the organisation (issued within it, or
 //!   addressed to a recipient within it). `signed_in_time` / `overdue` count the recipients within
 //!   the organisation: signed no later than the deadline / not done by the deadline.
@@ -45,6 +45,19 @@ pub struct Bulletin {
     figures: Figures,
 }
 
+/// The first instant of calendar day `d` in zone `tz` (the earliest, should midnight repeat; the
+/// first existing minute, should it be skipped).
+fn day_start(tz: chrono_tz::Tz, d: NaiveDate) -> Time {
+    use chrono::TimeZone;
+    (0..=120)
+        .find_map(|m| {
+            let t = d.and_hms_opt(0, 0, 0)? + chrono::Duration::minutes(m);
+            tz.from_local_datetime(&t).earliest()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| local_time::day_start(d))
+}
+
 async fn compute(state: &AppState, auth: &Authed, q: BulletinQuery) -> ApiResult<Bulletin> {
     let tree = state.orgs();
     let org_id = q.org_id.unwrap_or_else(|| auth.actor.org_id.clone());
@@ -61,13 +74,16 @@ async fn compute(state: &AppState, auth: &Authed, q: BulletinQuery) -> ApiResult
         .field("org_id"));
     }
     let now = state.now();
+    let tz = state.time_zone;
     let day = match q.date.as_deref() {
-        None => local_time::day(&now),
+        None => now.with_timezone(&tz).date_naive(),
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| ApiError::bad_request("date must be YYYY-MM-DD").field("date"))?,
     };
-    let start = local_time::day_start(day);
-    let end = start + chrono::Duration::days(1);
+    // The day runs from the centre's midnight to the next (23 or 25 hours on a zone's clock
+    // change).
+    let start = day_start(tz, day);
+    let end = day_start(tz, day.succ_opt().unwrap_or(day));
     let within: std::collections::HashSet<String> = tree.subtree_ids(&org_id).into_iter().collect();
 
     let ids: Vec<String> = within.iter().cloned().collect();

@@ -88,6 +88,9 @@ pub struct AppState {
     test_clock: Option<Arc<std::sync::atomic::AtomicI64>>,
     /// Unit positions snapped onto the roads, for recommendations.
     snaps: Arc<zhihui_store::fleet::SnapCache>,
+    /// The command centre's time zone: the console shows every time in it and a bulletin's day
+    /// runs from its midnight (`--time-zone`, default Asia/Shanghai).
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl AppState {
@@ -108,6 +111,7 @@ impl AppState {
             live,
             test_clock: None,
             snaps: Arc::new(zhihui_store::fleet::SnapCache::new()),
+            time_zone: chrono_tz::Asia::Shanghai,
         };
         // Organisations are added with `zhihui org add` beside the running server; pick them up.
         let st = state.clone();

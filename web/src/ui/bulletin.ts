@@ -12,6 +12,7 @@ import { h, setChildren, toast } from '../dom';
 import { fmtTime, getLang, onLangChange, t } from '../i18n';
 import { fontReady, LABEL_FONT } from '../map';
 import { orgName, orgs } from '../store';
+import { wall } from '../zone';
 
 echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
@@ -37,9 +38,9 @@ export interface Bulletin {
   dispatch_to_arrival: Durations;
 }
 
-/** Today on the command centre's clock (UTC+8), YYYY-MM-DD. */
+/** Today on the command centre's clock, YYYY-MM-DD. */
 function today(): string {
-  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  return wall(Date.now()).toISOString().slice(0, 10);
 }
 
 function query(date: string, org: string): string {

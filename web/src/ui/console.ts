@@ -11,6 +11,7 @@ import { incidents, orgName, orgs, selectedIncident, units } from '../store';
 import { AlertCenter } from './alerts';
 import { BulletinPage } from './bulletin';
 import { AreaEditor } from './areas';
+import { setZone, wall } from '../zone';
 import { CallStrip } from '../domains/telephony/panel';
 import type { Call } from '../domains/telephony/api';
 import { DetailPanel } from './detail';
@@ -31,6 +32,7 @@ declare global {
 }
 
 export function renderConsole(root: HTMLElement, user: User, onLogout: () => void): void {
+  setZone(user.time_zone);
   const live = new LiveFeed(getToken);
   const debug: Record<string, unknown> = { live, incidents, units, user };
   window.__zhihui = debug;
@@ -171,7 +173,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   };
   const drawClock = () => {
     const now = new Date();
-    const wd = t('clock.weekdays').split(',')[new Date(now.getTime() + 8 * 3600_000).getUTCDay()];
+    const wd = t('clock.weekdays').split(',')[wall(now.getTime()).getUTCDay()];
     setChildren(
       clock,
       h('span.clock-time', null, fmtTime(now.toISOString())),

@@ -7,6 +7,7 @@ import { h, setChildren, toast } from '../dom';
 import { fmtTime, getLang, onLangChange, t, tDyn } from '../i18n';
 import { instructionText } from '../texts';
 import { incidents, instructions, orgName, orgs, recipientName, selectedIncident, units } from '../store';
+import { fromWall, wall } from '../zone';
 
 type View = { kind: 'list' } | { kind: 'detail'; id: number } | { kind: 'new' };
 
@@ -20,9 +21,9 @@ interface Draft {
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
-/** A datetime-local value on the command centre's clock (UTC+8), as every time is shown. */
+/** A datetime-local value on the command centre's clock (zone.ts), as every time is shown. */
 function localInput(d: Date): string {
-  const c = new Date(d.getTime() + 8 * 3600_000);
+  const c = wall(d.getTime());
   return `${c.getUTCFullYear()}-${pad(c.getUTCMonth() + 1)}-${pad(c.getUTCDate())}T${pad(c.getUTCHours())}:${pad(c.getUTCMinutes())}`;
 }
 
@@ -569,7 +570,7 @@ export class InstructionPanel {
     if (this.busy) return;
     const d = this.draft;
     // The field is on the command centre's clock, whatever the browser's zone.
-    const dl = new Date(`${d.deadline.length === 16 ? `${d.deadline}:00` : d.deadline}+08:00`);
+    const dl = new Date(fromWall(d.deadline));
     const body: NewInstruction = {
       title: d.title.trim(),
       body: d.body.trim(),

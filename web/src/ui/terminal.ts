@@ -12,6 +12,7 @@ import { assignments, incidents, units } from '../store';
 import { fmtEta, OPEN_ASSIGNMENT, STEPS } from './dispatch';
 import { emblem } from './login';
 import { UnitInstructions } from './unitInstructions';
+import { setZone } from '../zone';
 
 const NEXT: Partial<Record<AssignmentStatus, { to: AssignmentStatus; key: Key }>> = {
   assigned: { to: 'signed', key: 'm.sign' },
@@ -21,6 +22,7 @@ const NEXT: Partial<Record<AssignmentStatus, { to: AssignmentStatus; key: Key }>
 };
 
 export function renderTerminal(root: HTMLElement, stored: User, onLogout: () => void): void {
+  setZone(stored.time_zone);
   const live = new LiveFeed(getToken);
   const debug: Record<string, unknown> = { live, assignments, units, incidents };
   (window as unknown as { __zhihui: unknown }).__zhihui = debug;

@@ -214,3 +214,35 @@ fn route_commands_answer_in_travel_time_order_and_refuse_bad_input() {
     assert!(err.contains("feature 1, field speed_kmh"), "{err}");
     assert!(!zr2.exists(), "nothing half-written");
 }
+
+#[test]
+fn the_time_zone_is_configurable_sent_with_the_user_and_an_unknown_one_refused_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = zhihui(&["serve", "--data-dir", d, "--time-zone", "Nowhere/City"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown time zone `Nowhere/City`"));
+    setup_city(dir.path());
+    // Default: the centre's clock is Asia/Shanghai.
+    {
+        let s = Server::start(dir.path(), &[]);
+        let (_, me) = s.get(&s.login("boss"), "/api/v1/me");
+        assert_eq!(me["time_zone"], "Asia/Shanghai");
+    }
+    // Another centre's zone: sent with the user; its bulletin's day is that zone's calendar day.
+    let s = Server::start(dir.path(), &["--time-zone", "America/New_York"]);
+    let boss = s.login("boss");
+    let (_, me) = s.get(&boss, "/api/v1/me");
+    assert_eq!(me["time_zone"], "America/New_York");
+    let (st, b) = s.get(&boss, "/api/v1/bulletin");
+    assert_eq!(st, 200, "{b}");
+    let ny = chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive()
+        .to_string();
+    let sh = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
+    assert_eq!(b["date"], ny, "not Shanghai's {sh}");
+}
