@@ -3,6 +3,7 @@
 mod city;
 mod plan_cmd;
 mod roads_cmd;
+mod screen_cmd;
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
@@ -67,6 +68,8 @@ enum Cmd {
     /// Interception and blockade planning on a road network, for scripts (JSON on stdout).
     #[command(subcommand)]
     Plan(plan_cmd::PlanCmd),
+    /// Screen a file of posts for public-safety risks (JSON per record on stdout).
+    Screen(screen_cmd::ScreenCmd),
 }
 
 #[derive(Args)]
@@ -276,6 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Roads(c) => roads_cmd::roads(c),
         Cmd::Route(c) => roads_cmd::route(c),
         Cmd::Plan(c) => plan_cmd::plan(c),
+        Cmd::Screen(c) => screen_cmd::screen(c),
     }
 }
 

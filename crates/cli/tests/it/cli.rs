@@ -246,3 +246,64 @@ fn the_time_zone_is_configurable_sent_with_the_user_and_an_unknown_one_refused_w
         .to_string();
     assert_eq!(b["date"], ny, "not Shanghai's {sh}");
 }
+
+#[test]
+fn screen_writes_one_json_object_per_post_in_order_and_refuses_bad_input_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = dir.path().join("posts.tsv");
+    std::fs::write(
+        &tsv,
+        "id\ttext\n1\t我今晚就去跳楼,遗书已经写好了\n2\t今天天气真好\n3\t如果考不上我就跳楼\n4\t小区3号楼着火了,浓烟很大\n",
+    )
+    .unwrap();
+    let out = zhihui(&["screen", "--in", tsv.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4, "one object per post, in order");
+    assert_eq!(rows[0]["risks"][0]["category"], "self_harm");
+    assert_eq!(rows[0]["risks"][0]["level"], "high");
+    assert_eq!(rows[1]["risks"].as_array().unwrap().len(), 0, "harmless");
+    assert_eq!(
+        rows[2]["risks"].as_array().unwrap().len(),
+        0,
+        "a hypothetical is no plan"
+    );
+    assert_eq!(rows[3]["risks"][0]["category"], "fire");
+    assert!(rows.iter().all(|r| r["places"].is_array()));
+    // NDJSON, with the field named.
+    let nd = dir.path().join("posts.ndjson");
+    std::fs::write(&nd, "{\"body\": \"路口两车相撞,发生车祸\"}\n").unwrap();
+    let out = zhihui(&["screen", "--in", nd.to_str().unwrap(), "--column", "body"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("traffic_accident"));
+    // Bad input: a missing column, a missing file, broken JSON — exit code 2 and a message.
+    for (args, says) in [
+        (
+            vec!["screen", "--in", tsv.to_str().unwrap(), "--column", "body"],
+            "no column `body`",
+        ),
+        (
+            vec!["screen", "--in", "/nonexistent.tsv"],
+            "--in /nonexistent.tsv",
+        ),
+    ] {
+        let out = zhihui(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::write(&nd, "{not json\n").unwrap();
+    let out = zhihui(&["screen", "--in", nd.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1: not JSON"));
+}

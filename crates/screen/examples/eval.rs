@@ -1,0 +1,124 @@
+//! Accuracy of the screen on the shared labelled text (`$ZHIHUI_SHARED_DATA/text`, default
+//! `../shared/data/text` beside the repository), on the validation splits only:
+//! - SOS-1K `val.tsv`: precision, recall and F1 of high risk (`self_harm` at level `high`) against
+//!   `myLabel` = 1;
+//! - CEC: the top category of each report against its folder.
+//!
+//! `cargo run --release -p zhihui-screen --example eval`
+
+use std::path::PathBuf;
+
+use zhihui_screen::{Category, Level, Screener};
+
+fn data() -> PathBuf {
+    std::env::var_os("ZHIHUI_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+        .join("text")
+}
+
+/// The text of an XML report: everything outside the tags.
+fn xml_text(xml: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in xml.chars() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            _ if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn main() {
+    let s = Screener::with_default_lexicon();
+    let dir = data();
+    let val = std::fs::read_to_string(dir.join("sos1k/val.tsv")).expect("sos1k/val.tsv");
+    let (mut tp, mut fp, mut fn_, mut n) = (0, 0, 0, 0);
+    for line in val.lines().skip(1) {
+        let Some((text, label)) = line.rsplit_once('\t') else {
+            continue;
+        };
+        let truth = label.trim() == "1";
+        let said = s
+            .screen(text)
+            .iter()
+            .any(|r| r.category == Category::SelfHarm && r.level == Level::High);
+        n += 1;
+        match (said, truth) {
+            (true, true) => tp += 1,
+            (true, false) => fp += 1,
+            (false, true) => fn_ += 1,
+            _ => {}
+        }
+    }
+    let p = tp as f64 / (tp + fp).max(1) as f64;
+    let r = tp as f64 / (tp + fn_).max(1) as f64;
+    let f1 = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
+    println!("SOS-1K val ({n} comments): precision {p:.3}, recall {r:.3}, F1 {f1:.3} (tp {tp}, fp {fp}, fn {fn_})");
+
+    let folders = [
+        ("交通事故", Category::TrafficAccident),
+        ("地震", Category::Disaster),
+        ("恐怖袭击", Category::Violence),
+        ("火灾", Category::Fire),
+        ("食物中毒", Category::FoodPoisoning),
+    ];
+    let (mut right, mut total) = (0, 0);
+    for (folder, want) in folders {
+        let (mut r, mut t) = (0, 0);
+        for e in std::fs::read_dir(dir.join("cec").join(folder))
+            .expect("cec folder")
+            .flatten()
+        {
+            let Ok(xml) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            let got = s.screen(&xml_text(&xml)).first().map(|x| x.category);
+            t += 1;
+            // A terror attack is violence or an explosion.
+            let ok = got == Some(want)
+                || (want == Category::Violence && got == Some(Category::Explosion));
+            if ok {
+                r += 1;
+            }
+        }
+        println!("CEC {folder}: {r}/{t}");
+        right += r;
+        total += t;
+    }
+    println!(
+        "CEC top-category accuracy: {:.3} ({right}/{total})",
+        right as f64 / total.max(1) as f64
+    );
+
+    // Throughput on real comments (SOS-1K train + val, 50 passes), one thread.
+    let train = std::fs::read_to_string(dir.join("sos1k/train.tsv")).unwrap_or_default();
+    let posts: Vec<&str> = train
+        .lines()
+        .chain(val.lines())
+        .skip(1)
+        .filter_map(|l| l.rsplit_once('\t').map(|x| x.0))
+        .collect();
+    let chars: usize = posts.iter().map(|p| p.chars().count()).sum();
+    let started = std::time::Instant::now();
+    let mut risks = 0usize;
+    for _ in 0..50 {
+        for p in &posts {
+            risks += s.screen(p).len();
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "throughput: {:.0} posts/s on one thread ({} posts of {:.0} characters on average, {risks} risks)",
+        (50 * posts.len()) as f64 / secs,
+        posts.len(),
+        chars as f64 / posts.len().max(1) as f64
+    );
+}
