@@ -13,6 +13,7 @@
 //!
 //! This crate depends on no other Zhihui crate.
 
+pub mod model;
 mod normalize;
 
 use std::str::FromStr;
@@ -20,6 +21,7 @@ use std::str::FromStr;
 use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind};
 use serde::Serialize;
 
+pub use model::{Model, ModelError, TrainOptions};
 pub use normalize::{is_cjk, normalize};
 
 /// The public-safety risks the screen looks for, and nothing else.
@@ -191,6 +193,10 @@ pub struct Risk {
     pub score: f32,
     /// The matched terms.
     pub evidence: Vec<Evidence>,
+    /// For self-harm with a trained model: its probability of high risk (the model's threshold
+    /// decides the level).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_score: Option<f32>,
 }
 
 /// A score at or above this raises a risk.
@@ -202,6 +208,7 @@ pub const HIGH_AT: f32 = 3.0;
 pub struct Screener {
     automaton: DoubleArrayAhoCorasick<u32>,
     terms: Vec<Term>,
+    model: Option<Model>,
 }
 
 impl std::fmt::Debug for Screener {
@@ -292,7 +299,11 @@ impl Screener {
             .match_kind(MatchKind::LeftmostLongest)
             .build_with_values(patterns)
             .map_err(|e| ScreenError::Build(e.to_string()))?;
-        Ok(Screener { automaton, terms })
+        Ok(Screener {
+            automaton,
+            terms,
+            model: None,
+        })
     }
 
     /// How many terms the lexicon has.
@@ -302,6 +313,61 @@ impl Screener {
 
     /// The risks in `text`, highest level and score first; none for a harmless post.
     pub fn screen(&self, text: &str) -> Vec<Risk> {
+        let found = self.matches(text);
+        let mut risks: Vec<Risk> = Vec::new();
+        for c in Category::ALL {
+            let mine: Vec<&(Category, Evidence, Strength)> =
+                found.iter().filter(|f| f.0 == c).collect();
+            let score: f32 = mine.iter().map(|f| f.1.weight).sum();
+            // High: enough weight and at least one act read plainly, in the writer's own voice.
+            let plain_act = mine
+                .iter()
+                .any(|f| f.2 == Strength::Act && f.1.reading == Reading::default());
+            let mut level = if score >= HIGH_AT && plain_act {
+                Some(Level::High)
+            } else if score >= ELEVATED_AT {
+                Some(Level::Elevated)
+            } else {
+                None
+            };
+            let mut model_score = None;
+            if let (Category::SelfHarm, Some(m)) = (c, &self.model) {
+                // The trained model decides high self-harm risk; the lexicon still raises an
+                // elevated one.
+                let p = m.probability(self, text);
+                model_score = Some(p);
+                level = if p >= m.threshold {
+                    Some(Level::High)
+                } else {
+                    level.map(|_| Level::Elevated)
+                };
+            }
+            let Some(level) = level else { continue };
+            risks.push(Risk {
+                category: c,
+                level,
+                score,
+                evidence: mine.into_iter().map(|f| f.1.clone()).collect(),
+                model_score,
+            });
+        }
+        risks.sort_by(|a, b| b.level.cmp(&a.level).then(b.score.total_cmp(&a.score)));
+        risks
+    }
+
+    /// The screen with a trained model deciding high self-harm risk.
+    pub fn with_model(mut self, model: Model) -> Screener {
+        self.model = Some(model);
+        self
+    }
+
+    /// The trained model, if any.
+    pub fn model(&self) -> Option<&Model> {
+        self.model.as_ref()
+    }
+
+    /// Every lexicon match in `text`, with its category, how it was read and its strength.
+    pub fn matches(&self, text: &str) -> Vec<(Category, Evidence, Strength)> {
         let norm = normalize(text);
         let chars: Vec<char> = norm.chars().collect();
         // Byte offset → character offset.
@@ -333,35 +399,7 @@ impl Screener {
                 ));
             }
         }
-        let mut risks: Vec<Risk> = Vec::new();
-        for c in Category::ALL {
-            let mine: Vec<&(Category, Evidence, Strength)> =
-                found.iter().filter(|f| f.0 == c).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let score: f32 = mine.iter().map(|f| f.1.weight).sum();
-            if score < ELEVATED_AT {
-                continue;
-            }
-            // High: enough weight and at least one act read plainly, in the writer's own voice.
-            let plain_act = mine
-                .iter()
-                .any(|f| f.2 == Strength::Act && f.1.reading == Reading::default());
-            let level = if score >= HIGH_AT && plain_act {
-                Level::High
-            } else {
-                Level::Elevated
-            };
-            risks.push(Risk {
-                category: c,
-                level,
-                score,
-                evidence: mine.into_iter().map(|f| f.1.clone()).collect(),
-            });
-        }
-        risks.sort_by(|a, b| b.level.cmp(&a.level).then(b.score.total_cmp(&a.score)));
-        risks
+        found
     }
 }
 
