@@ -514,9 +514,9 @@ mod tests {
             assert_eq!(top(&s, t), Some((Category::SelfHarm, Level::High)), "{t}");
         }
         assert_eq!(
-            top(&s, "我现在就去跳樓,遺書寫好了").map(|x| x.0),
-            Some(Category::SelfHarm),
-            "traditional forms listed"
+            top(&s, "我现在就去跳樓,遺書寫好了"),
+            Some((Category::SelfHarm, Level::High)),
+            "traditional characters read as simplified"
         );
     }
 

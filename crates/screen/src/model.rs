@@ -212,7 +212,7 @@ fn fit(xs: &[Vec<(u32, f32)>], ys: &[bool], o: &TrainOptions) -> Dense {
 
 /// The threshold with the best F1 over `(probability, truth)` pairs, and that F1.
 fn best_threshold(scored: &[(f32, bool)]) -> (f32, f32) {
-    let mut best = (0.5, 0.0);
+    let mut best: (f32, f32) = (0.5, 0.0);
     for k in 5..95 {
         let t = k as f32 / 100.0;
         let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
@@ -229,7 +229,11 @@ fn best_threshold(scored: &[(f32, bool)]) -> (f32, f32) {
         } else {
             0.0
         };
-        if f1 > best.1 {
+        // On a tie the threshold nearer 0.5 wins: a range of equally good thresholds (separable
+        // data) should not put the cut at its very edge.
+        if f1 > best.1 + 1e-6
+            || ((f1 - best.1).abs() <= 1e-6 && (t - 0.5).abs() < (best.0 - 0.5).abs())
+        {
             best = (t, f1);
         }
     }

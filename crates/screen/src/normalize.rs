@@ -4,9 +4,8 @@
 //! spaces and punctuation wedged between Chinese characters (`跳 楼`, `跳.楼`) are removed, and a
 //! run of one character is cut to two (`啊啊啊啊` → `啊啊`).
 //!
-//! Traditional characters are not mapped to simplified ones yet (that needs a permissively
-//! licensed table such as OpenCC's); the default lexicon lists the traditional forms of its terms
-//! where they differ.
+//! Traditional characters become simplified ones first (`fast2s`, MIT: one character for one,
+//! with the phrase exceptions of its tables), so `跳樓` and `遺書` read as `跳楼` and `遗书`.
 
 /// Whether `c` is a CJK ideograph.
 pub fn is_cjk(c: char) -> bool {
@@ -52,8 +51,10 @@ fn half_width(c: char) -> char {
 
 /// Normalises `text` (see the module documentation).
 pub fn normalize(text: &str) -> String {
+    // 0. Traditional → simplified (one character for one, so offsets keep their meaning).
+    let simplified = fast2s::convert(text);
     // 1. Character-wise: half width, lower case, drop the invisible.
-    let chars: Vec<char> = text
+    let chars: Vec<char> = simplified
         .chars()
         .map(half_width)
         .filter(|c| !invisible(*c))
@@ -129,6 +130,11 @@ mod tests {
             "spaces between Latin words stay"
         );
         assert_eq!(normalize("[未闭合"), "[未闭合");
+        assert_eq!(
+            normalize("我要跳樓,遺書寫好了"),
+            "我要跳楼,遗书写好了",
+            "traditional to simplified"
+        );
         assert_eq!(normalize(""), "");
     }
 }

@@ -307,3 +307,77 @@ fn screen_writes_one_json_object_per_post_in_order_and_refuses_bad_input_with_ex
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1: not JSON"));
 }
+
+#[test]
+fn screen_train_writes_a_versioned_model_that_screen_uses_and_bad_labels_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = dir.path().join("labelled.tsv");
+    let mut body = String::from("text\tlabel\n");
+    for i in 0..15 {
+        body.push_str(&format!("药已经买好了今晚就吃{}\t1\n", "。".repeat(i % 4)));
+        body.push_str(&format!("周末去公园散步看花{}\t0\n", "!".repeat(i % 4)));
+    }
+    std::fs::write(&tsv, body).unwrap();
+    let model = dir.path().join("model.json");
+    let out = zhihui(&[
+        "screen",
+        "train",
+        "--in",
+        tsv.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(m["version"], 1);
+    assert_eq!(
+        (m["meta"]["rows"].as_u64(), m["meta"]["source"].as_str()),
+        (Some(30), Some("labelled.tsv"))
+    );
+    let posts = dir.path().join("posts.tsv");
+    std::fs::write(&posts, "text\n药已经买好了今晚就吃\n周末去公园散步\n").unwrap();
+    let out = zhihui(&[
+        "screen",
+        "--in",
+        posts.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["risks"][0]["level"], "high", "{rows:?}");
+    assert_eq!(rows[1]["risks"].as_array().unwrap().len(), 0);
+    // A label that is not 0 or 1, a model file that is not one.
+    std::fs::write(&tsv, "text\tlabel\n帖子\tmaybe\n").unwrap();
+    let out = zhihui(&[
+        "screen",
+        "train",
+        "--in",
+        tsv.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: label must be 0 or 1"));
+    std::fs::write(&model, "{}").unwrap();
+    let out = zhihui(&[
+        "screen",
+        "--in",
+        posts.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
