@@ -41,6 +41,8 @@ export type IncidentStatus = 'new' | 'dispatched' | 'on_scene' | 'closed';
 
 export interface Incident {
   id: number;
+  /** Hazards the crews must know of (code list `hazards`). */
+  hazards?: string[];
   received_at: string;
   /** Where it came from: call_110 (default), transfer_119, walk_in, device_alarm, … */
   source?: string;
@@ -144,6 +146,8 @@ export interface NewIncident {
   org_id?: string;
   /** Record the call and merge it at once into this open incident. */
   merge_into?: number;
+  /** Hazards (code list `hazards`). */
+  hazards?: string[];
   /** When the call was received (the ring time of a telephony call); default now. */
   received_at?: string;
   /** The originating record (`call:ID` for a telephony call). */

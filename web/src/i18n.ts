@@ -94,6 +94,9 @@ const dict = {
   'area.saved': { zh: '辖区已保存', en: 'Area saved' },
   'area.needThree': { zh: '至少需要 3 个拐点', en: 'At least 3 corners' },
   'area.overlap': { zh: '与相邻单位辖区重叠,请调整边界', en: "It covers ground of a neighbour's area: move the boundary" },
+  'new.hazards': { zh: '危险提示', en: 'Hazards' },
+  'detail.hazards': { zh: '危险提示', en: 'Hazards' },
+  'field.hazards': { zh: '危险提示', en: 'Hazards' },
   'queue.title': { zh: '警情队列', en: 'Incident Queue' },
   'queue.new': { zh: '新建警情', en: 'New incident' },
   'queue.empty': { zh: '暂无符合条件的警情', en: 'No incidents match' },
@@ -501,6 +504,8 @@ export interface Codes {
   incident_statuses: CodeEntry[];
   /** Where an incident came from (older servers send none). */
   incident_sources?: CodeEntry[];
+  /** Hazards a crew must know of (weapon, dog …). */
+  hazards?: CodeEntry[];
   /** The priority a call of each kind is filed at (`subtype` null: the type's default). */
   default_priorities?: { type: string; subtype: string | null; priority: number }[];
 }

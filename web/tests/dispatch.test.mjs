@@ -348,6 +348,9 @@ test('a call from the telephone system: F2 answers, the form is filled from the 
     const linked = await call(tok, 'GET', `/api/v1/telephony/calls/${ring.json.id}`);
     assert.deepEqual(linked.json.incident_ids, [inc.id]);
 
+    // The crew reports a knife: a hazard on the incident, which the next call at the place shows.
+    const patched = await call(tok, 'PATCH', `/api/v1/incidents/${inc.id}`, { hazards: ['weapon'] });
+    assert.equal(patched.status, 200, patched.text);
     // Answered on the desk phone: the telephone system names the call-taker, whose form opens.
     await d.keyboard.press('Escape');
     const r2 = await call(tok, 'POST', '/api/v1/telephony/calls', { call_id: 'browser-2', event: 'ring', caller_number: '13600001111', location: at });
@@ -356,6 +359,7 @@ test('a call from the telephone system: F2 answers, the form is filled from the 
     assert.equal(a2.status, 200, a2.text);
     await d.waitForSelector(`[data-testid=new-from-call][data-call="${r2.json.id}"]`, { timeout: 5000 });
     assert.equal(await d.inputValue('[data-testid=new-caller-phone]'), '13600001111');
+    await d.waitForSelector(`[data-testid=premise-item][data-id="${inc.id}"] [data-testid=premise-hazards]:has-text("持有凶器")`, { timeout: 5000 });
     await d.screenshot({ path: `${process.env.SHOTS ?? '/tmp'}/call-form.png` });
   } finally {
     await ctx.close();

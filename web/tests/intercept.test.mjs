@@ -117,6 +117,8 @@ test('a dispatcher plans an interception for an incident, activates it, and the 
     const rec = await act.json();
     assert.equal(rec.points.length, plan.cordon.length);
     await d.waitForSelector('[data-testid=icp-live][data-status=active]');
+    // After 下发 the suspect's reach stays on the map, grown to now.
+    await d.waitForFunction(() => window.__zhihui.intercept.drawn.reach >= 1 && window.__zhihui.intercept.drawn.reachRoads > 0, null, { timeout: 5000 });
     assert.equal(await d.locator('[data-testid=icp-live-point]').count(), plan.cordon.length);
     assert.ok((await d.$$eval('[data-testid=icp-live-point]', (els) => els.map((e) => e.dataset.status))).every((s) => s === 'issued'));
 

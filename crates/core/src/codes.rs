@@ -213,6 +213,24 @@ pub fn incident_type(code: &str) -> Option<&'static IncidentType> {
 }
 
 /// Looks up a disposition.
+/// Hazards at a place or with a person that the next crew sent there must know (premise
+/// history shows them for earlier incidents within 50 m).
+pub const HAZARDS: &[Code] = &[
+    c("weapon", "持有凶器", "Weapon"),
+    c("firearm", "涉枪", "Firearm"),
+    c("violent_person", "有暴力倾向", "Violent person"),
+    c("mental_health", "精神障碍", "Mental health"),
+    c("dog", "恶犬", "Dangerous dog"),
+    c("hazardous_materials", "危险品", "Hazardous materials"),
+    c("drugs", "涉毒", "Drugs"),
+    c("child_at_risk", "涉及未成年人", "Child at risk"),
+];
+
+/// The hazard of a code.
+pub fn hazard(code: &str) -> Option<&'static Code> {
+    HAZARDS.iter().find(|h| h.code == code)
+}
+
 pub fn disposition(code: &str) -> Option<&'static Code> {
     DISPOSITIONS.iter().find(|d| d.code == code)
 }

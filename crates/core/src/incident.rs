@@ -187,6 +187,27 @@ impl Caller {
     }
 }
 
+/// Checks hazard codes (each known, at most 8), naming the bad one (`hazards[1]`); returns them
+/// without repeats, in the order given.
+fn validate_hazards(h: &[String]) -> Result<Vec<String>, DomainError> {
+    if h.len() > 8 {
+        return Err(DomainError::invalid("hazards", "at most 8"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, code) in h.iter().enumerate() {
+        if codes::hazard(code).is_none() {
+            return Err(DomainError::invalid(
+                format!("hazards[{i}]"),
+                format!("unknown hazard `{code}`"),
+            ));
+        }
+        if !out.contains(code) {
+            out.push(code.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// An incident as stored and served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -233,6 +254,9 @@ pub struct Incident {
     pub updated_at: Time,
     /// Incremented on every change.
     pub version: u64,
+    /// Hazards the crews must know of (`codes::HAZARDS`), shown in premise history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<String>,
     /// For a call closed as a duplicate: the incident it was merged into.
     #[serde(default)]
     pub merged_into: Option<i64>,
@@ -279,6 +303,9 @@ pub struct NewIncident {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub priority_reason: Option<String>,
+    /// Hazards (`codes::HAZARDS`: weapon, dog, mental_health …).
+    #[serde(default)]
+    pub hazards: Vec<String>,
     /// Free text.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
@@ -323,6 +350,9 @@ pub struct IncidentPatch {
     pub summary: Option<String>,
     /// Hand the incident to another organisation.
     pub org_id: Option<String>,
+    /// Replaces the hazards (`codes::HAZARDS`).
+    #[serde(default)]
+    pub hazards: Option<Vec<String>>,
     /// Optimistic concurrency: refuse if the record has moved on.
     pub version: Option<u64>,
 }
@@ -435,6 +465,7 @@ impl NewIncident {
             created_by: created_by.to_owned(),
             updated_at: now,
             version: 1,
+            hazards: validate_hazards(&self.hazards)?,
             merged_into: None,
             merged_from: Vec::new(),
         })
@@ -547,6 +578,9 @@ impl Incident {
             }
             next.org_id = o;
         }
+        if let Some(h) = patch.hazards {
+            next.hazards = validate_hazards(&h)?;
+        }
         if let Some(s) = patch.summary {
             validate_text("summary", &s, 4000)?;
             next.summary = Some(s);
@@ -604,6 +638,7 @@ impl Incident {
             &next.disposition,
         );
         record_change(&mut changes, "summary", &self.summary, &next.summary);
+        record_change(&mut changes, "hazards", &self.hazards, &next.hazards);
         if !changes.is_empty() {
             next.version += 1;
             next.updated_at = now;
@@ -751,6 +786,7 @@ mod tests {
             subtype: Some("theft".into()),
             priority: Some(2),
             priority_reason: None,
+            hazards: Vec::new(),
             description: "电动车被盗".into(),
             org_id: None,
             received_at: None,

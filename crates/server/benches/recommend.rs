@@ -172,6 +172,7 @@ fn main() {
                     subtype: Some("theft".into()),
                     priority: Some(2),
                     priority_reason: None,
+                    hazards: Vec::new(),
                     description: String::new(),
                     org_id: None,
                     received_at: None,

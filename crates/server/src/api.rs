@@ -246,6 +246,7 @@ pub async fn codes(_auth: Authed) -> Json<Value> {
     Json(json!({
         "incident_types": codes::INCIDENT_TYPES,
         "dispositions": codes::DISPOSITIONS,
+        "hazards": codes::HAZARDS,
         "incident_statuses": IncidentStatus::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
         "incident_sources": IncidentSource::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),
         "unit_kinds": UnitKind::ALL.iter().map(|s| label(s.as_str(), s.labels())).collect::<Vec<_>>(),

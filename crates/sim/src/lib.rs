@@ -870,6 +870,7 @@ async fn new_call(
         subtype: Some(subtype.into()),
         priority,
         priority_reason: None,
+        hazards: Vec::new(),
         description: describe(kind, subtype).into(),
         org_id: Some(station.into()),
         received_at: None,

@@ -251,6 +251,9 @@ export class DetailPanel {
       field('detail.received', h('span.mono', { title: fmtTime(inc.received_at, true) }, fmtTime(inc.received_at, true).slice(5))),
       field('detail.source', h('span', { 'data-testid': 'detail-source' }, codeLabel('incident_sources', inc.source ?? 'call_110'), inc.source_ref ? h('span.mono.muted', null, ` ${inc.source_ref}`) : null)),
       field('detail.caller', h('span', null, caller ? caller.name || '—' : t('detail.anonymous'), this.full && caller ? h('span.audit-tag', { title: t('detail.audited') }, '⚑') : null)),
+      (inc.hazards ?? []).length > 0
+        ? field('detail.hazards', h('span.hz-list', { 'data-testid': 'detail-hazards' }, (inc.hazards ?? []).map((z) => h('span.hz-tag', null, `⚠ ${codeLabel('hazards', z)}`))), 'wide')
+        : null,
       field('detail.phone', h('span.mono', null, caller?.phone || '—')),
       field('detail.address', inc.address || '—', 'wide'),
       field(
@@ -685,6 +688,8 @@ function normalize(raw: unknown): { record: Record<string, unknown> | null; chan
 function fmtValue(field: string, v: unknown, rec: Record<string, unknown>): string {
   if (v === null || v === undefined || v === '') return '—';
   switch (field) {
+    case 'hazards':
+      return Array.isArray(v) && v.length ? v.map((z) => codeLabel('hazards', String(z))).join('、') : '—';
     case 'status':
       return codeLabel('incident_statuses', String(v));
     case 'priority':

@@ -26,6 +26,8 @@ interface Draft {
   location: { lon: number; lat: number } | null;
   /** The call this record comes from (来电建单): its start and its id, and what to show of it. */
   call: Call | null;
+  /** Hazards the crews must know of. */
+  hazards: string[];
 }
 
 const emptyDraft = (): Draft => ({
@@ -42,6 +44,7 @@ const emptyDraft = (): Draft => ({
   org_id: '',
   location: null,
   call: null,
+  hazards: [],
 });
 
 export class NewIncidentForm {
@@ -169,6 +172,39 @@ export class NewIncidentForm {
       .catch(() => {});
   }
 
+  /** Hazard chips: what the crews must know (a weapon, a dog …), toggled on and off. */
+  private hazardField(): HTMLElement | null {
+    const list = getCodes()?.hazards ?? [];
+    if (list.length === 0) return null;
+    const d = this.draft;
+    const bad = this.error?.field?.startsWith('hazards') ? 'invalid' : '';
+    return h(
+      'div.f',
+      { class: bad ? 'has-error' : '' },
+      h('label', null, t('new.hazards')),
+      h(
+        'div.hz-pick',
+        { 'data-field': 'hazards', class: bad },
+        list.map((c) =>
+          h(
+            'button.hz-chip',
+            {
+              type: 'button',
+              'data-testid': `new-hazard-${c.code}`,
+              'aria-pressed': String(d.hazards.includes(c.code)),
+              class: d.hazards.includes(c.code) ? 'on' : '',
+              onClick: () => {
+                d.hazards = d.hazards.includes(c.code) ? d.hazards.filter((x) => x !== c.code) : [...d.hazards, c.code];
+                this.draw();
+              },
+            },
+            entryLabel(c),
+          ),
+        ),
+      ),
+    );
+  }
+
   private historyBlock(): HTMLElement | null {
     if (this.history.length === 0) return null;
     return h(
@@ -190,6 +226,8 @@ export class NewIncidentForm {
               h('span.status-badge', { class: `sb-${inc.status}` }, inc.disposition ? codeLabel('dispositions', inc.disposition) : codeLabel('incident_statuses', inc.status)),
             ),
             h('div.dup-meta', null, `${fmtTime(inc.received_at, true)} · ${Math.round(distance_m)} m`),
+            (inc.hazards ?? []).length > 0 &&
+              h('div.hz-list', { 'data-testid': 'premise-hazards' }, (inc.hazards ?? []).map((z) => h('span.hz-tag', null, `⚠ ${codeLabel('hazards', z)}`))),
           ),
         ),
       ),
@@ -349,6 +387,7 @@ export class NewIncidentForm {
     if (d.subtype) body.subtype = d.subtype;
     if (d.org_id) body.org_id = d.org_id;
     if (mergeInto !== undefined) body.merge_into = mergeInto;
+    if (d.hazards.length) body.hazards = d.hazards;
     if (d.call) {
       body.received_at = d.call.rang_at;
       body.source_ref = `call:${d.call.id}`;
@@ -679,6 +718,7 @@ export class NewIncidentForm {
           h('div.f', { class: bad('subtype') ? 'has-error' : '' }, h('label', { for: 'ni-subtype' }, t('new.subtype')), subSel),
         ),
         h('div.f', { class: bad('priority') ? 'has-error' : '' }, h('label', null, t('new.priority')), prio),
+        this.hazardField(),
         this.reasonField(),
         h('div.f', { class: bad('description') ? 'has-error' : '' }, h('label', { for: 'ni-description' }, t('new.description')), desc),
         orgSel,

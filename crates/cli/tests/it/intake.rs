@@ -206,3 +206,51 @@ fn notes_join_the_timeline_live_with_who_and_when_even_after_closing_and_bad_one
             && *t == format!("incident:{}", inc["id"])
             && o == "ok"));
 }
+
+#[test]
+fn hazards_are_coded_kept_on_the_incident_changed_on_the_timeline_and_shown_in_premise_history() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let s = Server::start(dir.path(), &[]);
+    let boss = s.login("boss");
+    let (_, codes) = s.get(&boss, "/api/v1/codes");
+    assert!(codes["hazards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["code"] == "weapon" && h["zh"] == "持有凶器"));
+    let mut b = incident_body("持刀威胁");
+    b["hazards"] = json!(["weapon", "dog", "weapon"]);
+    let (st, inc) = s.post(&boss, "/api/v1/incidents", &b);
+    assert_eq!(st, 201, "{inc}");
+    assert_eq!(
+        inc["hazards"],
+        json!(["weapon", "dog"]),
+        "kept once each, in order"
+    );
+    b["hazards"] = json!(["weapon", "politics"]);
+    let (st, e) = s.post(&boss, "/api/v1/incidents", &b);
+    assert_eq!((st, field(&e)), (422, Some("hazards[1]")), "{e}");
+    // Changed later: on the timeline as a change of field.
+    let path = format!("/api/v1/incidents/{}", inc["id"]);
+    let (st, v) = s.patch(&boss, &path, &json!({"hazards": ["mental_health"]}));
+    assert_eq!((st, &v["hazards"]), (200, &json!(["mental_health"])), "{v}");
+    let (_, tl) = s.get(&boss, &format!("{path}/timeline"));
+    let last = tl["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["data"]["changes"]["hazards"],
+        json!([["weapon", "dog"], ["mental_health"]]),
+        "{last}"
+    );
+    // The next call at the address sees them in premise history.
+    let (st, hist) = s.get(&boss, "/api/v1/incidents/history?lon=112.24&lat=30.33");
+    assert_eq!(st, 200, "{hist}");
+    let item = hist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["incident"]["id"] == inc["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(item["incident"]["hazards"], json!(["mental_health"]));
+}

@@ -25,7 +25,7 @@ import {
   type PointStatus,
   type TimelineItem,
 } from './api';
-import { CordonLayer } from './layer';
+import { CordonLayer, type MapView } from './layer';
 
 /** Planning is for duty leaders and dispatchers (the server says who: `plan_operations`). */
 export function canPlanIntercept(user: User): boolean {
@@ -358,6 +358,19 @@ export class InterceptPanel {
       this.timelineTimer = null;
       if (this.view.kind === 'live') void this.loadTimeline(this.view.id);
     }, 300);
+  }
+
+  /** The reach of a planned interception at the time since the crime (none once closed). */
+  private liveReach(plan: InterceptPlan | undefined, closed: boolean): Pick<MapView, 'reach'> & Partial<Pick<MapView, 'reachRoads' | 'reachAt'>> {
+    if (!plan || closed || plan.reach.length === 0) return { reach: [] };
+    const crime = plan.crime_at ? new Date(plan.crime_at).getTime() : NaN;
+    const since = Number.isFinite(crime) ? (Date.now() - crime) / 1000 : plan.reach[plan.reach.length - 1].seconds;
+    const shown = plan.reach.filter((r, i) => i === 0 || r.seconds <= since);
+    return {
+      reach: shown.map((r, i) => ({ polygon: r.polygon, current: i === shown.length - 1 })),
+      reachRoads: plan.reach_roads,
+      reachAt: Math.max(since, shown[shown.length - 1].seconds),
+    };
   }
 
   /** Routes of an interception's units to their checkpoints: from its plan, else by road now. */
@@ -913,7 +926,8 @@ export class InterceptPanel {
               .filter((p) => p.status !== 'on_site')
               .map((p) => ({ coords: routes.get(p.index) ?? [], color: STATUS_COLORS[liveStatus(p, closed)], sel: this.selected === p.unit_id })),
         open: closed || !plan ? [] : plan.open_routes.map((o) => o.path),
-        reach: [],
+        // The suspect's reach stays after 下发 in the console that planned it, grown to now.
+        ...this.liveReach(plan, closed),
       });
       return;
     }
