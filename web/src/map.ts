@@ -398,6 +398,46 @@ export class OpsMap {
       paint: labelPaint(matchColor('status', UNIT_STATUS_COLORS, '#9fb6d4')),
     });
 
+    // Routine calls (三级, 四级) cluster below zoom 12 with their count; urgent ones (一级, 二级)
+    // and the selected one are always drawn on their own, on top.
+    m.addSource('incidents-routine', { type: 'geojson', data: emptyFc(), cluster: true, clusterMaxZoom: 11, clusterRadius: 34 });
+    m.addLayer({
+      id: 'incidents-routine-cluster',
+      type: 'circle',
+      source: 'incidents-routine',
+      filter: ['has', 'point_count'],
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['get', 'point_count'], 2, 9, 50, 15],
+        'circle-color': 'rgba(60, 50, 10, 0.9)',
+        'circle-stroke-color': PRIORITY_COLORS[3],
+        'circle-stroke-width': 1.6,
+      },
+    });
+    m.addLayer({
+      id: 'incidents-routine-count',
+      type: 'symbol',
+      source: 'incidents-routine',
+      filter: ['has', 'point_count'],
+      layout: { 'text-field': ['to-string', ['get', 'point_count']], 'text-font': LABEL_FONT, 'text-size': 11, 'text-allow-overlap': true },
+      paint: { 'text-color': '#fff3c4' },
+    });
+    const incidentPaint: maplibregl.CircleLayerSpecification['paint'] = {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, ['-', 8, ['get', 'priority']], 15, ['-', 11, ['get', 'priority']]],
+      'circle-color': matchColor('priority', PRIORITY_COLORS, '#8a96a8'),
+      'circle-stroke-color': ['case', ['==', ['get', 'status'], 'new'], '#ffffff', '#0b1322'],
+      'circle-stroke-width': ['case', ['==', ['get', 'status'], 'new'], 1.6, 1.2],
+    };
+    m.addLayer({ id: 'incidents-routine', type: 'circle', source: 'incidents-routine', filter: ['!', ['has', 'point_count']], paint: incidentPaint });
+    m.addLayer({
+      id: 'incidents-routine-label',
+      type: 'symbol',
+      source: 'incidents-routine',
+      minzoom: 12,
+      filter: ['!', ['has', 'point_count']],
+      layout: { 'text-field': ['get', 'label'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-anchor': 'bottom', 'text-offset': [0, -0.9] },
+      paint: labelPaint(matchColor('priority', PRIORITY_COLORS, '#d8e4f5')),
+    });
+
     m.addSource('incidents', { type: 'geojson', data: emptyFc() });
     m.addLayer({
       id: 'incidents-halo',
@@ -452,11 +492,20 @@ export class OpsMap {
       });
     });
 
-    for (const layer of ['incidents', 'units']) {
+    m.on('click', 'incidents-routine-cluster', (e) => {
+      const f = e.features?.[0];
+      if (!f || this.pickCb) return;
+      const src = m.getSource('incidents-routine') as maplibregl.GeoJSONSource;
+      void src.getClusterExpansionZoom(Number(f.properties?.cluster_id)).then((z) => {
+        m.easeTo({ center: (f.geometry as GeoJSON.Point).coordinates as [number, number], zoom: z + 0.5 });
+      });
+    });
+
+    for (const layer of ['incidents', 'incidents-routine', 'units']) {
       m.on('mouseenter', layer, (e) => {
         if (!this.pickCb) m.getCanvas().style.cursor = 'pointer';
         const f = e.features?.[0];
-        if (f) this.showPopup(layer, f);
+        if (f) this.showPopup(layer === 'units' ? 'units' : 'incidents', f);
       });
       m.on('mouseleave', layer, () => {
         m.getCanvas().style.cursor = this.pickCb ? 'crosshair' : '';
@@ -571,7 +620,7 @@ export class OpsMap {
         [e.point.x - 6, e.point.y - 6],
         [e.point.x + 6, e.point.y + 6],
       ],
-      { layers: ['incidents'] },
+      { layers: ['incidents', 'incidents-routine'] },
     );
     if (feats.length > 0) selectedIncident.set(Number(feats[0].properties?.id));
   }
@@ -644,9 +693,15 @@ export class OpsMap {
     // Draw higher priorities on top.
     feats.sort((a, b) => (b.properties!.priority as number) - (a.properties!.priority as number));
     const seq = ++this.incidentSeq;
+    const routine = (f: GeoJSON.Feature) => (f.properties!.priority as number) >= 3 && !f.properties!.selected;
     void fontReady(feats.map((f) => String(f.properties!.label))).then(() => {
       // A newer flush may have overtaken this one while the font loaded.
-      if (seq === this.incidentSeq) src.setData({ type: 'FeatureCollection', features: feats });
+      if (seq !== this.incidentSeq) return;
+      src.setData({ type: 'FeatureCollection', features: feats.filter((f) => !routine(f)) });
+      (this.map.getSource('incidents-routine') as maplibregl.GeoJSONSource | undefined)?.setData({
+        type: 'FeatureCollection',
+        features: feats.filter(routine),
+      });
     });
   }
 

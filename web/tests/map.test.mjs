@@ -69,7 +69,27 @@ test('the map speaks: Chinese street names, call signs and incident numbers in t
     assert.deepEqual(external, [], 'no request left the server');
     await page.screenshot({ path: `${process.env.SHOTS ?? '/tmp'}/map-labels.png` });
 
+    // Routine calls (三级) near each other fold into a counted cluster when zoomed out; the 一级
+    // one stays on its own.
+    for (let i = 0; i < 4; i++) {
+      const r = await demo.call(tok, 'POST', '/api/v1/incidents', {
+        location: { lon: at.lon + 0.0004 * i, lat: at.lat + 0.0003 }, address: '测试地址', type: 'dispute', subtype: 'neighbour', description: `邻里纠纷 ${i}`,
+      });
+      assert.equal(r.status, 201, r.text);
+    }
+    await page.evaluate((u) => window.__zhihui.map.jumpTo({ center: [u.lon, u.lat], zoom: 10 }), at);
+    await page.waitForFunction(
+      () => window.__zhihui.map.queryRenderedFeatures({ layers: ['incidents-routine-cluster'] }).some((f) => f.properties.point_count >= 4),
+      null,
+      { timeout: 10_000 },
+    );
+    assert.ok(
+      await page.evaluate((id) => window.__zhihui.map.queryRenderedFeatures({ layers: ['incidents'] }).some((f) => f.properties.id === id), inc.json.id),
+      'the 一级 call is drawn on its own',
+    );
+
     // In English the incident's priority follows the language.
+    await page.evaluate((u) => window.__zhihui.map.jumpTo({ center: [u.position.lon, u.position.lat], zoom: 15.5 }), unit);
     await page.click('[data-testid=lang-switch]');
     await page.waitForFunction(
       (id) => window.__zhihui.map.queryRenderedFeatures({ layers: ['incidents-label'] }).some((f) => f.properties.label === `#${id} P1`),

@@ -268,7 +268,17 @@ fn a_station_hands_a_call_over_to_its_neighbour_who_sees_it_live() {
         &json!({"org_id": "s2", "reason": "现场位于二所辖区"}),
     );
     assert_eq!((st, r["org_id"].as_str()), (200, Some("s2")), "{r}");
-    let msgs = feed.drain(Duration::from_millis(800));
+    // Live means within a second on a quiet machine; a loaded CI machine gets up to five.
+    let mut msgs = Vec::new();
+    for _ in 0..10 {
+        msgs.extend(feed.drain(Duration::from_millis(500)));
+        if msgs
+            .iter()
+            .any(|m| m["record_id"] == id && m["kind"] == "incident.handed_over")
+        {
+            break;
+        }
+    }
     assert!(
         msgs.iter()
             .any(|m| m["record_id"] == id && m["kind"] == "incident.handed_over"),
