@@ -32,6 +32,18 @@ fn xml_text(xml: &str) -> String {
     out
 }
 
+/// Precision, recall and F1 from true positives, false positives and false negatives.
+fn prf(tp: usize, fp: usize, fn_: usize) -> (f64, f64, f64) {
+    let p = tp as f64 / (tp + fp).max(1) as f64;
+    let r = tp as f64 / (tp + fn_).max(1) as f64;
+    let f1 = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
+    (p, r, f1)
+}
+
 fn main() {
     let s = Screener::with_default_lexicon();
     let dir = data();
@@ -54,13 +66,7 @@ fn main() {
             _ => {}
         }
     }
-    let p = tp as f64 / (tp + fp).max(1) as f64;
-    let r = tp as f64 / (tp + fn_).max(1) as f64;
-    let f1 = if p + r > 0.0 {
-        2.0 * p * r / (p + r)
-    } else {
-        0.0
-    };
+    let (p, r, f1) = prf(tp, fp, fn_);
     println!("SOS-1K val ({n} comments), lexicon only: precision {p:.3}, recall {r:.3}, F1 {f1:.3} (tp {tp}, fp {fp}, fn {fn_})");
 
     // Trained on SOS-1K train only (threshold by 5-fold cross-validation on train), measured on
@@ -95,13 +101,7 @@ fn main() {
                 _ => {}
             }
         }
-        let p = tp as f64 / (tp + fp).max(1) as f64;
-        let r = tp as f64 / (tp + fn_).max(1) as f64;
-        let f1 = if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        };
+        let (p, r, f1) = prf(tp, fp, fn_);
         println!(
             "SOS-1K val, {name}: precision {p:.3}, recall {r:.3}, F1 {f1:.3} (threshold {:.2} from train CV F1 {:.3})",
             m.threshold, m.meta.cv_f1

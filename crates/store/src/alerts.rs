@@ -112,6 +112,28 @@ fn load_for_work(
     Ok(a)
 }
 
+/// Writes a person's change of alert `a`: the projection, the `kind` event with its detail, the
+/// audit entry under `action`.
+fn save_work(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    a: &Alert,
+    (kind, action): (&str, &str),
+    (event, audited): (serde_json::Value, serde_json::Value),
+    now: Time,
+) -> Result<(), StoreError> {
+    p::put_alert(tx.conn(), a)?;
+    append(tx, &actor.username, a, kind, event, now)?;
+    tx.audit(audit_ok(
+        actor,
+        now,
+        action,
+        format!("alert:{}", a.id),
+        audited,
+    ))?;
+    Ok(())
+}
+
 /// `actor` takes alert `id` (it becomes its owner), with an optional note.
 pub fn acknowledge(
     tx: &mut Tx<'_>,
@@ -124,22 +146,18 @@ pub fn acknowledge(
     let mut a = load_for_work(tx, orgs, actor, id)?;
     let before = a.owner().map(str::to_owned);
     a.acknowledge(&actor.username, note.clone(), now)?;
-    p::put_alert(tx.conn(), &a)?;
-    append(
-        tx,
-        &actor.username,
-        &a,
-        "alert.acknowledged",
+    let detail = (
         json!({ "note": note, "from": before }),
+        json!({ "from": before }),
+    );
+    save_work(
+        tx,
+        actor,
+        &a,
+        ("alert.acknowledged", "alert.acknowledge"),
+        detail,
         now,
     )?;
-    tx.audit(audit_ok(
-        actor,
-        now,
-        "alert.acknowledge",
-        format!("alert:{id}"),
-        json!({ "from": before }),
-    ))?;
     Ok(a)
 }
 
@@ -154,22 +172,15 @@ pub fn resolve(
 ) -> Result<Alert, StoreError> {
     let mut a = load_for_work(tx, orgs, actor, id)?;
     a.resolve(&actor.username, note.clone(), now)?;
-    p::put_alert(tx.conn(), &a)?;
-    append(
+    let detail = (json!({ "note": note }), json!({ "note": note }));
+    save_work(
         tx,
-        &actor.username,
+        actor,
         &a,
-        "alert.resolved",
-        json!({ "note": note }),
+        ("alert.resolved", "alert.resolve"),
+        detail,
         now,
     )?;
-    tx.audit(audit_ok(
-        actor,
-        now,
-        "alert.resolve",
-        format!("alert:{id}"),
-        json!({ "note": note }),
-    ))?;
     Ok(a)
 }
 
