@@ -248,7 +248,20 @@ impl Server {
             s.set_read_timeout(Some(Duration::from_millis(200)))
                 .unwrap();
         }
-        Live { sock }
+        // The handshake completes before the server has subscribed this feed to new commits;
+        // the hello is sent after it has, so a test that acts only after the hello cannot race
+        // its own write past the feed (the console resumes with `since` and never needs this).
+        let mut live = Live {
+            sock,
+            pending: Vec::new(),
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !live.pending.iter().any(|m| m["type"] == "hello") {
+            assert!(std::time::Instant::now() < deadline, "no hello on the feed");
+            let got = live.read_for(Duration::from_millis(200));
+            live.pending.extend(got);
+        }
+        live
     }
 
     pub fn kill(&mut self) {
@@ -265,11 +278,19 @@ impl Drop for Server {
 
 pub struct Live {
     pub sock: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>,
+    /// Read while waiting for the hello, handed out by the next `drain`.
+    pending: Vec<Value>,
 }
 
 impl Live {
-    /// Messages received within `wait`.
+    /// Messages received within `wait` (and any read before, while waiting for the hello).
     pub fn drain(&mut self, wait: Duration) -> Vec<Value> {
+        let mut out = std::mem::take(&mut self.pending);
+        out.extend(self.read_for(wait));
+        out
+    }
+
+    fn read_for(&mut self, wait: Duration) -> Vec<Value> {
         let deadline = std::time::Instant::now() + wait;
         let mut out = Vec::new();
         while std::time::Instant::now() < deadline {
