@@ -25,7 +25,8 @@ export type Capability =
   | 'plan_operations'
   | 'oversee'
   | 'answer_instruction'
-  | 'administer';
+  | 'administer'
+  | 'analyse';
 
 /** Whether `user` has `cap` (as the server told it at login). */
 export function can(user: Pick<User, 'capabilities'>, cap: Capability): boolean {

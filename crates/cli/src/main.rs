@@ -100,6 +100,17 @@ struct ServeArgs {
     /// bulletin's day runs from its midnight.
     #[arg(long, env = "ZHIHUI_TIME_ZONE", default_value = "Asia/Shanghai", value_parser = parse_time_zone)]
     time_zone: chrono_tz::Tz,
+    /// The secret that keeps the authors of public posts pseudonymous (64 hex digits; created if
+    /// missing). Keep it off the database's disk: a copy of the database alone then names nobody.
+    /// Default: `opinion.key` in the data directory.
+    #[arg(long, value_name = "FILE")]
+    opinion_key: Option<PathBuf>,
+    /// A trained screening model (`zhihui screen train`) deciding high self-harm risk.
+    #[arg(long, value_name = "FILE")]
+    screen_model: Option<PathBuf>,
+    /// Hours a public post that raised nothing is kept before it is purged.
+    #[arg(long, default_value_t = 72, value_parser = clap::value_parser!(i64).range(1..=8760))]
+    opinion_keep_hours: i64,
     /// For tests only: lets an administrator move the server's clock forward
     /// (POST /api/v1/test/clock) to exercise timers.
     #[arg(long, hide = true)]
@@ -130,6 +141,9 @@ struct DemoArgs {
     /// The command centre's time zone (IANA name).
     #[arg(long, env = "ZHIHUI_TIME_ZONE", default_value = "Asia/Shanghai", value_parser = parse_time_zone)]
     time_zone: chrono_tz::Tz,
+    /// A trained screening model for the demo's public posts.
+    #[arg(long, value_name = "FILE")]
+    screen_model: Option<PathBuf>,
 }
 
 /// A time zone by its IANA name (`Asia/Shanghai`, `Asia/Urumqi`, `UTC`).
@@ -317,6 +331,26 @@ fn anchor_config(dir: &Path, key: &Path, create: bool) -> anyhow::Result<AnchorC
     })
 }
 
+/// Public-opinion screening for a server: the author keys from `key_file` (created if missing),
+/// the screen (with `model` if given), and the keeping window written to the store.
+fn opinion_screening(
+    store: &Store,
+    key_file: &Path,
+    model: Option<&Path>,
+    keep_hours: i64,
+) -> anyhow::Result<zhihui_store::opinion::prepare::Screening> {
+    let keys = zhihui_store::opinion::prepare::AuthorKeys::load_or_create(key_file)
+        .map_err(|e| bad(format!("--opinion-key {}: {e}", key_file.display())))?;
+    let screener = screen_cmd::screener_with(model, "--screen-model")?;
+    store
+        .write_blocking(move |tx| zhihui_store::opinion::sweeps::set_keep_hours(tx, keep_hours))?;
+    Ok(zhihui_store::opinion::prepare::Screening {
+        screener: std::sync::Arc::new(screener),
+        keys: std::sync::Arc::new(keys),
+        places: None,
+    })
+}
+
 fn open_store(dir: &Path, group_commit: bool) -> anyhow::Result<Store> {
     let anchor = match AUDIT_KEY.get().and_then(|k| k.as_deref()) {
         Some(k) => Some(anchor_config(dir, k, false)?),
@@ -418,6 +452,16 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         None => zhihui_server::MapData::empty(),
     };
     let store = open_store(&a.data_dir, !a.no_group_commit)?;
+    let key_file = a
+        .opinion_key
+        .clone()
+        .unwrap_or_else(|| a.data_dir.join("opinion.key"));
+    let screening = opinion_screening(
+        &store,
+        &key_file,
+        a.screen_model.as_deref(),
+        a.opinion_keep_hours,
+    )?;
     if AUDIT_KEY.get().and_then(|k| k.as_ref()).is_none() {
         tracing::warn!(
             "audit log not anchored (no --audit-key): `audit verify` cannot detect a truncated tail or a recomputed chain"
@@ -426,6 +470,7 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(async move {
         let mut state = AppState::new(store, map, Clock::system())?;
         state.time_zone = a.time_zone;
+        state.enable_opinion(screening);
         if a.test_clock {
             tracing::warn!("test clock enabled: administrators can move this server's time");
             state.enable_test_clock();
@@ -482,6 +527,12 @@ fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let hash = zhihui_server::hash_password(zhihui_sim::seed::DEMO_PASSWORD)
         .map_err(|e| anyhow::anyhow!(e))?;
     let seeded = zhihui_sim::seed::seed(&store, loaded.city.as_ref(), &hash)?;
+    let screening = opinion_screening(
+        &store,
+        &data_dir.join("opinion.key"),
+        a.screen_model.as_deref(),
+        72,
+    )?;
     let rt = runtime()?;
     let city = loaded.city.clone();
     let no_sim = a.no_sim;
@@ -489,6 +540,7 @@ fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(async move {
         let mut state = AppState::new(store.clone(), loaded.map, Clock::system())?;
         state.time_zone = a.time_zone;
+        state.enable_opinion(screening);
         state.start_timers();
         if !no_sim {
             tokio::spawn(zhihui_sim::run(

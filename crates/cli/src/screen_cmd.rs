@@ -136,14 +136,7 @@ pub fn screen(c: ScreenCmd) -> anyhow::Result<std::process::ExitCode> {
     let ndjson = [".ndjson", ".jsonl", ".json"]
         .iter()
         .any(|x| name.ends_with(x));
-    let mut screener = Screener::with_default_lexicon();
-    if let Some(m) = &c.model {
-        let text =
-            std::fs::read_to_string(m).map_err(|e| bad(format!("--model {}: {e}", m.display())))?;
-        let model = zhihui_screen::Model::from_json(&text)
-            .map_err(|e| bad(format!("--model {}: {e}", m.display())))?;
-        screener = screener.with_model(model);
-    }
+    let screener = screener_with(c.model.as_deref(), "--model")?;
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     let mut emit = |text: &str| -> anyhow::Result<()> {
@@ -192,4 +185,18 @@ pub fn screen(c: ScreenCmd) -> anyhow::Result<std::process::ExitCode> {
     }
     out.flush()?;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The screen with the default lexicon and, if given, the trained model at `model` (errors name
+/// the option `flag`).
+pub fn screener_with(model: Option<&std::path::Path>, flag: &str) -> anyhow::Result<Screener> {
+    let screener = Screener::with_default_lexicon();
+    let Some(m) = model else {
+        return Ok(screener);
+    };
+    let text =
+        std::fs::read_to_string(m).map_err(|e| bad(format!("{flag} {}: {e}", m.display())))?;
+    let model = zhihui_screen::Model::from_json(&text)
+        .map_err(|e| bad(format!("{flag} {}: {e}", m.display())))?;
+    Ok(screener.with_model(model))
 }

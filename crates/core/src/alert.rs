@@ -10,6 +10,7 @@
 //! | `post_empty`          | critical (a security post nobody holds)    |
 //! | `unsigned`            | critical on a P1 incident, else major      |
 //! | `late_arrival`        | critical on a P1 incident, else major      |
+//! | `opinion_overdue`     | critical for high self-harm (priority 1)   |
 //! | `instruction_overdue` | minor (it already went to the superior)    |
 //! | `post_late`           | minor                                      |
 //! | anything else         | major                                      |
@@ -162,7 +163,9 @@ pub const ESCALATE_AFTER_S: i64 = 120;
 pub fn severity_of(kind: &str, priority: Option<u8>) -> Severity {
     match kind {
         "post_empty" => Severity::Critical,
-        "unsigned" | "late_arrival" if priority == Some(1) => Severity::Critical,
+        "unsigned" | "late_arrival" | "opinion_overdue" if priority == Some(1) => {
+            Severity::Critical
+        }
         "instruction_overdue" | "post_late" => Severity::Minor,
         _ => Severity::Major,
     }

@@ -212,7 +212,6 @@ pub fn incident_type(code: &str) -> Option<&'static IncidentType> {
     INCIDENT_TYPES.iter().find(|t| t.code == code)
 }
 
-/// Looks up a disposition.
 /// Hazards at a place or with a person that the next crew sent there must know (premise
 /// history shows them for earlier incidents within 50 m).
 pub const HAZARDS: &[Code] = &[
@@ -231,6 +230,7 @@ pub fn hazard(code: &str) -> Option<&'static Code> {
     HAZARDS.iter().find(|h| h.code == code)
 }
 
+/// Looks up a disposition.
 pub fn disposition(code: &str) -> Option<&'static Code> {
     DISPOSITIONS.iter().find(|d| d.code == code)
 }

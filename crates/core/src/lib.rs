@@ -16,6 +16,7 @@ pub mod instruction;
 pub mod interception;
 pub mod local_time;
 pub mod major_event;
+pub mod opinion;
 pub mod org;
 pub mod response_plan;
 pub mod role;
@@ -38,6 +39,7 @@ pub use interception::{
     Interception, InterceptionOutcome, InterceptionPoint, InterceptionStatus, NewInterception,
     NewInterceptionPoint, PointStatus,
 };
+pub use opinion::{OpinionAlert, OpinionLevel, OpinionState};
 pub use org::{Org, OrgKind, OrgTree};
 pub use response_plan::{
     ActivationStatus, ActivationStep, PlanActivation, PlanDraft, PlanStep, ResponsePlan, Scenario,

@@ -48,11 +48,14 @@ pub enum Action {
     AnswerInstruction,
     /// Manage users, organisations and the plan library.
     Administer,
+    /// Work intelligence: take and dismiss public-opinion alerts, feed posts, edit the screen's
+    /// lexicons (analysts, and the duty leader and dispatchers who act on what they find).
+    Analyse,
 }
 
 impl Action {
     /// Every capability, in a stable order.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Read,
         Action::WriteIncident,
         Action::ManageUnit,
@@ -61,6 +64,7 @@ impl Action {
         Action::Oversee,
         Action::AnswerInstruction,
         Action::Administer,
+        Action::Analyse,
     ];
 
     /// The snake_case code the API and the console use.
@@ -74,6 +78,7 @@ impl Action {
             Action::Oversee => "oversee",
             Action::AnswerInstruction => "answer_instruction",
             Action::Administer => "administer",
+            Action::Analyse => "analyse",
         }
     }
 }
@@ -124,6 +129,7 @@ impl Role {
             Oversee => matches!(self, Role::Leader | Role::Admin),
             AnswerInstruction => !matches!(self, Role::Supervisor),
             Administer => matches!(self, Role::Admin),
+            Analyse => matches!(self, Role::Analyst | Role::Leader | Role::Dispatcher),
         }
     }
 
@@ -170,7 +176,8 @@ mod tests {
                 "manage_unit",
                 "update_own_unit",
                 "plan_operations",
-                "answer_instruction"
+                "answer_instruction",
+                "analyse"
             ]
         );
         assert_eq!(Role::Supervisor.capabilities(), ["read"]);

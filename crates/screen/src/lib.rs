@@ -22,7 +22,7 @@ use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind
 use serde::Serialize;
 
 pub use model::{Model, ModelError, TrainOptions};
-pub use normalize::{is_cjk, normalize};
+pub use normalize::{is_cjk, normalize, normalize_with_offsets, original_span};
 
 /// The public-safety risks the screen looks for, and nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -51,25 +51,43 @@ fn half_width(c: char) -> char {
 
 /// Normalises `text` (see the module documentation).
 pub fn normalize(text: &str) -> String {
+    normalize_with_offsets(text).0
+}
+
+/// Normalises `text` and tells, for each character of the result, the index of the character of
+/// `text` it came from, so that evidence found in the normalised text can be shown in the post
+/// as written. (Should the traditional → simplified step ever change the number of characters,
+/// the map points each character at its own index, clamped to the text.)
+pub fn normalize_with_offsets(text: &str) -> (String, Vec<usize>) {
     // 0. Traditional → simplified (one character for one, so offsets keep their meaning).
     let simplified = fast2s::convert(text);
+    let original_len = text.chars().count();
+    let same_length = simplified.chars().count() == original_len;
+    let origin = |i: usize| {
+        if same_length {
+            i
+        } else {
+            i.min(original_len.saturating_sub(1))
+        }
+    };
     // 1. Character-wise: half width, lower case, drop the invisible.
-    let chars: Vec<char> = simplified
+    let chars: Vec<(char, usize)> = simplified
         .chars()
-        .map(half_width)
-        .filter(|c| !invisible(*c))
-        .map(|c| c.to_ascii_lowercase())
+        .enumerate()
+        .map(|(i, c)| (half_width(c), origin(i)))
+        .filter(|(c, _)| !invisible(*c))
+        .map(|(c, i)| (c.to_ascii_lowercase(), i))
         .collect();
     // 2. Weibo emoji: `[` + 1 to 8 characters without brackets + `]`.
-    let mut no_emoji: Vec<char> = Vec::with_capacity(chars.len());
+    let mut no_emoji: Vec<(char, usize)> = Vec::with_capacity(chars.len());
     let mut i = 0;
     while i < chars.len() {
-        if chars[i] == '[' {
+        if chars[i].0 == '[' {
             if let Some(len) = chars[i + 1..]
                 .iter()
                 .take(9)
-                .position(|&c| c == ']')
-                .filter(|&n| n >= 1 && !chars[i + 1..i + 1 + n].contains(&'['))
+                .position(|c| c.0 == ']')
+                .filter(|&n| n >= 1 && !chars[i + 1..i + 1 + n].iter().any(|c| c.0 == '['))
             {
                 i += len + 2;
                 continue;
@@ -80,18 +98,19 @@ pub fn normalize(text: &str) -> String {
     }
     // 3. Fillers between two Chinese characters go; a run of one character is cut to two.
     let mut out = String::with_capacity(text.len());
+    let mut map = Vec::with_capacity(no_emoji.len());
     let mut last: Option<char> = None;
     let mut run = 0;
     let n = no_emoji.len();
     let mut k = 0;
     while k < n {
-        let c = no_emoji[k];
+        let (c, from) = no_emoji[k];
         if filler(c) && last.is_some_and(is_cjk) {
             let mut j = k;
-            while j < n && filler(no_emoji[j]) {
+            while j < n && filler(no_emoji[j].0) {
                 j += 1;
             }
-            if j < n && is_cjk(no_emoji[j]) {
+            if j < n && is_cjk(no_emoji[j].0) {
                 k = j;
                 continue;
             }
@@ -106,10 +125,20 @@ pub fn normalize(text: &str) -> String {
             run = 0;
         }
         out.push(c);
+        map.push(from);
         last = Some(c);
         k += 1;
     }
-    out
+    (out, map)
+}
+
+/// The span of `text` (character offsets, end exclusive) that the normalised span `start..end`
+/// came from, given the map of [`normalize_with_offsets`].
+pub fn original_span(map: &[usize], start: usize, end: usize) -> Option<(usize, usize)> {
+    if start >= end || end > map.len() {
+        return None;
+    }
+    Some((map[start], map[end - 1] + 1))
 }
 
 #[cfg(test)]
@@ -136,5 +165,18 @@ mod tests {
             "traditional to simplified"
         );
         assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn offsets_lead_back_to_the_text_as_written() {
+        let text = "今天[泪]我要跳 樓啊啊啊";
+        let (norm, map) = super::normalize_with_offsets(text);
+        assert_eq!(norm, "今天我要跳楼啊啊");
+        assert_eq!(map.len(), norm.chars().count());
+        let start = norm.chars().position(|c| c == '跳').unwrap();
+        let (a, b) = super::original_span(&map, start, start + 2).unwrap();
+        let written: String = text.chars().skip(a).take(b - a).collect();
+        assert_eq!(written, "跳 樓", "the term as the author wrote it");
+        assert_eq!(super::original_span(&map, 3, 3), None);
     }
 }

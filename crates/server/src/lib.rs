@@ -17,6 +17,7 @@ mod live;
 mod major_events;
 pub mod map;
 mod openapi;
+pub mod opinion;
 mod plans;
 mod positions;
 mod refusals;
@@ -91,6 +92,8 @@ pub struct AppState {
     /// The command centre's time zone: the console shows every time in it and a bulletin's day
     /// runs from its midnight (`--time-zone`, default Asia/Shanghai).
     pub time_zone: chrono_tz::Tz,
+    /// Public-opinion screening (the screen and the author keys); `None` answers 503.
+    opinion: Option<opinion::SharedScreening>,
 }
 
 impl AppState {
@@ -112,6 +115,7 @@ impl AppState {
             test_clock: None,
             snaps: Arc::new(zhihui_store::fleet::SnapCache::new()),
             time_zone: chrono_tz::Asia::Shanghai,
+            opinion: None,
         };
         // Organisations are added with `zhihui org add` beside the running server; pick them up.
         let st = state.clone();
@@ -137,6 +141,11 @@ impl AppState {
             base.now() + chrono::Duration::milliseconds(o.load(std::sync::atomic::Ordering::SeqCst))
         });
         self.test_clock = Some(offset);
+    }
+
+    /// Screens public posts with `screening` (`/api/v1/opinion/*`).
+    pub fn enable_opinion(&mut self, screening: zhihui_store::opinion::prepare::Screening) {
+        self.opinion = Some(Arc::new(RwLock::new(screening)));
     }
 
     /// Starts the closed-loop timers (unsigned and late dispatch orders).
@@ -237,6 +246,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/telephony/calls/{id}", get(telephony::get_one))
         .route("/telephony/calls/{id}/answer", post(telephony::answer))
+        .route("/opinion/posts", post(opinion::ingest))
+        .route("/opinion/categories", get(opinion::categories))
+        .route("/opinion/alerts", get(opinion::list))
+        .route("/opinion/alerts/{id}", get(opinion::get_one))
+        .route(
+            "/opinion/alerts/{id}/acknowledge",
+            post(opinion::acknowledge),
+        )
+        .route("/opinion/alerts/{id}/dismiss", post(opinion::dismiss))
+        .route("/opinion/alerts/{id}/incident", post(opinion::to_incident))
+        .route("/opinion/alerts/{id}/unmask", post(opinion::unmask))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))

@@ -10,7 +10,7 @@ use zhihui_core::{Action, Alert, AlertState, OrgTree, Time};
 
 use crate::commands::{audit_ok, Actor};
 use crate::projections as p;
-use crate::{AuditDraft, EventDraft, StoreError, Tx};
+use crate::{AuditDraft, StoreError, Tx};
 
 /// One occurrence a timer raises.
 #[derive(Debug, Clone)]
@@ -80,15 +80,7 @@ fn append(
     detail: serde_json::Value,
     now: Time,
 ) -> Result<(), StoreError> {
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.to_owned(),
-        org_id: a.org_id.clone(),
-        record_type: "alert".into(),
-        record_id: a.id,
-        kind: kind.into(),
-        payload: json!({ "record": a, "detail": detail }),
-    })?;
+    tx.record_event(actor, &a.org_id, "alert", a.id, kind, a, detail, now)?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod interception;
 pub mod major_events;
 mod migrations;
 pub mod module;
+pub mod opinion;
 pub mod projections;
 pub mod reach;
 pub mod response_plans;
@@ -146,6 +147,7 @@ pub fn domains() -> Vec<Module> {
         major_events::module(),
         response_plans::module(),
         telephony::module(),
+        opinion::module(),
     ]
 }
 

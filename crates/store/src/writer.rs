@@ -116,6 +116,31 @@ impl<'a> Tx<'a> {
         Ok(seq)
     }
 
+    /// Appends the usual event of a domain record: `{"record": …, "detail": …}` about record
+    /// `record_type:id` owned by `org_id` (the live feed filters on it).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_event<T: serde::Serialize>(
+        &mut self,
+        actor: &str,
+        org_id: &str,
+        record_type: &str,
+        id: i64,
+        kind: &str,
+        record: &T,
+        detail: serde_json::Value,
+        at: crate::Time,
+    ) -> Result<i64, StoreError> {
+        self.append(EventDraft {
+            at,
+            actor: actor.to_owned(),
+            org_id: org_id.to_owned(),
+            record_type: record_type.to_owned(),
+            record_id: id,
+            kind: kind.to_owned(),
+            payload: serde_json::json!({ "record": record, "detail": detail }),
+        })
+    }
+
     /// Appends an entry to the hash-chained audit log.
     pub fn audit(&mut self, d: AuditDraft) -> Result<i64, StoreError> {
         audit::append(self.conn, self.audit, d)

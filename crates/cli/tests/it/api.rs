@@ -834,11 +834,15 @@ fn logging_out_ends_the_session_and_its_live_feed() {
             "manage_unit",
             "update_own_unit",
             "plan_operations",
-            "answer_instruction"
+            "answer_instruction",
+            "analyse"
         ])
     );
     let (_, ana) = s.get(&s.login("ana"), "/api/v1/me");
-    assert_eq!(ana["capabilities"], json!(["read", "answer_instruction"]));
+    assert_eq!(
+        ana["capabilities"],
+        json!(["read", "answer_instruction", "analyse"])
+    );
     let mut feed = s.ws(&t, None);
     assert_eq!(feed.drain(Duration::from_millis(300))[0]["type"], "hello");
     let r = s

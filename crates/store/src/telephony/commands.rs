@@ -8,7 +8,7 @@ use zhihui_core::{Action, Call, CallEvent, CallReport, DomainError, Incident, Or
 use super::projection as calls;
 use crate::commands::{audit_ok, Actor};
 use crate::projections as p;
-use crate::{EventDraft, StoreError, Tx};
+use crate::{StoreError, Tx};
 
 fn append(
     tx: &mut Tx<'_>,
@@ -18,15 +18,16 @@ fn append(
     detail: serde_json::Value,
     now: Time,
 ) -> Result<(), StoreError> {
-    tx.append(EventDraft {
-        at: now,
-        actor: actor.to_owned(),
-        org_id: call.org_id.clone(),
-        record_type: "call".into(),
-        record_id: call.id,
-        kind: kind.into(),
-        payload: json!({ "record": call, "detail": detail }),
-    })?;
+    tx.record_event(
+        actor,
+        &call.org_id,
+        "call",
+        call.id,
+        kind,
+        call,
+        detail,
+        now,
+    )?;
     Ok(())
 }
 
