@@ -6,6 +6,7 @@ import { icpDict } from './domains/interception/dictionary';
 import { eventDict } from './domains/major_events/dictionary';
 import { planDict } from './domains/response_plans/dictionary';
 import { callDict } from './domains/telephony/dictionary';
+import { opinionDict } from './domains/opinion/dictionary';
 import { wall } from './zone';
 
 export type Lang = 'zh' | 'en';
@@ -17,6 +18,7 @@ const dict = {
   ...icpDict,
   ...planDict,
   ...callDict,
+  ...opinionDict,
   'app.name': { zh: '智慧指挥平台', en: 'Zhihui Command' },
   'app.subtitle': { zh: '情指勤舆一体化', en: 'Integrated command platform' },
   'app.center': { zh: '市公安局指挥中心', en: 'City Police Command Center' },

@@ -663,7 +663,7 @@ export class OpsMap {
       zoom: Math.max(this.map.getZoom(), minZoom),
       duration: 600,
       padding: {
-        left: widest(['.new-incident', '.instr-panel', '.icp-panel', '.rp-panel', '.ev-panel']),
+        left: widest(['.new-incident', '.instr-panel', '.icp-panel', '.rp-panel', '.ev-panel', '.op-panel']),
         right: widest(['.detail', '.area-panel']),
         top: 0,
         bottom: 0,

@@ -335,6 +335,7 @@ fn anchor_config(dir: &Path, key: &Path, create: bool) -> anyhow::Result<AnchorC
 /// the screen (with `model` if given), and the keeping window written to the store.
 fn opinion_screening(
     store: &Store,
+    map: &zhihui_server::MapData,
     key_file: &Path,
     model: Option<&Path>,
     keep_hours: i64,
@@ -347,7 +348,12 @@ fn opinion_screening(
     Ok(zhihui_store::opinion::prepare::Screening {
         screener: std::sync::Arc::new(screener),
         keys: std::sync::Arc::new(keys),
-        places: None,
+        places: Some(std::sync::Arc::new(
+            zhihui_store::opinion::prepare::place_finder(
+                map.network().as_deref(),
+                map.places().as_deref(),
+            ),
+        )),
     })
 }
 
@@ -458,6 +464,7 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| a.data_dir.join("opinion.key"));
     let screening = opinion_screening(
         &store,
+        &map,
         &key_file,
         a.screen_model.as_deref(),
         a.opinion_keep_hours,
@@ -529,6 +536,7 @@ fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let seeded = zhihui_sim::seed::seed(&store, loaded.city.as_ref(), &hash)?;
     let screening = opinion_screening(
         &store,
+        &loaded.map,
         &data_dir.join("opinion.key"),
         a.screen_model.as_deref(),
         72,
@@ -540,6 +548,7 @@ fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(async move {
         let mut state = AppState::new(store.clone(), loaded.map, Clock::system())?;
         state.time_zone = a.time_zone;
+        let sim_screening = screening.clone();
         state.enable_opinion(screening);
         state.start_timers();
         if !no_sim {
@@ -548,6 +557,7 @@ fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
                 city,
                 zhihui_sim::SimOptions {
                     speed,
+                    opinion: Some(sim_screening),
                     ..Default::default()
                 },
             ));

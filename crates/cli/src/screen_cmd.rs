@@ -1,9 +1,12 @@
 //! `zhihui screen`: screens a file of posts for public-safety risks and writes one JSON object per
 //! record, in order — for evaluation and for scripts. Input is TSV with a header (the text in
 //! `--column`, default `text`) or NDJSON (objects with a `text` field, or the field `--column`
-//! names). Output per record: `{"risks": [{"category", "level", "score"}], "places": []}` (place
-//! extraction is a later step of the issue). `zhihui screen train` trains the self-harm model on
-//! a labelled TSV; `--model FILE` screens with it.
+//! names). Output per record: `{"risks": [{"category", "level", "score"}], "places": [{"text",
+//! "start", "end", "lon"?, "lat"?}]}` — places from the divisions, the countries and name
+//! patterns, plus the city's roads and points of interest (with coordinates) when `--roads`
+//! names its network. `zhihui screen train` trains the self-harm model on a labelled TSV;
+//! `--model FILE` screens with it. `zhihui screen train-places` trains the place tagger on
+//! CoNLL (Weibo-NER's format); `--places-model FILE` finds places with it too.
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
@@ -28,12 +31,89 @@ pub struct ScreenCmd {
     /// A trained model (`zhihui screen train`) deciding high self-harm risk.
     #[arg(long, value_name = "FILE")]
     model: Option<PathBuf>,
+    /// The city's road network (.osm.pbf, .geojson, .zroads): its roads and points of interest
+    /// are found with their coordinates.
+    #[arg(long, value_name = "FILE")]
+    roads: Option<PathBuf>,
+    /// A trained place tagger (`zhihui screen train-places`) for names no list has.
+    #[arg(long, value_name = "FILE")]
+    places_model: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
 enum ScreenSub {
     /// Train the self-harm model on a labelled TSV (header row; label 1 = high risk, 0 = not).
     Train(TrainArgs),
+    /// Train the place tagger on CoNLL (a character and a BIO tag per line; LOC/GPE `.NAM` names).
+    TrainPlaces(TrainPlacesArgs),
+}
+
+#[derive(Args)]
+struct TrainPlacesArgs {
+    /// The tagged sentences (Weibo-NER's `train.conll` format).
+    #[arg(long = "in", value_name = "FILE")]
+    input: PathBuf,
+    /// Where to write the tagger (JSON, with its format version).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Passes over the data.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
+    epochs: u32,
+}
+
+fn train_places(a: TrainPlacesArgs) -> anyhow::Result<std::process::ExitCode> {
+    let text = std::fs::read_to_string(&a.input)
+        .map_err(|e| bad(format!("--in {}: {e}", a.input.display())))?;
+    let data = zhihui_screen::places::read_conll(&text);
+    let names: usize = data.iter().map(|d| d.1.len()).sum();
+    if names == 0 {
+        return Err(bad(format!(
+            "--in {}: no LOC/GPE place names tagged (B-LOC.NAM, B-GPE.NAM …)",
+            a.input.display()
+        )));
+    }
+    let sentences: Vec<Vec<(char, usize)>> = data.into_iter().map(|d| d.0).collect();
+    let source = a
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tagger = zhihui_screen::places::Tagger::train(&sentences, a.epochs as usize, &source);
+    let json = serde_json::to_string(&tagger)?;
+    std::fs::write(&a.out, json).map_err(|e| bad(format!("--out {}: {e}", a.out.display())))?;
+    eprintln!(
+        "trained on {} sentences with {names} place names → {}",
+        tagger.sentences,
+        a.out.display()
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The place finder of the command line: the built-in lists, the city's names when `roads` is
+/// given, the tagger when `model` is.
+fn finder_with(
+    roads: Option<&std::path::Path>,
+    model: Option<&std::path::Path>,
+) -> anyhow::Result<zhihui_screen::places::PlaceFinder> {
+    let finder = match roads {
+        Some(p) => {
+            let loaded =
+                crate::city::load(p).map_err(|e| bad(format!("--roads {}: {e}", p.display())))?;
+            zhihui_store::opinion::prepare::place_finder(
+                loaded.map.network().as_deref(),
+                loaded.map.places().as_deref(),
+            )
+        }
+        None => zhihui_screen::places::PlaceFinder::new([]),
+    };
+    let Some(m) = model else {
+        return Ok(finder);
+    };
+    let text = std::fs::read_to_string(m)
+        .map_err(|e| bad(format!("--places-model {}: {e}", m.display())))?;
+    let tagger = zhihui_screen::places::Tagger::from_json(&text)
+        .map_err(|e| bad(format!("--places-model {}: {e}", m.display())))?;
+    Ok(finder.with_tagger(tagger))
 }
 
 #[derive(Args)]
@@ -125,8 +205,10 @@ fn train(a: TrainArgs) -> anyhow::Result<std::process::ExitCode> {
 }
 
 pub fn screen(c: ScreenCmd) -> anyhow::Result<std::process::ExitCode> {
-    if let Some(ScreenSub::Train(a)) = c.sub {
-        return train(a);
+    match c.sub {
+        Some(ScreenSub::Train(a)) => return train(a),
+        Some(ScreenSub::TrainPlaces(a)) => return train_places(a),
+        None => {}
     }
     let input = c.input.ok_or_else(|| bad("--in FILE is required"))?;
     let file =
@@ -137,6 +219,7 @@ pub fn screen(c: ScreenCmd) -> anyhow::Result<std::process::ExitCode> {
         .iter()
         .any(|x| name.ends_with(x));
     let screener = screener_with(c.model.as_deref(), "--model")?;
+    let finder = finder_with(c.roads.as_deref(), c.places_model.as_deref())?;
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     let mut emit = |text: &str| -> anyhow::Result<()> {
@@ -145,7 +228,19 @@ pub fn screen(c: ScreenCmd) -> anyhow::Result<std::process::ExitCode> {
             .iter()
             .map(|r| json!({ "category": r.category, "level": r.level, "score": r.score }))
             .collect();
-        writeln!(out, "{}", json!({ "risks": risks, "places": [] }))?;
+        let places: Vec<serde_json::Value> = finder
+            .find(text)
+            .into_iter()
+            .map(|p| {
+                let mut v = json!({ "text": p.text, "start": p.start, "end": p.end });
+                if let (Some(lon), Some(lat)) = (p.lon, p.lat) {
+                    v["lon"] = json!(lon);
+                    v["lat"] = json!(lat);
+                }
+                v
+            })
+            .collect();
+        writeln!(out, "{}", json!({ "risks": risks, "places": places }))?;
         Ok(())
     };
     if ndjson {

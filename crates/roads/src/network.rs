@@ -292,24 +292,27 @@ impl RoadNetwork {
         v
     }
 
-    /// Roads whose name contains `query` (case-insensitive), one `(name, lon, lat)` per distinct
-    /// name, the point being the middle node of the longest road with that name. Exact matches
-    /// come first, then prefix matches, then the rest, each alphabetically.
-    pub fn find_by_name(&self, query: &str) -> Vec<(String, f64, f64)> {
-        let q = query.trim().to_lowercase();
-        if q.is_empty() {
-            return Vec::new();
-        }
-        let hits: Vec<u32> = (0..self.p.names.len() as u32)
-            .filter(|&i| self.p.names[i as usize].to_lowercase().contains(&q))
-            .collect();
-        if hits.is_empty() {
-            return Vec::new();
-        }
+    /// Every named road, one `(name, lon, lat)` per distinct name, the point being the middle node
+    /// of the longest road with that name (a place to send help to when a post names the road).
+    pub fn named_points(&self) -> Vec<(String, f64, f64)> {
+        let all: Vec<u32> = (0..self.p.names.len() as u32).collect();
+        self.middles(&all)
+            .into_iter()
+            .map(|(name, node)| {
+                (
+                    self.p.names[name as usize].clone(),
+                    self.p.lon[node as usize],
+                    self.p.lat[node as usize],
+                )
+            })
+            .collect()
+    }
+
+    /// For each name of `hits` (ascending), the middle node of the longest road with that name.
+    fn middles(&self, hits: &[u32]) -> Vec<(u32, u32)> {
         let mut best: std::collections::HashMap<u32, (usize, u32)> = Default::default();
         for w in 0..self.road_count() {
             let name = self.p.way_name[w];
-            // `hits` is ascending because it was collected from an ascending range.
             if name == NONE || hits.binary_search(&name).is_err() {
                 continue;
             }
@@ -319,9 +322,30 @@ impl RoadNetwork {
                 *e = (nodes.len(), nodes[nodes.len() / 2]);
             }
         }
+        let mut out: Vec<(u32, u32)> = best.into_iter().map(|(n, (_, node))| (n, node)).collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Roads whose name contains `query` (case-insensitive), one `(name, lon, lat)` per distinct
+    /// name, the point being the middle node of the longest road with that name. Exact matches
+    /// come first, then prefix matches, then the rest, each alphabetically.
+    pub fn find_by_name(&self, query: &str) -> Vec<(String, f64, f64)> {
+        let q = query.trim().to_lowercase();
+        if q.is_empty() {
+            return Vec::new();
+        }
+        // `hits` is ascending because it was collected from an ascending range.
+        let hits: Vec<u32> = (0..self.p.names.len() as u32)
+            .filter(|&i| self.p.names[i as usize].to_lowercase().contains(&q))
+            .collect();
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        let best = self.middles(&hits);
         let mut out: Vec<(u8, String, f64, f64)> = best
             .into_iter()
-            .map(|(name, (_, node))| {
+            .map(|(name, node)| {
                 let n = &self.p.names[name as usize];
                 let l = n.to_lowercase();
                 let rank = if l == q {

@@ -126,6 +126,11 @@ impl Places {
         self.items.is_empty()
     }
 
+    /// Every place.
+    pub fn iter(&self) -> impl Iterator<Item = &Place> {
+        self.items.iter()
+    }
+
     /// House numbers and named points of interest of an OpenStreetMap extract: tagged nodes, and
     /// tagged ways (buildings) at the mean of their nodes.
     pub fn from_osm(path: &Path) -> Result<Places> {

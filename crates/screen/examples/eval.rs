@@ -2,7 +2,9 @@
 //! `../shared/data/text` beside the repository), on the validation splits only:
 //! - SOS-1K `val.tsv`: precision, recall and F1 of high risk (`self_harm` at level `high`) against
 //!   `myLabel` = 1;
-//! - CEC: the top category of each report against its folder.
+//! - CEC: the top category of each report against its folder;
+//! - Weibo-NER `dev.conll`: recall of place names (LOC/GPE `.NAM`), the tagger trained on
+//!   `train.conll`.
 //!
 //! `cargo run --release -p zhihui-screen --example eval`
 
@@ -143,6 +145,58 @@ fn main() {
         right as f64 / total.max(1) as f64
     );
 
+    // Places: recall of LOC/GPE `.NAM` names on Weibo-NER dev (a name counts when a found span
+    // is exactly its span), with the gazetteer and patterns alone and with the tagger trained on
+    // Weibo-NER train; the baseline is the tagger alone (the learned model with no lists).
+    let ner = |f: &str| {
+        zhihui_screen::places::read_conll(
+            &std::fs::read_to_string(dir.join("weibo-ner").join(f)).expect("weibo-ner"),
+        )
+    };
+    let (ner_train, ner_dev) = (ner("train.conll"), ner("dev.conll"));
+    let sentences: Vec<Vec<(char, usize)>> = ner_train.iter().map(|d| d.0.clone()).collect();
+    let tagger = zhihui_screen::places::Tagger::train(&sentences, 8, "weibo-ner/train.conll");
+    let lists = zhihui_screen::places::PlaceFinder::new([]);
+    let full = zhihui_screen::places::PlaceFinder::new([]).with_tagger(tagger.clone());
+    let score = |find: &dyn Fn(&str) -> Vec<(usize, usize)>| {
+        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        for (sent, gold) in &ner_dev {
+            let text: String = sent.iter().map(|c| c.0).collect();
+            let got = find(&text);
+            tp += gold.iter().filter(|g| got.contains(g)).count();
+            fn_ += gold.iter().filter(|g| !got.contains(g)).count();
+            fp += got.iter().filter(|g| !gold.contains(g)).count();
+        }
+        prf(tp, fp, fn_)
+    };
+    for (name, find) in [
+        (
+            "tagger alone (baseline)",
+            Box::new(|t: &str| {
+                let chars: Vec<char> = t.chars().collect();
+                tagger.spans(&chars)
+            }) as Box<dyn Fn(&str) -> Vec<(usize, usize)>>,
+        ),
+        (
+            "gazetteer + patterns",
+            Box::new(|t: &str| {
+                lists
+                    .find(t)
+                    .into_iter()
+                    .map(|p| (p.start, p.end))
+                    .collect()
+            }),
+        ),
+        (
+            "gazetteer + patterns + tagger",
+            Box::new(|t: &str| full.find(t).into_iter().map(|p| (p.start, p.end)).collect()),
+        ),
+    ] {
+        let (p, r, f1) = score(&*find);
+        let names: usize = ner_dev.iter().map(|d| d.1.len()).sum();
+        println!("Weibo-NER dev places ({names} LOC/GPE names), {name}: recall {r:.3}, precision {p:.3}, F1 {f1:.3}");
+    }
+
     // Throughput on real comments (SOS-1K train + val, 50 passes), one thread.
     let train = std::fs::read_to_string(dir.join("sos1k/train.tsv")).unwrap_or_default();
     let posts: Vec<&str> = train
@@ -161,9 +215,22 @@ fn main() {
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "throughput: {:.0} posts/s on one thread ({} posts of {:.0} characters on average, {risks} risks)",
+        "throughput, risks: {:.0} posts/s on one thread ({} posts of {:.0} characters on average, {risks} risks)",
         (50 * posts.len()) as f64 / secs,
         posts.len(),
         chars as f64 / posts.len().max(1) as f64
+    );
+    // The whole screen of a post: every category and its places (the built-in lists).
+    let started = std::time::Instant::now();
+    let mut found = 0usize;
+    for _ in 0..50 {
+        for p in &posts {
+            found += s.screen(p).len() + lists.find(p).len();
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "throughput, risks and places: {:.0} posts/s on one thread ({found} findings)",
+        (50 * posts.len()) as f64 / secs
     );
 }

@@ -15,6 +15,7 @@
 
 pub mod model;
 mod normalize;
+pub mod places;
 
 use std::str::FromStr;
 

@@ -36,6 +36,16 @@ impl MapData {
         m
     }
 
+    /// The road network, if one is loaded.
+    pub fn network(&self) -> Option<Arc<RoadNetwork>> {
+        self.net.clone()
+    }
+
+    /// The city's house numbers and points of interest, if any.
+    pub fn places(&self) -> Option<Arc<zhihui_roads::Places>> {
+        self.places.clone()
+    }
+
     /// Adds the city's house numbers and points of interest to the address search.
     pub fn with_places(mut self, places: zhihui_roads::Places) -> Self {
         self.places = Some(Arc::new(places));

@@ -5,6 +5,7 @@
 //! the HTTP API, so the demo shows exactly what real use would.
 
 mod event;
+mod feed;
 pub mod seed;
 mod switchboard;
 
@@ -55,6 +56,8 @@ pub struct SimOptions {
     pub calls_per_hour: f64,
     /// Random seed.
     pub seed: u64,
+    /// Public posts streamed through this screening (舆情), if given.
+    pub opinion: Option<zhihui_store::opinion::prepare::Screening>,
 }
 
 impl Default for SimOptions {
@@ -64,6 +67,7 @@ impl Default for SimOptions {
             speed: 1.0,
             calls_per_hour: 90.0,
             seed: 7,
+            opinion: None,
         }
     }
 }
@@ -372,6 +376,7 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
     let mut interval = tokio::time::interval(Duration::from_secs_f64(tick / opts.speed.max(0.01)));
     let mut demo = event::Demo::new(opts.speed);
     let mut phones = switchboard::Switchboard::new();
+    let mut posts = opts.opinion.clone().map(feed::Feed::new);
     loop {
         interval.tick().await;
         t += tick;
@@ -385,6 +390,15 @@ pub async fn run(store: Store, city: Arc<dyn CityMap>, opts: SimOptions) {
         phones
             .tick(&store, &tree, city.as_ref(), &mut rng, t, now)
             .await;
+        if let Some(f) = posts.as_mut() {
+            // Incidents made from public posts go to the simulated dispatcher like calls.
+            for inc in f.tick(&store, &tree, city.as_ref(), &mut rng, t, now).await {
+                pending.push(Pending {
+                    dispatch_at: t + rng.gen_range(6.0..15.0),
+                    incident: inc,
+                });
+            }
+        }
 
         if t >= next_call {
             match new_call(&store, &tree, city.as_ref(), &mut rng, now).await {

@@ -1,6 +1,6 @@
 //! The demo city plays the whole command loop through the domain commands: calls come in, units
 //! are sent, sign, drive at a plausible speed, arrive and clear; instructions are issued and
-//! answered.
+//! answered; public posts stream in and the analyst decides their alerts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use rand::{Rng, RngCore};
 use zhihui_core::{Assignment, LonLat};
 use zhihui_sim::{CityMap, SimOptions};
+use zhihui_store::opinion::prepare::{AuthorKeys, Screening};
 use zhihui_store::projections;
 use zhihui_store::{Store, StoreOptions};
 
@@ -61,6 +62,11 @@ fn the_simulated_city_plays_the_whole_loop() {
                 speed,
                 calls_per_hour: 400.0,
                 seed: 11,
+                opinion: Some(Screening {
+                    screener: Arc::new(zhihui_screen::Screener::with_default_lexicon()),
+                    keys: Arc::new(AuthorKeys::from_secret(&[9u8; 32]).unwrap()),
+                    places: None,
+                }),
             },
         ));
         // Twelve seconds at 60× are twelve simulated minutes: long enough for early calls to be
@@ -80,6 +86,9 @@ fn the_simulated_city_plays_the_whole_loop() {
         "instruction.issued",
         "instruction.signed",
         "instruction.feedback",
+        // Public posts stream in, raise alerts, and the analyst takes and decides them.
+        "opinion_alert.raised",
+        "opinion_alert.acknowledged",
     ] {
         assert!(count(kind) > 0, "no {kind} event in the simulated loop");
     }
@@ -96,6 +105,12 @@ fn the_simulated_city_plays_the_whole_loop() {
         })
         .unwrap();
     assert!(closed > 0, "no incident closed");
+    let decided = count("opinion_alert.incident") + count("opinion_alert.dismissed");
+    assert!(decided > 0, "no public-opinion alert decided");
+    let posts = store
+        .read(zhihui_store::opinion::projection::post_count)
+        .unwrap();
+    assert!(posts > 20, "only {posts} posts in twelve simulated minutes");
 
     // Units drive to the scene at emergency speed in simulated time (domain time is real time,
     // so a simulated second lasts 1/60 s): neither crawling nor flying.

@@ -13,6 +13,7 @@ import { BulletinPage } from './bulletin';
 import { AreaEditor } from './areas';
 import { setZone, wall } from '../zone';
 import { CallStrip } from '../domains/telephony/panel';
+import { OpinionPanel } from '../domains/opinion/panel';
 import type { Call } from '../domains/telephony/api';
 import { DetailPanel } from './detail';
 import { EventPanel } from '../domains/major_events/panel';
@@ -110,21 +111,25 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
   );
   mapWrap.appendChild(detail.el);
   const formClose = { close: () => {} };
-  const instr = new InstructionPanel(user, () => (formClose.close(), icp.toggle(false), plans.toggle(false)));
+  const instr = new InstructionPanel(user, () => (formClose.close(), icp.toggle(false), plans.toggle(false), opinion.toggle(false)));
   mapWrap.appendChild(instr.el);
   debug.instructions = instr;
   // 设卡布控 shares the left side of the map with the instructions and the new-incident form.
-  const icp = new InterceptPanel(user, live, mapReady, () => (instr.toggle(false), formClose.close(), plans.toggle(false)));
+  const icp = new InterceptPanel(user, live, mapReady, () => (instr.toggle(false), formClose.close(), plans.toggle(false), opinion.toggle(false)));
   mapWrap.appendChild(icp.el);
   debug.intercept = icp;
   // 预案库 too: one panel at a time on the left of the map.
-  const plans = new PlanPanel(user, live, () => (instr.toggle(false), icp.toggle(false), formClose.close()));
+  const plans = new PlanPanel(user, live, () => (instr.toggle(false), icp.toggle(false), formClose.close(), opinion.toggle(false)));
   mapWrap.appendChild(plans.el);
   debug.plans = plans;
+  // 舆情预警: public-opinion alerts, on the left of the map like the others.
+  const opinion = new OpinionPanel(user, live, mapReady, () => (instr.toggle(false), icp.toggle(false), plans.toggle(false), formClose.close()));
+  mapWrap.appendChild(opinion.el);
+  debug.opinion = opinion;
   // 安保部署: the event board, also on the left of the map; it gives way to any other panel.
-  const evp = new EventPanel(user, live, mapReady, () => (instr.toggle(false), icp.toggle(false), plans.toggle(false), formClose.close()));
+  const evp = new EventPanel(user, live, mapReady, () => (instr.toggle(false), icp.toggle(false), plans.toggle(false), formClose.close(), opinion.toggle(false)));
   mapWrap.appendChild(evp.el);
-  evp.closeWhenShown(mapWrap, '.instr-panel, .icp-panel, .rp-panel, .new-incident');
+  evp.closeWhenShown(mapWrap, '.instr-panel, .icp-panel, .rp-panel, .op-panel, .new-incident');
   debug.event = evp;
   const alertCenter = new AlertCenter(live, user, (id) => instr.show(id));
   debug.alerts = alertCenter;
@@ -149,12 +154,14 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       instr.toggle(false);
       icp.toggle(false);
       plans.toggle(false);
+      opinion.toggle(false);
       nif.open();
     };
     form.fromCall = (c) => {
       instr.toggle(false);
       icp.toggle(false);
       plans.toggle(false);
+      opinion.toggle(false);
       nif.openFromCall(c);
     };
     formClose.close = () => nif.close();
@@ -215,6 +222,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       h('div.spacer'),
       bulletin.button,
       areaSlot,
+      (can(user, 'analyse') || can(user, 'write_incident')) && opinion.button,
       plans.button,
       evp.button,
       icp.button,
@@ -303,6 +311,7 @@ export function renderConsole(root: HTMLElement, user: User, onLogout: () => voi
       instr.load();
       icp.load();
       evp.load();
+      if (can(user, 'analyse') || can(user, 'write_incident')) opinion.load();
     } catch (e) {
       toast(`${t('err.generic')}: ${(e as Error).message}`, 'err');
     }

@@ -3,6 +3,7 @@
 use crate::common;
 
 use common::*;
+use serde_json::json;
 
 #[test]
 fn short_passwords_and_unknown_roles_are_refused_with_exit_code_2() {
@@ -245,6 +246,97 @@ fn the_time_zone_is_configurable_sent_with_the_user_and_an_unknown_one_refused_w
         .date_naive()
         .to_string();
     assert_eq!(b["date"], ny, "not Shanghai's {sh}");
+}
+
+#[test]
+fn screen_finds_places_the_citys_with_coordinates_and_trains_a_place_tagger() {
+    let dir = tempfile::tempdir().unwrap();
+    let roads = dir.path().join("grid.geojson");
+    std::fs::write(&roads, grid_roads()).unwrap();
+    let tsv = dir.path().join("posts.tsv");
+    std::fs::write(
+        &tsv,
+        "text\n纵3路上有人站在天桥栏杆外\n新乡市百丈东路出车祸了\n我马上路过，世界和平\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec!["screen", "--in", tsv.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = zhihui(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let rows = run(&["--roads", roads.to_str().unwrap()]);
+    let p = &rows[0]["places"][0];
+    assert_eq!(
+        (p["text"].as_str(), p["start"].as_i64(), p["end"].as_i64()),
+        (Some("纵3路"), Some(0), Some(3)),
+        "{p}"
+    );
+    let lon = p["lon"].as_f64().expect("the city's road has coordinates");
+    assert!((lon - 112.215).abs() < 1e-6, "{p}");
+    let other: Vec<&str> = rows[1]["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(other, ["新乡市", "百丈东路"]);
+    assert!(
+        rows[1]["places"][0].get("lon").is_none(),
+        "another city's names have none"
+    );
+    assert_eq!(rows[2]["places"], json!([]), "路过 and 和平 are no places");
+
+    // A tagger trained on CoNLL is used with --places-model; bad training data exits 2.
+    let conll = dir.path().join("train.conll");
+    std::fs::write(
+        &conll,
+        "我0\tO\n在0\tO\n簋0\tB-LOC.NAM\n街1\tI-LOC.NAM\n吃0\tO\n\n去0\tO\n簋0\tB-LOC.NAM\n街1\tI-LOC.NAM\n\n",
+    )
+    .unwrap();
+    let model = dir.path().join("places.json");
+    let out = zhihui(&[
+        "screen",
+        "train-places",
+        "--in",
+        conll.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(run(&["--places-model", model.to_str().unwrap()]).len(), 3);
+    std::fs::write(&conll, "我0\tO\n").unwrap();
+    let out = zhihui(&[
+        "screen",
+        "train-places",
+        "--in",
+        conll.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no LOC/GPE place names"));
+    let out = zhihui(&[
+        "screen",
+        "--in",
+        tsv.to_str().unwrap(),
+        "--places-model",
+        tsv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--places-model"));
 }
 
 #[test]

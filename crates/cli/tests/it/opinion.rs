@@ -505,3 +505,43 @@ fn an_untaken_high_self_harm_alert_escalates_after_a_minute_and_idle_posts_are_p
         .flat_map(|a| a["evidence"].as_array().unwrap())
         .any(|e| e["post_id"] == "k"));
 }
+
+#[test]
+fn a_post_that_names_a_road_of_the_city_is_located_there_and_the_incident_goes_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let roads = dir.path().join("grid.geojson");
+    std::fs::write(&roads, grid_roads()).unwrap();
+    let s = Server::start(dir.path(), &["--roads", roads.to_str().unwrap()]);
+    let (ana, boss) = (s.login("ana"), s.login("boss"));
+    let (st, r) = s.post(
+        &ana,
+        "/api/v1/opinion/posts",
+        &json!({"posts": [post("t1", "纵3路天桥上，遗书写好了，今晚就跳下去", "u9")]}),
+    );
+    assert_eq!(st, 200, "{r}");
+    let a = alerts(&s, &ana).remove(0);
+    let place = &a["place"];
+    assert_eq!(
+        (place["source"].as_str(), place["text"].as_str()),
+        (Some("text"), Some("纵3路")),
+        "{a}"
+    );
+    let (lon, lat) = (
+        place["location"]["lon"].as_f64().unwrap(),
+        place["location"]["lat"].as_f64().unwrap(),
+    );
+    assert!(
+        (lon - 112.215).abs() < 1e-6 && (lat - 30.315).abs() < 0.016,
+        "{place}"
+    );
+    let id = a["id"].as_i64().unwrap();
+    let (st, r) = s.post(
+        &boss,
+        &format!("/api/v1/opinion/alerts/{id}/incident"),
+        &json!({}),
+    );
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(r["incident"]["address"], "纵3路");
+    assert_eq!(r["incident"]["location"]["lon"].as_f64(), Some(lon));
+}

@@ -348,7 +348,7 @@ pub fn to_incident(
             Vec::new()
         },
         description: format!(
-            "舆情预警 #{id}（{}，{}，转发 {} 条）：{excerpt}",
+            "舆情预警 #{id}（{}，{}，相关帖文 {} 条）：{excerpt}",
             cat.zh,
             if a.level == model::OpinionLevel::High {
                 "高"

@@ -140,6 +140,43 @@ pub trait Locate: Send + Sync {
     fn locate(&self, text: &str) -> Option<PlaceGuess>;
 }
 
+impl Locate for zhihui_screen::places::PlaceFinder {
+    fn locate(&self, text: &str) -> Option<PlaceGuess> {
+        let p = self.best_place(text)?;
+        Some(PlaceGuess {
+            location: LonLat {
+                lon: p.lon?,
+                lat: p.lat?,
+            },
+            text: p.text,
+            confidence: p.confidence,
+            source: "text".into(),
+        })
+    }
+}
+
+/// The place finder of a city: its named roads and its points of interest and house numbers
+/// (with coordinates) beside the built-in divisions and countries.
+pub fn place_finder(
+    net: Option<&zhihui_roads::RoadNetwork>,
+    places: Option<&zhihui_roads::Places>,
+) -> zhihui_screen::places::PlaceFinder {
+    use zhihui_screen::places::{PlaceFinder, PlaceSource};
+    let roads = net
+        .map(|n| n.named_points())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, lon, lat)| (name, PlaceSource::Road, lon, lat));
+    let doors: Vec<(String, PlaceSource, f64, f64)> = places
+        .map(|p| {
+            p.iter()
+                .map(|pl| (pl.label.clone(), PlaceSource::Poi, pl.lon, pl.lat))
+                .collect()
+        })
+        .unwrap_or_default();
+    PlaceFinder::new(roads.chain(doors))
+}
+
 /// What screening needs: the screen (swapped whole when an analyst reloads the lexicon), the
 /// author keys and, when the server has a gazetteer, the place finder.
 #[derive(Clone)]
@@ -150,6 +187,15 @@ pub struct Screening {
     pub keys: Arc<AuthorKeys>,
     /// The place finder.
     pub places: Option<Arc<dyn Locate>>,
+}
+
+impl std::fmt::Debug for Screening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Screening")
+            .field("screener", &self.screener)
+            .field("places", &self.places.is_some())
+            .finish()
+    }
 }
 
 /// One category a post reads as a risk.
