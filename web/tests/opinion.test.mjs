@@ -103,3 +103,35 @@ test('a risky post raises an alert live; one click makes the incident and the ne
     await ctx.close();
   }
 });
+
+test('an analyst edits the lexicon in the console: a bad line is refused with its number, a good one applies', async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const ctx = await demo.browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
+  try {
+    const page = await demo.login(ctx, 'analyst');
+    await page.click('[data-testid=opinion-button]');
+    await page.click('[data-testid=opinion-lexicon]');
+    await page.waitForSelector('[data-testid=opinion-lexicon-text]');
+    assert.match(await page.textContent('[data-testid=opinion-lexicon-version]'), /版本 0/);
+    const text = await page.$eval('[data-testid=opinion-lexicon-text]', (a) => a.value);
+    assert.ok(text.includes('跳楼'));
+    // A category outside the closed list.
+    await page.fill('[data-testid=opinion-lexicon-text]', `${text}politics\t某某\t3\tact\n`);
+    await page.click('[data-testid=opinion-lexicon-save]');
+    await page.waitForSelector('[data-testid=opinion-error]');
+    assert.match(await page.textContent('[data-testid=opinion-error]'), /unknown category `politics`/);
+    // A new fire term, with a note: version 1, and the next post is screened with it.
+    await page.fill('[data-testid=opinion-lexicon-text]', `${text}fire\t冒黑烟\t3\tact\n`);
+    await page.fill('[data-testid=opinion-lexicon-note]', '新增：冒黑烟');
+    await page.click('[data-testid=opinion-lexicon-save]');
+    await page.waitForFunction(() => /版本 1/.test(document.querySelector('[data-testid=opinion-lexicon-version]')?.textContent ?? ''));
+    await page.screenshot({ path: '/tmp/zhihui-opinion-lexicon.png' });
+    const tok = await token('analyst');
+    const r = await demo.call(tok, 'POST', '/api/v1/opinion/posts', {
+      posts: [{ id: 'lex-1', text: '楼道里一直在冒黑烟', author: 'x', posted_at: new Date().toISOString() }],
+    });
+    assert.equal(r.json.risky, 1, r.text);
+  } finally {
+    await ctx.close();
+  }
+});

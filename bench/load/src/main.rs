@@ -9,8 +9,12 @@
 //! 4. with `--anchor`: group commit with the audit chain anchored in the signed checkpoint file
 //!    (`serve --audit-key`) against the same server without it.
 //!
+//! 5. with `--opinion`: public post → opinion alert on the live feed, through HTTP ingest and
+//!    through NATS JetStream (Debian's `nats-server`, started here), against the live feed's own
+//!    write → event latency (an incident) in the same run.
+//!
 //! Usage: `cargo run --release -p zhihui-load -- [--bin target/release/zhihui] [--seconds 5]
-//! [--dispatch ../shared/data/roads/liechtenstein.osm.pbf | --anchor]`.
+//! [--dispatch ../shared/data/roads/liechtenstein.osm.pbf | --anchor | --opinion]`.
 //! Every figure is printed beside its baseline from the same run: the machine is shared and noisy.
 
 use std::io::{BufRead, BufReader};
@@ -468,6 +472,9 @@ async fn main() -> anyhow::Result<()> {
     if args.iter().any(|a| a == "--anchor") {
         return anchor_bench(&bin, secs).await;
     }
+    if args.iter().any(|a| a == "--opinion") {
+        return opinion_bench(&bin).await;
+    }
 
     println!("## Durable incident writes over HTTP ({secs} s per cell)\n");
     println!("| clients | one commit per request: writes/s | p50 ms | p99 ms | group commit: writes/s | p50 ms | p99 ms | throughput ratio |");
@@ -532,6 +539,188 @@ async fn anchor_bench(bin: &str, secs: f64) -> anyhow::Result<()> {
             a.p50_ms,
             a.p99_ms,
             a.per_s / b.per_s
+        );
+    }
+    Ok(())
+}
+
+/// A risky post unlike every other (its own cluster, so it opens its own alert): the plan, then
+/// forty characters drawn at random.
+fn risky_post(n: usize, rng: &mut Lcg) -> Value {
+    let noise: String = (0..40)
+        .map(|_| char::from_u32(0x4e00 + (rng.next() * 6000.0) as u32).unwrap_or('字'))
+        .collect();
+    json!({
+        "id": format!("bench-{n}"),
+        "text": format!("遗书写好了，今晚就跳下去。{noise}"),
+        "author": format!("bench{}", n % 50),
+        "posted_at": chrono_now(),
+    })
+}
+
+fn chrono_now() -> String {
+    // RFC 3339 without a date crate: the server's clock and this one agree within the run.
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = d.as_secs() as i64 - 60;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = if month <= 2 { y + 1 } else { y };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Post → alert on the live feed: HTTP ingest and NATS, beside the feed's own write → event.
+async fn opinion_bench(bin: &str) -> anyhow::Result<()> {
+    const EVENTS: usize = 200;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let js_dir = tempfile::tempdir()?;
+    let nats_bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .ok_or_else(|| {
+            anyhow::anyhow!("nats-server is not installed (apt-get install nats-server)")
+        })?;
+    let mut nats = Command::new(nats_bin)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(js_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        anyhow::ensure!(Instant::now() < deadline, "nats-server did not listen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = format!("nats://127.0.0.1:{port}");
+    let srv = start_with(bin, true, &["--nats", &url, "--nats-user", "bench"])?;
+    let base = srv.base.clone();
+    let http = reqwest::Client::new();
+    let token = login(&http, &base).await?;
+    // One feed; every event's key (an incident's description, an alert's first post) and arrival.
+    let t: Value = http
+        .post(format!("{base}/api/v1/live/ticket"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ws_url = format!(
+        "{}/api/v1/live?ticket={}",
+        base.replace("http://", "ws://"),
+        t["ticket"].as_str().unwrap_or_default()
+    );
+    let (mut sock, _) = tokio_tungstenite::connect_async(&ws_url).await?;
+    let _ = sock.next().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
+    tokio::spawn(async move {
+        while let Some(Ok(m)) = sock.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+                let at = Instant::now();
+                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
+                    continue;
+                };
+                let key = match v["kind"].as_str() {
+                    Some("incident.created") => v["data"]["description"].as_str(),
+                    Some("opinion_alert.raised") => v["data"]["evidence"][0]["post_id"].as_str(),
+                    _ => None,
+                };
+                if let Some(k) = key {
+                    let _ = tx.send((k.to_owned(), at));
+                }
+            }
+        }
+    });
+    let js = async_nats::jetstream::new(async_nats::connect(&url).await?);
+    // The stream as the server makes it, so that the first publish waits for nothing.
+    js.get_or_create_stream(async_nats::jetstream::stream::Config {
+        name: "OPINION".into(),
+        subjects: vec!["opinion.posts".into()],
+        storage: async_nats::jetstream::stream::StorageType::File,
+        ..Default::default()
+    })
+    .await?;
+    let mut rng = Lcg(17);
+    let mut rows = Vec::new();
+    for path in [
+        "baseline: incident → feed",
+        "post over HTTP → alert",
+        "post over NATS → alert",
+    ] {
+        let mut sent = std::collections::HashMap::new();
+        for n in 0..EVENTS {
+            let t0 = Instant::now();
+            match path {
+                "baseline: incident → feed" => {
+                    let b = body(1_000_000 + n);
+                    sent.insert(b["description"].as_str().unwrap_or_default().to_owned(), t0);
+                    http.post(format!("{base}/api/v1/incidents"))
+                        .bearer_auth(&token)
+                        .json(&b)
+                        .send()
+                        .await?;
+                }
+                "post over HTTP → alert" => {
+                    let p = risky_post(n, &mut rng);
+                    sent.insert(p["id"].as_str().unwrap_or_default().to_owned(), t0);
+                    http.post(format!("{base}/api/v1/opinion/posts"))
+                        .bearer_auth(&token)
+                        .json(&json!({ "posts": [p] }))
+                        .send()
+                        .await?;
+                }
+                _ => {
+                    let p = risky_post(EVENTS + n, &mut rng);
+                    sent.insert(p["id"].as_str().unwrap_or_default().to_owned(), t0);
+                    js.publish("opinion.posts", p.to_string().into())
+                        .await?
+                        .await?;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut lat = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while lat.len() < EVENTS {
+            match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+                Ok(Some((k, at))) => {
+                    if let Some(t0) = sent.remove(&k) {
+                        lat.push(at.duration_since(t0).as_secs_f64() * 1e3);
+                    }
+                }
+                _ => break,
+            }
+        }
+        lat.sort_by(f64::total_cmp);
+        rows.push((path, pct(&lat, 0.5), pct(&lat, 0.99), EVENTS - lat.len()));
+    }
+    let _ = nats.kill();
+    let _ = nats.wait();
+    println!("## Public post → opinion alert on the live feed ({EVENTS} each, 20/s)\n");
+    println!("| path | p50 ms | p99 ms | missing | p99 / baseline |");
+    println!("|---|---:|---:|---:|---:|");
+    let b99 = rows[0].2;
+    for (path, p50, p99, missing) in rows {
+        println!(
+            "| {path} | {p50:.2} | {p99:.2} | {missing} | {:.2}x |",
+            p99 / b99
         );
     }
     Ok(())

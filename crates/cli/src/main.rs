@@ -108,6 +108,22 @@ struct ServeArgs {
     /// A trained screening model (`zhihui screen train`) deciding high self-harm risk.
     #[arg(long, value_name = "FILE")]
     screen_model: Option<PathBuf>,
+    /// Also take public posts from this NATS server's JetStream (`nats://host:4222`): one JSON
+    /// post per message on `--nats-subject`, a durable consumer that keeps its place.
+    #[arg(long, value_name = "URL", requires = "nats_user")]
+    nats: Option<String>,
+    /// The account the NATS posts are written as (it needs the `analyse` capability).
+    #[arg(long, value_name = "USER")]
+    nats_user: Option<String>,
+    /// The JetStream stream (created with file storage if missing).
+    #[arg(long, default_value = "OPINION")]
+    nats_stream: String,
+    /// The subject of the posts.
+    #[arg(long, default_value = "opinion.posts")]
+    nats_subject: String,
+    /// The durable consumer's name.
+    #[arg(long, default_value = "zhihui-opinion")]
+    nats_durable: String,
     /// Hours a public post that raised nothing is kept before it is purged.
     #[arg(long, default_value_t = 72, value_parser = clap::value_parser!(i64).range(1..=8760))]
     opinion_keep_hours: i64,
@@ -342,7 +358,13 @@ fn opinion_screening(
 ) -> anyhow::Result<zhihui_store::opinion::prepare::Screening> {
     let keys = zhihui_store::opinion::prepare::AuthorKeys::load_or_create(key_file)
         .map_err(|e| bad(format!("--opinion-key {}: {e}", key_file.display())))?;
-    let screener = screen_cmd::screener_with(model, "--screen-model")?;
+    // The lexicon an analyst saved last, if any (else the built-in one), with the model.
+    let (version, text) = store.read(zhihui_store::opinion::lexicon::current)?;
+    let mut screener = zhihui_screen::Screener::from_lexicon(&text)
+        .map_err(|e| anyhow::anyhow!("saved lexicon version {}: {e}", version.version))?;
+    if let Some(m) = screen_cmd::screener_with(model, "--screen-model")?.model() {
+        screener = screener.with_model(m.clone());
+    }
     store
         .write_blocking(move |tx| zhihui_store::opinion::sweeps::set_keep_hours(tx, keep_hours))?;
     Ok(zhihui_store::opinion::prepare::Screening {
@@ -469,6 +491,33 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         a.screen_model.as_deref(),
         a.opinion_keep_hours,
     )?;
+    let nats_intake = match (&a.nats, &a.nats_user) {
+        (Some(url), Some(user)) => {
+            let u = store
+                .read(|c| zhihui_store::projections::get_user(c, user))?
+                .filter(|u| !u.disabled)
+                .ok_or_else(|| bad(format!("--nats-user {user}: no such active account")))?;
+            if !u.role.may(zhihui_core::Action::Analyse) {
+                return Err(bad(format!(
+                    "--nats-user {user}: role {} may not feed public posts",
+                    u.role.as_str()
+                )));
+            }
+            Some(zhihui_server::nats::NatsIntake {
+                url: url.clone(),
+                stream: a.nats_stream.clone(),
+                subject: a.nats_subject.clone(),
+                durable: a.nats_durable.clone(),
+                actor: zhihui_store::commands::Actor {
+                    username: u.username,
+                    role: u.role,
+                    org_id: u.org_id,
+                    unit_id: u.unit_id,
+                },
+            })
+        }
+        _ => None,
+    };
     if AUDIT_KEY.get().and_then(|k| k.as_ref()).is_none() {
         tracing::warn!(
             "audit log not anchored (no --audit-key): `audit verify` cannot detect a truncated tail or a recomputed chain"
@@ -478,6 +527,9 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         let mut state = AppState::new(store, map, Clock::system())?;
         state.time_zone = a.time_zone;
         state.enable_opinion(screening);
+        if let Some(intake) = nats_intake {
+            zhihui_server::nats::start(state.clone(), intake);
+        }
         if a.test_clock {
             tracing::warn!("test clock enabled: administrators can move this server's time");
             state.enable_test_clock();

@@ -220,7 +220,9 @@ impl std::fmt::Debug for Screener {
     }
 }
 
-const DEFAULT_LEXICON: &str = include_str!("../lexicon/default.tsv");
+/// The built-in lexicon (`lexicon/default.tsv`): what a server screens with until an analyst
+/// saves another.
+pub const DEFAULT_LEXICON: &str = include_str!("../lexicon/default.tsv");
 
 const NEGATORS: [&str; 10] = [
     "不想", "不会", "不要", "不敢", "没有", "不", "没", "别", "未", "勿",
@@ -265,7 +267,8 @@ impl Screener {
                     "expected category, term, weight and act|sign separated by tabs",
                 ));
             }
-            let category: Category = f[0].parse()?;
+            // The line number travels with the refusal, so an editor can point at it.
+            let category: Category = f[0].parse().map_err(|e: ScreenError| bad(&e.to_string()))?;
             let term = normalize(f[1]);
             if term.is_empty() {
                 return Err(bad("empty term"));
@@ -546,11 +549,12 @@ mod tests {
 
     #[test]
     fn no_category_outside_the_closed_list_can_be_configured() {
-        let e = Screener::from_lexicon("politics\t某某\t3\tact").unwrap_err();
+        let e = Screener::from_lexicon("fire\t着火\t3\tact\npolitics\t某某\t3\tact").unwrap_err();
         assert!(
-            matches!(e, ScreenError::UnknownCategory(ref c) if c == "politics"),
+            matches!(e, ScreenError::BadLine { line: 2, ref message } if message.contains("unknown category `politics`")),
             "{e}"
         );
+        assert!("politics".parse::<Category>().is_err());
         assert!(matches!(
             Screener::from_lexicon("fire\t着火\tx\tact"),
             Err(ScreenError::BadLine { line: 1, .. })

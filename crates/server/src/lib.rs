@@ -16,6 +16,7 @@ mod instructions;
 mod live;
 mod major_events;
 pub mod map;
+pub mod nats;
 mod openapi;
 pub mod opinion;
 mod plans;
@@ -143,6 +144,27 @@ impl AppState {
         self.test_clock = Some(offset);
     }
 
+    /// The screening of public posts, if this server does it.
+    pub fn opinion_screening(&self) -> Option<zhihui_store::opinion::prepare::Screening> {
+        self.opinion.as_ref().map(|s| {
+            s.read()
+                .map(|g| g.clone())
+                .unwrap_or_else(|p| p.into_inner().clone())
+        })
+    }
+
+    /// Screens with `screener` from now on (an analyst saved a lexicon), keeping the trained
+    /// model of the one it replaces.
+    pub fn replace_screener(&self, screener: zhihui_screen::Screener) {
+        let Some(s) = &self.opinion else { return };
+        let mut g = s.write().unwrap_or_else(|p| p.into_inner());
+        let next = match g.screener.model() {
+            Some(m) => screener.with_model(m.clone()),
+            None => screener,
+        };
+        g.screener = Arc::new(next);
+    }
+
     /// Screens public posts with `screening` (`/api/v1/opinion/*`).
     pub fn enable_opinion(&mut self, screening: zhihui_store::opinion::prepare::Screening) {
         self.opinion = Some(Arc::new(RwLock::new(screening)));
@@ -257,6 +279,11 @@ pub fn router(state: AppState) -> Router {
         .route("/opinion/alerts/{id}/dismiss", post(opinion::dismiss))
         .route("/opinion/alerts/{id}/incident", post(opinion::to_incident))
         .route("/opinion/alerts/{id}/unmask", post(opinion::unmask))
+        .route(
+            "/opinion/lexicon",
+            get(opinion::lexicon).put(opinion::save_lexicon),
+        )
+        .route("/opinion/lexicon/versions", get(opinion::lexicon_versions))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))

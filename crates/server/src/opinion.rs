@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use zhihui_core::opinion::{OpinionAlert, PublicPost, CATEGORIES};
 use zhihui_core::Incident;
 use zhihui_store::opinion::commands::{self, Ingested, ToIncident};
+use zhihui_store::opinion::lexicon::{self as lexicon_store, LexiconVersion};
 use zhihui_store::opinion::prepare::{self, Screening};
 use zhihui_store::opinion::projection;
 
@@ -301,4 +302,93 @@ pub async fn categories(_auth: Authed) -> Json<OpinionCategoryList> {
             })
             .collect(),
     })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LexiconDoc {
+    /// The version in force (0: the built-in default).
+    version: i64,
+    /// Terms in it.
+    terms: usize,
+    /// Who saved it.
+    by: String,
+    /// When.
+    #[schema(value_type = String, format = DateTime)]
+    at: zhihui_core::Time,
+    /// Why.
+    note: String,
+    /// The lexicon: lines `category<TAB>term<TAB>weight<TAB>act|sign`, `#` comments.
+    text: String,
+}
+
+/// The screen's lexicon in force.
+#[utoipa::path(get, path = "/api/v1/opinion/lexicon", responses((status = 200, body = LexiconDoc), (status = 403)), security(("bearer" = [])))]
+pub async fn lexicon(cmd: Cmd) -> ApiResult<Json<LexiconDoc>> {
+    let (v, text) = cmd
+        .read("opinion.lexicon.read", "opinion_lexicon", |c, ctx| {
+            ctx.actor
+                .require(zhihui_core::Action::Analyse, "read the lexicon")?;
+            lexicon_store::current(c)
+        })
+        .await?;
+    Ok(Json(LexiconDoc {
+        version: v.version,
+        terms: v.terms,
+        by: v.by,
+        at: v.at,
+        note: v.note,
+        text,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LexiconVersions {
+    /// Every saved version, newest first.
+    items: Vec<LexiconVersion>,
+}
+
+/// The lexicon's saved versions.
+#[utoipa::path(get, path = "/api/v1/opinion/lexicon/versions", responses((status = 200, body = LexiconVersions), (status = 403)), security(("bearer" = [])))]
+pub async fn lexicon_versions(cmd: Cmd) -> ApiResult<Json<LexiconVersions>> {
+    let items = cmd
+        .read("opinion.lexicon.read", "opinion_lexicon", |c, ctx| {
+            ctx.actor
+                .require(zhihui_core::Action::Analyse, "read the lexicon")?;
+            lexicon_store::versions(c)
+        })
+        .await?;
+    Ok(Json(LexiconVersions { items }))
+}
+
+/// A new version of the lexicon.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconEdit {
+    /// The whole lexicon.
+    text: String,
+    /// Why (at most 500 characters).
+    #[serde(default)]
+    note: String,
+    /// The version it was edited from (409 when another was saved since).
+    base_version: i64,
+}
+
+/// Save a new version of the lexicon: compiled first (a bad line, or a category outside the
+/// closed list, is refused naming `text` and its line), then screened with at once, without a
+/// restart; audited with the lines added and removed.
+#[utoipa::path(put, path = "/api/v1/opinion/lexicon", request_body = LexiconEdit,
+    responses((status = 200, body = LexiconVersion), (status = 403), (status = 409, description = "saved by someone else since base_version"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn save_lexicon(
+    cmd: Cmd,
+    ApiJson(e): ApiJson<LexiconEdit>,
+) -> ApiResult<Json<LexiconVersion>> {
+    let (v, screener) = cmd
+        .write("opinion.lexicon", "opinion_lexicon", move |tx, ctx| {
+            lexicon_store::save(tx, &ctx.actor, &e.text, &e.note, e.base_version, ctx.now)
+        })
+        .await?;
+    cmd.state.replace_screener(screener);
+    tracing::info!(version = v.version, terms = v.terms, by = %v.by, "screen lexicon reloaded");
+    Ok(Json(v))
 }

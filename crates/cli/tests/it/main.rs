@@ -13,6 +13,7 @@ mod crash;
 mod event;
 mod intake;
 mod interception;
+mod nats;
 mod opinion;
 mod plan_cli;
 mod response_plans;

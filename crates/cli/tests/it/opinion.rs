@@ -545,3 +545,80 @@ fn a_post_that_names_a_road_of_the_city_is_located_there_and_the_incident_goes_t
     assert_eq!(r["incident"]["address"], "纵3路");
     assert_eq!(r["incident"]["location"]["lon"].as_f64(), Some(lon));
 }
+
+#[test]
+fn an_analyst_edits_the_lexicon_it_applies_at_once_survives_a_restart_and_no_other_category_can_be_added(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    add_user(dir.path(), "view", "supervisor", Some("city"), None);
+    let mut s = Server::start(dir.path(), &[]);
+    let ana = s.login("ana");
+    let smoke = |s: &Server, tok: &str, id: &str| -> Value {
+        let (st, r) = s.post(
+            tok,
+            "/api/v1/opinion/posts",
+            &json!({"posts": [post(id, &format!("楼道里一直在冒黑烟，味道很呛（{id}）"), "z")]}),
+        );
+        assert_eq!(st, 200, "{r}");
+        r
+    };
+    assert_eq!(smoke(&s, &ana, "before")["risky"], 0, "not a term yet");
+    let (st, lex) = s.get(&ana, "/api/v1/opinion/lexicon");
+    assert_eq!(st, 200, "{lex}");
+    assert_eq!(lex["version"], 0);
+    let text = lex["text"].as_str().unwrap().to_owned();
+    assert!(text.contains("跳楼"));
+
+    // A category outside the closed list is refused with its line; nothing changes.
+    let bad = format!("{text}politics\t某某\t3\tact\n");
+    let (st, r) = s.put(
+        &ana,
+        "/api/v1/opinion/lexicon",
+        &json!({"text": bad, "base_version": 0}),
+    );
+    assert_eq!((st, field(&r)), (422, Some("text")), "{r}");
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("unknown category `politics`") && msg.contains("line"),
+        "{msg}"
+    );
+    let (st, _) = s.put(
+        &s.login("view"),
+        "/api/v1/opinion/lexicon",
+        &json!({"text": text, "base_version": 0}),
+    );
+    assert_eq!(st, 403, "a supervisor watches");
+
+    // A new term applies to the next post, without a restart.
+    let added = format!("{text}fire\t冒黑烟\t3\tact\n");
+    let (st, v) = s.put(
+        &ana,
+        "/api/v1/opinion/lexicon",
+        &json!({"text": added, "note": "新增：冒黑烟", "base_version": 0}),
+    );
+    assert_eq!((st, v["version"].as_i64()), (200, Some(1)), "{v}");
+    assert_eq!(smoke(&s, &ana, "after")["risky"], 1);
+    // Someone editing the old version is told to reload.
+    let (st, r) = s.put(
+        &ana,
+        "/api/v1/opinion/lexicon",
+        &json!({"text": text, "base_version": 0}),
+    );
+    assert_eq!((st, field(&r)), (409, Some("base_version")), "{r}");
+    let (_, versions) = s.get(&ana, "/api/v1/opinion/lexicon/versions");
+    assert_eq!(versions["items"][0]["note"], "新增：冒黑烟");
+    assert!(audit_rows(dir.path())
+        .iter()
+        .any(|(a, act, t, o)| a == "ana"
+            && act == "opinion.lexicon"
+            && t == "opinion_lexicon:1"
+            && o == "ok"));
+
+    // After a restart the saved version is the one in force.
+    s.kill();
+    let s = Server::start(dir.path(), &[]);
+    let ana = s.login("ana");
+    assert_eq!(s.get(&ana, "/api/v1/opinion/lexicon").1["version"], 1);
+    assert_eq!(smoke(&s, &ana, "restarted")["risky"], 1);
+}

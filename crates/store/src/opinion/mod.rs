@@ -9,6 +9,7 @@
 //! sealed under a key outside the database, and only for a post that raised a risk.
 
 pub mod commands;
+pub mod lexicon;
 pub mod prepare;
 pub mod projection;
 pub mod sweeps;
@@ -66,13 +67,24 @@ const MIGRATION_1: &str = r#"
     ) WITHOUT ROWID;
 "#;
 
+const MIGRATION_2: &str = r#"
+    CREATE TABLE opinion_lexicons (
+        version INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        terms INTEGER NOT NULL,
+        by TEXT NOT NULL,
+        at TEXT NOT NULL,
+        note TEXT NOT NULL
+    );
+"#;
+
 /// The opinion domain as a module of the kernel: its schema, its records on the live feed (the
 /// posts are public, but their addresses name the author and are masked), and its
 /// timers.
 pub fn module() -> crate::Module {
     use crate::{Module, RecordKind, Sweep};
     Module::new("opinion")
-        .migrations(&[MIGRATION_1])
+        .migrations(&[MIGRATION_1, MIGRATION_2])
         .record_kind(RecordKind {
             record_type: RECORD,
             published: true,

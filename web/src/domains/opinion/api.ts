@@ -106,3 +106,22 @@ export const opinionApi = {
       {},
     ),
 };
+
+export interface LexiconVersion {
+  version: number;
+  terms: number;
+  by: string;
+  at: string;
+  note: string;
+}
+
+export interface LexiconDoc extends LexiconVersion {
+  text: string;
+}
+
+export const lexiconApi = {
+  get: () => apiRequest<LexiconDoc>('GET', '/api/v1/opinion/lexicon'),
+  versions: () => apiRequest<{ items: LexiconVersion[] }>('GET', '/api/v1/opinion/lexicon/versions'),
+  save: (text: string, note: string, base_version: number) =>
+    apiRequest<LexiconVersion>('PUT', '/api/v1/opinion/lexicon', { text, note, base_version }),
+};

@@ -63,4 +63,13 @@ export const opinionDict = {
   'op.back': { zh: '返回列表', en: 'Back' },
   'op.newHigh': { zh: '高危舆情', en: 'High-risk post' },
   'op.failed': { zh: '操作失败', en: 'Failed' },
+  'op.lexicon': { zh: '词库', en: 'Lexicon' },
+  'op.lexVersion': { zh: '版本', en: 'Version' },
+  'op.lexDefault': { zh: '内置默认词库', en: 'built-in default' },
+  'op.lexTerms': { zh: '词条', en: 'terms' },
+  'op.lexFormat': { zh: '每行：类别 ⇥ 词语 ⇥ 权重 ⇥ act|sign（# 开头为注释）；类别仅限公共安全风险', en: 'Each line: category ⇥ term ⇥ weight ⇥ act|sign (# starts a comment); public-safety categories only' },
+  'op.lexNote': { zh: '修改说明', en: 'What changed' },
+  'op.lexSave': { zh: '保存并生效', en: 'Save and apply' },
+  'op.lexSaved': { zh: '词库已生效', en: 'Lexicon applied' },
+  'op.lexHistory': { zh: '修改记录', en: 'History' },
 } as const;

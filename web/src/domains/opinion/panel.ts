@@ -14,7 +14,7 @@ import type { LiveFeed } from '../../live';
 import type { OpsMap } from '../../map';
 import { incidents, orgName, selectedIncident } from '../../store';
 import { getLang } from '../../i18n';
-import { isOpen, opinionAlerts, opinionApi, type EvidencePost, type OpinionAlert } from './api';
+import { CATEGORY_CODES, isOpen, lexiconApi, opinionAlerts, opinionApi, type EvidencePost, type LexiconDoc, type LexiconVersion, type OpinionAlert } from './api';
 import { OpinionLayer } from './layer';
 import './panel.css';
 
@@ -74,6 +74,12 @@ export class OpinionPanel {
   private busy = false;
   private error: ApiError | null = null;
   private layer: OpinionLayer | null = null;
+  /** The lexicon editor (词库) instead of the alerts, with what is loaded and typed. */
+  private editing = false;
+  private lexicon: LexiconDoc | null = null;
+  private lexVersions: LexiconVersion[] = [];
+  private lexText = '';
+  private lexNote = '';
   private ops: OpsMap | null = null;
   private readonly mayWork: boolean;
   private readonly maySend: boolean;
@@ -100,7 +106,7 @@ export class OpinionPanel {
     opinionAlerts.subscribe(() => {
       this.drawButton();
       this.drawLayer();
-      if (this.isOpen && !this.dismissing && !this.picking) this.draw();
+      if (this.isOpen && !this.dismissing && !this.picking && !this.editing) this.draw();
     });
     void mapReady.then((m) => {
       if (!m) return;
@@ -218,7 +224,7 @@ export class OpinionPanel {
     if (!this.isOpen) return;
     const a = this.selected !== null ? opinionAlerts.get(this.selected) : undefined;
     const shown = a && (this.full.get(a.id)?.version === a.version ? this.full.get(a.id)! : a);
-    const body = shown ? [this.detail(shown), this.actions(shown)] : [this.list()];
+    const body = this.editing ? this.lexiconView() : shown ? [this.detail(shown), this.actions(shown)] : [this.list()];
     setChildren(
       this.el,
       h(
@@ -228,11 +234,99 @@ export class OpinionPanel {
           'div.panel-head',
           null,
           h('span.panel-title', null, t('op.title')),
+          h('span.spacer'),
+          this.mayWork &&
+            h(
+              'button.btn.btn-ghost.btn-sm',
+              { 'data-testid': 'opinion-lexicon', class: this.editing ? 'on' : '', onClick: () => this.toggleLexicon() },
+              t('op.lexicon'),
+            ),
           h('button.btn.btn-ghost.btn-sm', { 'aria-label': '×', onClick: () => this.toggle(false) }, '×'),
         ),
         body,
       ),
     );
+  }
+
+  private toggleLexicon(): void {
+    this.editing = !this.editing;
+    this.error = null;
+    if (this.editing) void this.loadLexicon();
+    this.draw();
+  }
+
+  private async loadLexicon(): Promise<void> {
+    const [doc, versions] = await Promise.all([lexiconApi.get(), lexiconApi.versions()]);
+    this.lexicon = doc;
+    this.lexVersions = versions.items;
+    this.lexText = doc.text;
+    this.lexNote = '';
+    if (this.editing) this.draw();
+  }
+
+  private lexiconView(): HTMLElement[] {
+    const doc = this.lexicon;
+    if (!doc) return [h('div.op-body', null, h('div.empty', null, '…'))];
+    const counts = new Map<string, number>();
+    for (const line of this.lexText.split('\n')) {
+      const cat = line.trim().startsWith('#') ? '' : line.split('\t')[0]?.trim();
+      if (cat) counts.set(cat, (counts.get(cat) ?? 0) + 1);
+    }
+    const area = h('textarea.input.op-lex-text', {
+      'data-testid': 'opinion-lexicon-text',
+      spellcheck: 'false',
+      onInput: (e: Event) => (this.lexText = (e.target as HTMLTextAreaElement).value),
+    }) as HTMLTextAreaElement;
+    area.value = this.lexText;
+    const body = h(
+      'div.op-body',
+      { 'data-testid': 'opinion-lexicon-view' },
+      h(
+        'div.op-lex-head',
+        { 'data-testid': 'opinion-lexicon-version' },
+        `${t('op.lexVersion')} ${doc.version}${doc.version === 0 ? ` · ${t('op.lexDefault')}` : ` · ${doc.by} · ${fmtTime(doc.at, true)}`} · ${doc.terms} ${t('op.lexTerms')}`,
+      ),
+      h('div.op-lex-hint', null, t('op.lexFormat')),
+      h(
+        'div.op-lex-cats',
+        null,
+        CATEGORY_CODES.map((c) => h('span.op-chip', { class: counts.has(c) ? '' : 'none' }, `${catLabel(c)} ${counts.get(c) ?? 0}`)),
+      ),
+      area,
+      this.lexVersions.length > 0 &&
+        h(
+          'div.op-lex-history',
+          null,
+          h('h3.sec', null, t('op.lexHistory')),
+          this.lexVersions.slice(0, 8).map((v) => h('div.op-lex-row', null, `v${v.version} · ${v.by} · ${fmtTime(v.at, true)} · ${v.terms} · ${v.note}`)),
+        ),
+    );
+    const foot = h(
+      'div.op-foot',
+      null,
+      this.error && h('div.form-error', { 'data-testid': 'opinion-error' }, this.error.message),
+      h('input.input', {
+        'data-testid': 'opinion-lexicon-note',
+        value: this.lexNote,
+        placeholder: t('op.lexNote'),
+        maxlength: '500',
+        onInput: (e: Event) => (this.lexNote = (e.target as HTMLInputElement).value),
+      }),
+      h(
+        'div.row-end',
+        null,
+        h('button.btn.btn-sm.btn-primary', { 'data-testid': 'opinion-lexicon-save', disabled: this.busy, onClick: () => void this.saveLexicon() }, t('op.lexSave')),
+      ),
+    );
+    return [body, foot];
+  }
+
+  private async saveLexicon(): Promise<void> {
+    const base = this.lexicon?.version ?? 0;
+    const r = await this.run(() => lexiconApi.save(this.lexText, this.lexNote, base));
+    if (!r) return;
+    toast(`${t('op.lexSaved')} v${r.version}`, 'ok');
+    await this.loadLexicon();
   }
 
   private list(): HTMLElement {
