@@ -522,6 +522,21 @@ mod tests {
             Some((Category::SelfHarm, Level::High)),
             "traditional characters read as simplified"
         );
+        // Pinyin, euphemisms, and Cyrillic letters posing as Latin ones.
+        for t in [
+            "今晚我就去 tiao 楼了",
+            "今晚我就去ТІАО楼了",
+            "今晚我就去跳lou了",
+        ] {
+            assert_eq!(top(&s, t), Some((Category::SelfHarm, Level::High)), "{t}");
+        }
+        for t in ["好想紫砂", "真的想zіsha了"] {
+            assert_eq!(
+                top(&s, t),
+                Some((Category::SelfHarm, Level::Elevated)),
+                "{t}"
+            );
+        }
     }
 
     #[test]

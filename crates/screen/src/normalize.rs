@@ -2,7 +2,8 @@
 //! change what a post says. Full-width forms become half-width, ASCII is lower-cased, Weibo's
 //! bracketed emoji (`[笑cry]`, `[泪]`) and zero-width or decorative characters are dropped,
 //! spaces and punctuation wedged between Chinese characters (`跳 楼`, `跳.楼`) are removed, and a
-//! run of one character is cut to two (`啊啊啊啊` → `啊啊`).
+//! run of one character is cut to two (`啊啊啊啊` → `啊啊`), and Cyrillic or Greek letters that
+//! look like Latin ones become those (`zіsha` → `zisha`).
 //!
 //! Traditional characters become simplified ones first (`fast2s`, MIT: one character for one,
 //! with the phrase exceptions of its tables), so `跳樓` and `遺書` read as `跳楼` and `遗书`.
@@ -40,6 +41,32 @@ fn filler(c: char) -> bool {
         )
 }
 
+/// Cyrillic and Greek letters that look like Latin ones, as the Latin letter (`zіsha` with a
+/// Ukrainian і reads as `zisha`).
+fn homoglyph(c: char) -> char {
+    match c {
+        'а' | 'А' | 'α' => 'a',
+        'в' | 'В' | 'β' => 'b',
+        'с' | 'С' | 'ϲ' => 'c',
+        'е' | 'Е' | 'ε' => 'e',
+        'һ' => 'h',
+        'і' | 'І' | 'ι' => 'i',
+        'ј' | 'Ј' => 'j',
+        'к' | 'К' | 'κ' => 'k',
+        'м' | 'М' => 'm',
+        'н' | 'Н' => 'h',
+        'η' => 'n',
+        'о' | 'О' | 'ο' => 'o',
+        'р' | 'Р' | 'ρ' => 'p',
+        'ѕ' | 'Ѕ' => 's',
+        'т' | 'Т' | 'τ' => 't',
+        'υ' => 'u',
+        'х' | 'Х' | 'χ' => 'x',
+        'у' | 'У' | 'γ' => 'y',
+        _ => c,
+    }
+}
+
 /// Full-width ASCII forms and the ideographic space as their half-width selves.
 fn half_width(c: char) -> char {
     match c {
@@ -74,7 +101,7 @@ pub fn normalize_with_offsets(text: &str) -> (String, Vec<usize>) {
     let chars: Vec<(char, usize)> = simplified
         .chars()
         .enumerate()
-        .map(|(i, c)| (half_width(c), origin(i)))
+        .map(|(i, c)| (homoglyph(half_width(c)), origin(i)))
         .filter(|(c, _)| !invisible(*c))
         .map(|(c, i)| (c.to_ascii_lowercase(), i))
         .collect();
@@ -105,12 +132,15 @@ pub fn normalize_with_offsets(text: &str) -> (String, Vec<usize>) {
     let mut k = 0;
     while k < n {
         let (c, from) = no_emoji[k];
-        if filler(c) && last.is_some_and(is_cjk) {
+        // Between two Chinese characters, or a Chinese character and a Latin letter or digit
+        // (`tiao 楼`), fillers go; between two Latin words a space stays.
+        let word = |c: char| is_cjk(c) || c.is_ascii_alphanumeric();
+        if filler(c) && last.is_some_and(word) {
             let mut j = k;
             while j < n && filler(no_emoji[j].0) {
                 j += 1;
             }
-            if j < n && is_cjk(no_emoji[j].0) {
+            if j < n && word(no_emoji[j].0) && (is_cjk(no_emoji[j].0) || last.is_some_and(is_cjk)) {
                 k = j;
                 continue;
             }
@@ -151,7 +181,7 @@ mod tests {
         assert_eq!(normalize("跳.楼"), "跳楼");
         assert_eq!(normalize("跳\u{200b}楼"), "跳楼");
         assert_eq!(normalize("不想活了[泪][笑cry]"), "不想活了");
-        assert_eq!(normalize("ＡＢＣ１２３　好"), "abc123 好");
+        assert_eq!(normalize("ＡＢＣ１２３　好"), "abc123好");
         assert_eq!(normalize("救命啊啊啊啊啊"), "救命啊啊");
         assert_eq!(
             normalize("hello world"),
@@ -165,6 +195,10 @@ mod tests {
             "traditional to simplified"
         );
         assert_eq!(normalize(""), "");
+        assert_eq!(normalize("zіshа"), "zisha", "Cyrillic і and а");
+        assert_eq!(normalize("ТІАО楼"), "tiao楼");
+        assert_eq!(normalize("去 tiao 楼"), "去tiao楼");
+        assert_eq!(normalize("用 iPhone 15 拍的"), "用iphone 15拍的");
     }
 
     #[test]
