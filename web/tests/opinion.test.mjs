@@ -79,7 +79,11 @@ test('a risky post raises an alert live; one click makes the incident and the ne
     assert.match(await page.textContent('[data-testid=opinion-due]'), /时限 0:\d\d/);
     // Pseudonymous until it goes to command.
     assert.ok(await page.$eval('[data-testid=opinion-unmask]', (b) => b.disabled));
-    assert.match(await page.textContent('[data-testid=opinion-author]'), /^p:/);
+    assert.match(await page.textContent('[data-testid=opinion-author]'), /^p-/);
+    // The spread: the cluster's posts, pseudonymous.
+    await page.click('[data-testid=opinion-cluster-show]');
+    await page.waitForSelector('[data-testid=opinion-cluster-post]');
+    assert.equal((await page.$$('[data-testid=opinion-cluster-post]')).length, 1);
     await page.screenshot({ path: '/tmp/zhihui-opinion-detail.png' });
 
     await page.click('[data-testid=opinion-ack]');

@@ -647,7 +647,7 @@ mod tests {
             post: EvidencePost {
                 post_id: id.into(),
                 text: "我不想活了".into(),
-                author: "p:1".into(),
+                author: "p-1".into(),
                 posted_at: t(0),
                 url: None,
                 terms: vec![],

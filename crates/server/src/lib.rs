@@ -279,6 +279,7 @@ pub fn router(state: AppState) -> Router {
         .route("/opinion/alerts/{id}/dismiss", post(opinion::dismiss))
         .route("/opinion/alerts/{id}/incident", post(opinion::to_incident))
         .route("/opinion/alerts/{id}/unmask", post(opinion::unmask))
+        .route("/opinion/alerts/{id}/cluster", get(opinion::cluster))
         .route(
             "/opinion/lexicon",
             get(opinion::lexicon).put(opinion::save_lexicon),

@@ -392,3 +392,23 @@ pub async fn save_lexicon(
     tracing::info!(version = v.version, terms = v.terms, by = %v.by, "screen lexicon reloaded");
     Ok(Json(v))
 }
+
+/// The cluster of reposts an alert is about: size, burst, and its latest posts (pseudonyms only).
+#[utoipa::path(get, path = "/api/v1/opinion/alerts/{id}/cluster", params(("id" = i64, Path)),
+    responses((status = 200, body = projection::ClusterView), (status = 404)), security(("bearer" = [])))]
+pub async fn cluster(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<projection::ClusterView>> {
+    let id = parse_id(&id)?;
+    let view = cmd
+        .read(
+            "opinion.read",
+            &format!("opinion_alert:{id}"),
+            move |c, ctx| {
+                let a = commands::load(c, &ctx.orgs, &ctx.actor, id)?;
+                projection::cluster(c, a.cluster_id, &ctx.now)?.ok_or_else(|| {
+                    zhihui_store::StoreError::NotFound(format!("cluster of opinion alert {id}"))
+                })
+            },
+        )
+        .await?;
+    Ok(Json(view))
+}

@@ -140,7 +140,7 @@ fn a_risky_post_raises_an_alert_live_its_reposts_join_it_and_one_call_sends_help
         assert_eq!(span, t["term"].as_str().unwrap(), "{t}");
     }
     // Authors are pseudonyms; addresses are masked in lists; the database names nobody.
-    assert!(ev["author"].as_str().unwrap().starts_with("p:"), "{ev}");
+    assert!(ev["author"].as_str().unwrap().starts_with("p-"), "{ev}");
     assert!(!ev["url"].as_str().unwrap().contains("WeiboUser1"), "{ev}");
     assert_eq!(
         db_count(
@@ -164,6 +164,26 @@ fn a_risky_post_raises_an_alert_live_its_reposts_join_it_and_one_call_sends_help
         "no handle in the database file"
     );
     let id = a["id"].as_i64().unwrap();
+
+    // The cluster view: both posts, the repost first, authors as pseudonyms.
+    let (st, cl) = s.get(&s1, &format!("/api/v1/opinion/alerts/{}/cluster", a["id"]));
+    assert_eq!(st, 200, "{cl}");
+    assert_eq!(cl["size"], 2);
+    let ids: Vec<&str> = cl["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["post_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&"wb-1") && ids.contains(&"wb-2"), "{cl}");
+    assert!(cl["posts"][0]["author"].as_str().unwrap().starts_with("p-"));
+    assert!(!cl.to_string().contains("WeiboUser1"));
+    assert_eq!(
+        s.get(&s2, &format!("/api/v1/opinion/alerts/{}/cluster", a["id"]))
+            .0,
+        404
+    );
 
     // The neighbouring station does not see it; reading it in full is on the record.
     assert!(alerts(&s, &s2).is_empty());

@@ -79,12 +79,40 @@ impl AuthorKeys {
         AuthorKeys::from_secret(&secret)
     }
 
-    /// The author's pseudonym: `p:` and 16 hex digits of a keyed hash of the handle (case and
-    /// surrounding space ignored), the same for every post of the author.
+    /// The author's pseudonym: `p-` and 16 hex digits of a keyed hash of the handle (case and
+    /// surrounding space ignored), the same for every post of the author — and for every
+    /// mention of them (`@handle` in a repost reads `@p-…`).
     pub fn pseudonym(&self, author: &str) -> String {
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.pseudonym).expect("any key length");
         m.update(author.trim().to_lowercase().as_bytes());
-        format!("p:{}", hex::encode(&m.finalize().into_bytes()[..8]))
+        format!("p-{}", hex::encode(&m.finalize().into_bytes()[..8]))
+    }
+
+    /// The text with every `@handle` (a mention, or a repost's `//@handle:`) replaced by the
+    /// handle's pseudonym, so that a stored post names nobody either.
+    pub fn mask_mentions(&self, text: &str) -> String {
+        let handle_char =
+            |c: char| c.is_alphanumeric() || c == '_' || c == '-' || zhihui_screen::is_cjk(c);
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            out.push(c);
+            if c != '@' && c != '＠' {
+                continue;
+            }
+            let mut handle = String::new();
+            while let Some(&n) = chars.peek() {
+                if !handle_char(n) || handle.chars().count() >= 30 {
+                    break;
+                }
+                handle.push(n);
+                chars.next();
+            }
+            if !handle.is_empty() {
+                out.push_str(&self.pseudonym(&handle));
+            }
+        }
+        out
     }
 
     /// The handle sealed (a random nonce, then the ciphertext with its tag).
@@ -327,9 +355,12 @@ pub fn prepare(
 
 fn screen_one(
     s: &Screening,
-    p: PublicPost,
+    mut p: PublicPost,
     geotag: Option<LonLat>,
 ) -> Result<Screened, StoreError> {
+    // Mentions become pseudonyms before anything else, so the stored text, the evidence's
+    // offsets and the signature all see the same text.
+    p.text = s.keys.mask_mentions(&p.text);
     let (_, map) = zhihui_screen::normalize_with_offsets(&p.text);
     let risks: Vec<RiskReading> = s
         .screener
@@ -422,6 +453,16 @@ mod tests {
         assert_eq!(k.unseal(&sealed).unwrap(), "小明同学");
         assert!(other.unseal(&sealed).is_err());
         assert!(AuthorKeys::from_secret(&[1u8; 16]).is_err());
+        let masked = k.mask_mentions("快救救她//@WeiboUser:我在桥上 @小明同学 你看");
+        assert!(
+            !masked.contains("WeiboUser") && !masked.contains("小明同学"),
+            "{masked}"
+        );
+        assert!(
+            masked.contains(&format!("//@{}:", k.pseudonym("weibouser"))),
+            "{masked}"
+        );
+        assert_eq!(k.mask_mentions("没有提到任何人 a@"), "没有提到任何人 a@");
     }
 
     #[test]

@@ -288,3 +288,104 @@ pub fn purge(c: &Connection, before: &Time, limit: i64) -> Result<usize, StoreEr
 pub fn post_count(c: &Connection) -> Result<i64, StoreError> {
     Ok(c.query_row("SELECT COUNT(*) FROM opinion_posts", [], |r| r.get(0))?)
 }
+
+/// A post of a cluster, as the cluster view lists it (no address: the author is a pseudonym).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClusterPost {
+    /// Id in its source.
+    pub post_id: String,
+    /// The text as posted.
+    pub text: String,
+    /// The author's pseudonym.
+    pub author: String,
+    /// When posted.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub posted_at: Time,
+    /// When it arrived.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub received_at: Time,
+    /// Whether it read a risk itself.
+    pub raised: bool,
+}
+
+/// A cluster of near-duplicate posts: how far and how fast it spread, and its latest posts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClusterView {
+    /// Id.
+    pub id: i64,
+    /// Posts in it (those purged included).
+    pub size: u32,
+    /// Reposts in about the last ten minutes, decayed to now.
+    pub burst: f32,
+    /// First post.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub first_seen: Time,
+    /// Latest post.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub last_seen: Time,
+    /// The first post's text (140 characters).
+    pub sample: String,
+    /// The posts still kept, newest first (at most 100; posts that raised nothing go after the
+    /// keeping window).
+    pub posts: Vec<ClusterPost>,
+}
+
+/// One cluster with its latest posts.
+pub fn cluster(c: &Connection, id: i64, now: &Time) -> Result<Option<ClusterView>, StoreError> {
+    let head = c
+        .prepare_cached(
+            "SELECT size, burst, first_seen, last_seen, sample FROM opinion_clusters WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((size, burst, first, last, sample)) = head else {
+        return Ok(None);
+    };
+    let last_seen = parse_ts(&last)?;
+    let dt = (*now - last_seen).num_milliseconds().max(0) as f64 / 1000.0;
+    let mut s = c.prepare_cached(
+        "SELECT post_id, text, author_key, posted_at, received_at, raised FROM opinion_posts
+         WHERE cluster_id = ?1 ORDER BY received_at DESC, post_id LIMIT 100",
+    )?;
+    let rows = s.query_map([id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, bool>(5)?,
+        ))
+    })?;
+    let mut posts = Vec::new();
+    for row in rows {
+        let (post_id, text, author, posted, received, raised) = row?;
+        posts.push(ClusterPost {
+            post_id,
+            text,
+            author,
+            posted_at: parse_ts(&posted)?,
+            received_at: parse_ts(&received)?,
+            raised,
+        });
+    }
+    Ok(Some(ClusterView {
+        id,
+        size,
+        burst: (burst * (-dt / BURST_TAU_S).exp()) as f32,
+        first_seen: parse_ts(&first)?,
+        last_seen,
+        sample,
+        posts,
+    }))
+}

@@ -21,7 +21,7 @@ export interface Term {
 export interface EvidencePost {
   post_id: string;
   text: string;
-  /** A pseudonym (p:…); the handle only through an audited unmasking. */
+  /** A pseudonym (p-…); the handle only through an audited unmasking. */
   author: string;
   posted_at: string;
   url?: string;
@@ -124,4 +124,27 @@ export const lexiconApi = {
   versions: () => apiRequest<{ items: LexiconVersion[] }>('GET', '/api/v1/opinion/lexicon/versions'),
   save: (text: string, note: string, base_version: number) =>
     apiRequest<LexiconVersion>('PUT', '/api/v1/opinion/lexicon', { text, note, base_version }),
+};
+
+export interface ClusterPost {
+  post_id: string;
+  text: string;
+  author: string;
+  posted_at: string;
+  received_at: string;
+  raised: boolean;
+}
+
+export interface ClusterView {
+  id: number;
+  size: number;
+  burst: number;
+  first_seen: string;
+  last_seen: string;
+  sample: string;
+  posts: ClusterPost[];
+}
+
+export const clusterApi = {
+  get: (alertId: number) => apiRequest<ClusterView>('GET', `/api/v1/opinion/alerts/${alertId}/cluster`),
 };

@@ -14,7 +14,7 @@ import type { LiveFeed } from '../../live';
 import type { OpsMap } from '../../map';
 import { incidents, orgName, selectedIncident } from '../../store';
 import { getLang } from '../../i18n';
-import { CATEGORY_CODES, isOpen, lexiconApi, opinionAlerts, opinionApi, type EvidencePost, type LexiconDoc, type LexiconVersion, type OpinionAlert } from './api';
+import { CATEGORY_CODES, clusterApi, isOpen, lexiconApi, type ClusterView, opinionAlerts, opinionApi, type EvidencePost, type LexiconDoc, type LexiconVersion, type OpinionAlert } from './api';
 import { OpinionLayer } from './layer';
 import './panel.css';
 
@@ -80,6 +80,8 @@ export class OpinionPanel {
   private lexVersions: LexiconVersion[] = [];
   private lexText = '';
   private lexNote = '';
+  /** The cluster view of the open alert, when asked for. */
+  private cluster: ClusterView | null = null;
   private ops: OpsMap | null = null;
   private readonly mayWork: boolean;
   private readonly maySend: boolean;
@@ -155,6 +157,7 @@ export class OpinionPanel {
   /** Opens one alert (from the list or the map). */
   open(id: number): void {
     this.selected = id;
+    this.cluster = null;
     this.dismissing = false;
     this.reason = '';
     this.address = '';
@@ -395,7 +398,12 @@ export class OpinionPanel {
       h('dt', null, t('op.score')),
       h('dd', null, `${a.score.toFixed(1)} (${t('op.threshold')} ${a.threshold.toFixed(2)})`),
       h('dt', null, t('op.cluster')),
-      h('dd', { 'data-testid': 'opinion-cluster' }, `${t('op.reposts')} ${a.cluster_size} · ${t('op.burst')} ${a.burst.toFixed(1)}`),
+      h(
+        'dd',
+        { 'data-testid': 'opinion-cluster' },
+        `${t('op.reposts')} ${a.cluster_size} · ${t('op.burst')} ${a.burst.toFixed(1)} `,
+        h('button.linkish', { 'data-testid': 'opinion-cluster-show', onClick: () => void this.showCluster(a.id) }, t('op.clusterShow')),
+      ),
       h('dt', null, t('op.firstSeen')),
       h('dd', null, `${fmtTime(a.first_seen, true)} · ${t('op.lastSeen')} ${fmtTime(a.last_seen)}`),
       a.acknowledged && h('dt', null, t('op.owner')),
@@ -436,7 +444,53 @@ export class OpinionPanel {
         ),
       ),
     );
-    return h('div.op-body', { 'data-testid': 'opinion-detail' }, back, head, facts, posts);
+    return h('div.op-body', { 'data-testid': 'opinion-detail' }, back, head, facts, this.clusterView(a), posts);
+  }
+
+  private async showCluster(id: number): Promise<void> {
+    const view = await this.run(() => clusterApi.get(id));
+    if (view && this.selected === id) {
+      this.cluster = view;
+      this.draw();
+    }
+  }
+
+  /** The spread: posts per five minutes since the first (a bar each), then the latest posts. */
+  private clusterView(a: OpinionAlert): HTMLElement | null {
+    const c = this.cluster;
+    if (!c || c.id !== a.cluster_id) return null;
+    const t0 = new Date(c.first_seen).getTime();
+    const bins = new Map<number, number>();
+    for (const p of c.posts) {
+      const b = Math.floor((new Date(p.received_at).getTime() - t0) / 300_000);
+      bins.set(b, (bins.get(b) ?? 0) + 1);
+    }
+    const last = Math.max(0, ...bins.keys());
+    const peak = Math.max(1, ...bins.values());
+    const bars = [];
+    for (let b = Math.max(0, last - 23); b <= last; b++) {
+      const n = bins.get(b) ?? 0;
+      bars.push(h('i.op-bar', { style: { height: `${Math.round((n / peak) * 100)}%` }, title: `${n}` }));
+    }
+    return h(
+      'div.op-cluster',
+      { 'data-testid': 'opinion-cluster-view' },
+      h('h3.sec', null, `${t('op.clusterTitle')} · ${c.size}`),
+      h('div.op-bars', { title: t('op.clusterPerMin') }, bars),
+      h(
+        'div.op-cluster-posts',
+        null,
+        c.posts.slice(0, 20).map((p) =>
+          h(
+            'div.op-cluster-post',
+            { 'data-testid': 'opinion-cluster-post', class: p.raised ? 'raised' : '' },
+            h('span.op-author', null, p.author),
+            h('span', null, fmtTime(p.received_at)),
+            h('span.op-cluster-text', null, p.text),
+          ),
+        ),
+      ),
+    );
   }
 
   private actions(a: OpinionAlert): HTMLElement | null {
