@@ -142,6 +142,18 @@ test('the English console shows no Chinese server text, and every time on the ce
     await look('instruction');
     await page.click('[data-testid=instr-close-panel]');
 
+    // A public post in pinyin (the lexicon knows `zisha`): the opinion desk words it in English.
+    const posted = await demo.call(disp, 'POST', '/api/v1/opinion/posts', {
+      posts: [{ id: 'en-1', text: 'so tired of everything, I want to zisha tonight', author: 'someone', posted_at: new Date(Date.now() - 60_000).toISOString(), lon: 112.24, lat: 30.33 }],
+    });
+    assert.equal(posted.json?.risky, 1, posted.text);
+    await page.click('[data-testid=opinion-button]');
+    await page.click('[data-testid=opinion-row]');
+    await page.waitForSelector('[data-testid=opinion-detail] mark.op-term');
+    assert.match(await page.textContent('[data-testid=opinion-detail]'), /Self-harm/);
+    await look('opinion alert');
+    await page.click('[data-testid=opinion-button]');
+
     await page.click('[data-testid=bulletin-button]');
     await page.waitForSelector('[data-testid=bul-incidents] b');
     await page.waitForSelector('[data-testid=bulletin-chart] canvas');

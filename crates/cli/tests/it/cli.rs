@@ -426,7 +426,11 @@ fn screen_train_writes_a_versioned_model_that_screen_uses_and_bad_labels_exit_2(
     );
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
-    assert_eq!(m["version"], 1);
+    assert_eq!(m["version"], 2);
+    assert!(
+        m["nb"].as_array().is_some_and(|r| !r.is_empty()),
+        "naive-Bayes scaled"
+    );
     assert_eq!(
         (m["meta"]["rows"].as_u64(), m["meta"]["source"].as_str()),
         (Some(30), Some("labelled.tsv"))
