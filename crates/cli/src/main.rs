@@ -1,6 +1,7 @@
 //! `zhihui`: the command center server, the demo, and administration tools.
 
 mod city;
+mod fraud_cmd;
 mod plan_cmd;
 mod roads_cmd;
 mod screen_cmd;
@@ -70,6 +71,9 @@ enum Cmd {
     Plan(plan_cmd::PlanCmd),
     /// Screen a file of posts for public-safety risks (JSON per record on stdout).
     Screen(screen_cmd::ScreenCmd),
+    /// Anti-fraud tools (96110): case linking.
+    #[command(subcommand)]
+    Fraud(fraud_cmd::FraudCmd),
 }
 
 #[derive(Args)]
@@ -310,6 +314,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Route(c) => roads_cmd::route(c),
         Cmd::Plan(c) => plan_cmd::plan(c),
         Cmd::Screen(c) => screen_cmd::screen(c),
+        Cmd::Fraud(c) => fraud_cmd::run(c),
     }
 }
 

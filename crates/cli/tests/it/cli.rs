@@ -477,3 +477,57 @@ fn screen_train_writes_a_versioned_model_that_screen_uses_and_bad_labels_exit_2(
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn fraud_link_writes_each_reports_cluster_in_order_and_refuses_bad_input_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("reports.ndjson");
+    std::fs::write(
+        &file,
+        [
+            r#"{"id": "a", "province": "湖北", "identifiers": [{"kind": "bank_account", "value": "6222 0200 0000 0001"}, {"kind": "phone", "value": "95588"}], "amount": 200000}"#,
+            r#"{"id": "b", "identifiers": [{"kind": "bank_account", "value": "6222020000000001"}, {"kind": "phone", "value": "13900000001"}]}"#,
+            r#"{"id": "c", "identifiers": [{"kind": "phone", "value": "+86 139 0000 0001"}, {"kind": "card", "value": "4111 1111 1111 1112"}]}"#,
+            r#"{"id": "d", "identifiers": [{"kind": "phone", "value": "95588"}, {"kind": "url", "value": "https://www.baidu.com/s?wd=x"}]}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = zhihui(&["fraud", "link", "--in", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            json!({"id": "a", "cluster": "a"}),
+            json!({"id": "b", "cluster": "a"}),
+            json!({"id": "c", "cluster": "a"}),
+            json!({"id": "d", "cluster": "d"}),
+        ],
+        "a service number and a popular site link nobody"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("check digit"),
+        "the mistyped card is set aside: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&file, "{\"id\": \"a\", \"identifiers\": []}\n{broken\n").unwrap();
+    let out = zhihui(&["fraud", "link", "--in", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: not a report"));
+    std::fs::write(
+        &file,
+        "{\"id\": \"a\", \"identifiers\": []}\n{\"id\": \"a\", \"identifiers\": []}\n",
+    )
+    .unwrap();
+    let out = zhihui(&["fraud", "link", "--in", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: report a was added already"));
+}
