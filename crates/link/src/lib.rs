@@ -659,6 +659,25 @@ impl Linker {
             .collect()
     }
 
+    /// The reports of `report`'s cluster, in the order they came (a scan of every report: for a
+    /// cluster view, not a hot path).
+    pub fn members_of(&mut self, report: &str) -> Vec<String> {
+        let Some(&idx) = self.by_id.get(report) else {
+            return Vec::new();
+        };
+        if self.dirty {
+            self.rebuild();
+        }
+        let root = self.find(idx);
+        let mut out = Vec::new();
+        for i in 0..self.ids.len() as u32 {
+            if self.find(i) == root {
+                out.push(self.ids[i as usize].to_string());
+            }
+        }
+        out
+    }
+
     /// Why `report` is where it is: each identifier it shares with another report that links,
     /// and (marked by their kind) the evidence-only ones it shares.
     pub fn evidence(&self, report: &str) -> Vec<Evidence> {

@@ -11,6 +11,7 @@ mod duplicates;
 mod eido;
 mod error;
 mod extract;
+pub mod fraud;
 mod headers;
 mod instructions;
 mod live;
@@ -95,6 +96,8 @@ pub struct AppState {
     pub time_zone: chrono_tz::Tz,
     /// Public-opinion screening (the screen and the author keys); `None` answers 503.
     opinion: Option<opinion::SharedScreening>,
+    /// The fraud reports' linker, built from the store on first use.
+    fraud: fraud::SharedLinker,
 }
 
 impl AppState {
@@ -117,6 +120,7 @@ impl AppState {
             snaps: Arc::new(zhihui_store::fleet::SnapCache::new()),
             time_zone: chrono_tz::Asia::Shanghai,
             opinion: None,
+            fraud: Arc::default(),
         };
         // Organisations are added with `zhihui org add` beside the running server; pick them up.
         let st = state.clone();
@@ -285,6 +289,9 @@ pub fn router(state: AppState) -> Router {
             get(opinion::lexicon).put(opinion::save_lexicon),
         )
         .route("/opinion/lexicon/versions", get(opinion::lexicon_versions))
+        .route("/fraud/reports", post(fraud::add))
+        .route("/fraud/reports/{id}/cluster", get(fraud::cluster))
+        .route("/fraud/links/reject", post(fraud::reject))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))

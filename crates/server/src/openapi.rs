@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    alerts, api, auth, bulletin, dispatch, duplicates, eido, instructions, live, major_events, map,
-    opinion, plans, positions, response_plans, telephony,
+    alerts, api, auth, bulletin, dispatch, duplicates, eido, fraud, instructions, live,
+    major_events, map, opinion, plans, positions, response_plans, telephony,
 };
 
 struct BearerAuth;
@@ -139,7 +139,7 @@ impl Modify for CodeLists {
         api::list_orgs, api::org_areas, api::set_org_area, api::hand_over, api::add_note, api::premise_history, api::codes,
         api::list_incidents, api::create_incident, api::get_incident, api::update_incident, api::incident_timeline, duplicates::for_call, duplicates::for_incident, duplicates::merge, dispatch::recommendations, dispatch::assign, dispatch::incident_assignments, dispatch::unit_assignments, dispatch::advance,
         api::list_units, api::create_unit, api::get_unit, api::update_unit,
-        alerts::list, alerts::acknowledge, alerts::resolve, telephony::report, telephony::list, telephony::get_one, telephony::answer, opinion::ingest, opinion::list, opinion::get_one, opinion::acknowledge, opinion::dismiss, opinion::to_incident, opinion::unmask, opinion::cluster, opinion::categories, opinion::lexicon, opinion::lexicon_versions, opinion::save_lexicon, eido::export, bulletin::json, bulletin::xlsx, positions::report, positions::bulk, positions::track, instructions::issue, instructions::list, instructions::get_one, instructions::sign, instructions::feedback, instructions::close, map::info, map::roads, map::route, map::matrix, map::nearest, map::isochrone, map::search, map::snap_point,
+        alerts::list, alerts::acknowledge, alerts::resolve, telephony::report, telephony::list, telephony::get_one, telephony::answer, opinion::ingest, opinion::list, opinion::get_one, opinion::acknowledge, opinion::dismiss, opinion::to_incident, opinion::unmask, opinion::cluster, fraud::add, fraud::cluster, fraud::reject, opinion::categories, opinion::lexicon, opinion::lexicon_versions, opinion::save_lexicon, eido::export, bulletin::json, bulletin::xlsx, positions::report, positions::bulk, positions::track, instructions::issue, instructions::list, instructions::get_one, instructions::sign, instructions::feedback, instructions::close, map::info, map::roads, map::route, map::matrix, map::nearest, map::isochrone, map::search, map::snap_point,
         plans::intercept, plans::blockade, plans::create, plans::list, plans::get_one, plans::timeline, plans::close, plans::arrive,
         response_plans::list, response_plans::create, response_plans::get_one, response_plans::versions, response_plans::update, response_plans::retire,
         response_plans::activate, response_plans::preview, response_plans::incident_activations, response_plans::get_activation, response_plans::timeline, response_plans::close,

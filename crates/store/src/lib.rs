@@ -13,6 +13,7 @@ mod audit;
 pub mod commands;
 mod error;
 pub mod fleet;
+pub mod fraud;
 pub mod ids;
 pub mod interception;
 pub mod major_events;
@@ -148,6 +149,7 @@ pub fn domains() -> Vec<Module> {
         response_plans::module(),
         telephony::module(),
         opinion::module(),
+        fraud::module(),
     ]
 }
 

@@ -11,6 +11,7 @@ mod areas;
 mod cli;
 mod crash;
 mod event;
+mod fraud;
 mod intake;
 mod interception;
 mod nats;

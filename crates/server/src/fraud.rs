@@ -1,0 +1,216 @@
+//! Anti-fraud over HTTP (反诈, 96110), first part: fraud reports in, and the rings they form
+//! (串并案) out, with the evidence of every link; an analyst's rejection of a link sticks. The
+//! linker (`zhihui-link`) is rebuilt from the store on first use and fed each committed report.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::Path;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use zhihui_link::{Evidence, Linker, Report};
+use zhihui_store::fraud::{commands, projection};
+
+use crate::auth::audit;
+use crate::command::Cmd;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::{blocking, AppState};
+
+/// The linker, built from the store on first use.
+pub type SharedLinker = Arc<Mutex<Option<Linker>>>;
+
+/// The linker, built if needed, locked.
+async fn with_linker<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Linker) -> T + Send + 'static,
+) -> ApiResult<T> {
+    let shared = state.fraud.clone();
+    let st = state.clone();
+    blocking(move || {
+        let mut g = shared.lock().unwrap_or_else(|p| p.into_inner());
+        if g.is_none() {
+            let (reports, rejections) = st
+                .store
+                .read(|c| Ok((projection::reports(c)?, projection::rejections(c)?)))?;
+            let mut l = Linker::default();
+            for (r, _) in &reports {
+                // Stored reports were checked on the way in; a duplicate cannot be stored.
+                let _ = l.add(r);
+            }
+            for (report, kind, value) in rejections {
+                l.reject(&report, kind, &value);
+            }
+            *g = Some(l);
+        }
+        Ok(f(g.as_mut().expect("just built")))
+    })
+    .await
+}
+
+/// A delivery of reports.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBatch {
+    /// 1 to 1000 reports: `{"id", "province"?, "identifiers": [{"kind", "value"}], "amount"?, "reported_at"?}`.
+    #[schema(value_type = Vec<Object>)]
+    reports: Vec<Report>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportClusters {
+    /// Reports taken.
+    accepted: usize,
+    /// Reports received before (by id).
+    duplicates: usize,
+    /// Each report taken and the cluster it is in now (named after the cluster's first report).
+    #[schema(value_type = Vec<Object>)]
+    clusters: Vec<serde_json::Value>,
+}
+
+/// Add fraud reports (idempotent by id; one bad report refuses the delivery, naming
+/// `reports[i].field`); they are linked at once.
+#[utoipa::path(post, path = "/api/v1/fraud/reports", request_body = ReportBatch,
+    responses((status = 200, body = ReportClusters), (status = 403), (status = 422)), security(("bearer" = [])))]
+pub async fn add(cmd: Cmd, ApiJson(b): ApiJson<ReportBatch>) -> ApiResult<Json<ReportClusters>> {
+    let added = cmd
+        .write("fraud.report.add", "fraud_reports", move |tx, ctx| {
+            commands::add(tx, &ctx.actor, b.reports, ctx.now)
+        })
+        .await?;
+    let new = added.new.clone();
+    let clusters = with_linker(&cmd.state, move |l| {
+        let mut out = Vec::new();
+        for r in &new {
+            // Already in when the linker was just built from the store.
+            let _ = l.add(r);
+        }
+        for r in &new {
+            out.push(json!({ "id": r.id, "cluster": l.cluster(&r.id) }));
+        }
+        out
+    })
+    .await?;
+    Ok(Json(ReportClusters {
+        accepted: added.accepted,
+        duplicates: added.duplicates,
+        clusters,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClusterView {
+    /// The cluster (its first report).
+    cluster: String,
+    /// Its reports, in the order they came.
+    #[schema(value_type = Vec<Object>)]
+    reports: Vec<Report>,
+    /// Why each report is in it: the identifier it shares, and with whom.
+    #[schema(value_type = Object)]
+    evidence: BTreeMap<String, Vec<Evidence>>,
+    /// Victims by province.
+    provinces: BTreeMap<String, usize>,
+    /// The money lost, in yuan.
+    amount: f64,
+}
+
+/// The ring a report belongs to: its reports (identifiers in full: the read is audited), the
+/// evidence of every link, victims by province, the money lost.
+#[utoipa::path(get, path = "/api/v1/fraud/reports/{id}/cluster", params(("id" = String, Path)),
+    responses((status = 200, body = ClusterView), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn cluster(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<ClusterView>> {
+    if !cmd.actor().role.may(zhihui_core::Action::Analyse) {
+        return cmd
+            .audited(
+                "fraud.cluster.read",
+                &format!("fraud_report:{id}"),
+                Err(ApiError::forbidden(
+                    "only those who work intelligence read fraud rings",
+                )),
+            )
+            .await;
+    }
+    let key = id.clone();
+    let found = with_linker(&cmd.state, move |l| {
+        let cluster = l.cluster(&key)?;
+        let members = l.members_of(&key);
+        let evidence: BTreeMap<String, Vec<Evidence>> =
+            members.iter().map(|m| (m.clone(), l.evidence(m))).collect();
+        Some((cluster, members, evidence))
+    })
+    .await?;
+    let Some((cluster, members, evidence)) = found else {
+        return Err(ApiError::not_found(format!("fraud report {id} not found")));
+    };
+    let st = cmd.state.clone();
+    let all = blocking(move || st.store.read(projection::reports)).await?;
+    let reports: Vec<Report> = all
+        .into_iter()
+        .map(|(r, _)| r)
+        .filter(|r| members.contains(&r.id))
+        .collect();
+    let mut provinces = BTreeMap::new();
+    for r in &reports {
+        *provinces
+            .entry(r.province.clone().unwrap_or_else(|| "—".into()))
+            .or_insert(0) += 1;
+    }
+    let amount = reports.iter().filter_map(|r| r.amount).sum();
+    audit(
+        &cmd.state,
+        &cmd.actor().username,
+        "fraud.cluster.read",
+        &format!("fraud_report:{id}"),
+        "ok",
+        json!({ "personal_data": ["identifiers"], "reports": reports.len() }),
+    )
+    .await;
+    Ok(Json(ClusterView {
+        cluster,
+        reports,
+        evidence,
+        provinces,
+        amount,
+    }))
+}
+
+/// A link an analyst rejects.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    /// The report whose link goes.
+    report: String,
+    /// The identifier's kind.
+    kind: String,
+    /// The identifier (any format; normalised).
+    value: String,
+    /// Why (1 to 500 characters).
+    note: String,
+}
+
+/// Reject a link: `report` no longer joins others through this identifier, for good (audited).
+/// Answers the report's cluster after it.
+#[utoipa::path(post, path = "/api/v1/fraud/links/reject", request_body = Rejection,
+    responses((status = 200, description = "{report, cluster}"), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn reject(
+    cmd: Cmd,
+    ApiJson(r): ApiJson<Rejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let report = r.report.trim().to_owned();
+    let target = format!("fraud_report:{report}");
+    let rep = report.clone();
+    let (kind, value) = cmd
+        .write("fraud.link.reject", &target, move |tx, ctx| {
+            commands::reject(tx, &ctx.actor, &rep, &r.kind, &r.value, &r.note, ctx.now)
+        })
+        .await?;
+    let rep = report.clone();
+    let cluster = with_linker(&cmd.state, move |l| {
+        l.reject(&rep, kind, &value);
+        l.cluster(&rep)
+    })
+    .await?;
+    Ok(Json(json!({ "report": report, "cluster": cluster })))
+}

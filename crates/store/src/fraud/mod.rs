@@ -1,0 +1,32 @@
+//! The anti-fraud domain (反诈, 96110), first slice: fraud reports kept as they came (the
+//! source of truth), linked into rings by `zhihui-link` (串并案). The linker itself is derived
+//! state: whoever serves it rebuilds it from [`projection::reports`] and [`projection::rejections`]
+//! and adds each committed report to it; an analyst's rejection of a link is stored here and
+//! audited.
+
+pub mod commands;
+pub mod projection;
+
+const MIGRATION_1: &str = r#"
+    CREATE TABLE fraud_reports (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE fraud_rejections (
+        report_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        by TEXT NOT NULL,
+        at TEXT NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (report_id, kind, value)
+    ) WITHOUT ROWID;
+"#;
+
+/// The anti-fraud domain as a module of the kernel: its schema.
+pub fn module() -> crate::Module {
+    crate::Module::new("fraud").migrations(&[MIGRATION_1])
+}
