@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use zhihui_link::{Evidence, Linker, Report};
-use zhihui_store::fraud::{commands, projection};
+use zhihui_store::fraud::{commands, projection, warnings};
 
 use crate::auth::audit;
 use crate::command::Cmd;
@@ -213,4 +213,116 @@ pub async fn reject(
     })
     .await?;
     Ok(Json(json!({ "report": report, "cluster": cluster })))
+}
+
+/// A delivery of warnings.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WarningBatch {
+    /// 1 to 10,000 people at risk.
+    warnings: Vec<warnings::NewWarning>,
+}
+
+/// Add people at risk to the warning list (deduplicated by the normalised phone: a second report
+/// merges into the first). A bad entry refuses the delivery, naming `warnings[i].field`.
+#[utoipa::path(post, path = "/api/v1/fraud/warnings", request_body = WarningBatch,
+    responses((status = 200, body = warnings::WarningsAdded), (status = 403), (status = 422)), security(("bearer" = [])))]
+pub async fn add_warnings(
+    cmd: Cmd,
+    ApiJson(b): ApiJson<WarningBatch>,
+) -> ApiResult<Json<warnings::WarningsAdded>> {
+    let done = cmd
+        .write("fraud.warning.add", "fraud_warnings", move |tx, ctx| {
+            warnings::add(
+                tx,
+                &ctx.actor,
+                b.warnings,
+                &|i| format!("warnings[{i}]"),
+                ctx.now,
+            )
+        })
+        .await?;
+    Ok(Json(done))
+}
+
+/// The same from a CSV file (a bank's or a carrier's export): a header row naming `phone`,
+/// `reason`, `priority`, `source` and optionally `name`, `scam_type`; errors name the line
+/// (`line 3.phone`).
+#[utoipa::path(post, path = "/api/v1/fraud/warnings.csv", request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = warnings::WarningsAdded), (status = 403), (status = 422)), security(("bearer" = [])))]
+pub async fn add_warnings_csv(
+    cmd: Cmd,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<warnings::WarningsAdded>> {
+    let mut rd = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(body.as_ref());
+    let headers = rd
+        .headers()
+        .map_err(|e| ApiError::invalid("line 1", format!("not a CSV header: {e}")))?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (phone, reason, priority, source) =
+        (col("phone"), col("reason"), col("priority"), col("source"));
+    let (Some(phone), Some(reason), Some(priority), Some(source)) =
+        (phone, reason, priority, source)
+    else {
+        return Err(ApiError::invalid(
+            "line 1",
+            "the header needs phone, reason, priority and source (name and scam_type optional)",
+        ));
+    };
+    let (name, scam) = (col("name"), col("scam_type"));
+    let mut list = Vec::new();
+    for (i, rec) in rd.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| ApiError::invalid(format!("line {line}"), e.to_string()))?;
+        let get = |c: usize| rec.get(c).unwrap_or("").to_owned();
+        let opt = |c: Option<usize>| c.map(get).filter(|s| !s.is_empty());
+        let prio = get(priority).parse::<u8>().map_err(|_| {
+            ApiError::invalid(format!("line {line}.priority"), "1 (most urgent) to 3")
+        })?;
+        list.push(warnings::NewWarning {
+            phone: get(phone),
+            name: opt(name),
+            reason: get(reason),
+            scam_type: opt(scam),
+            priority: prio,
+            source: get(source),
+        });
+    }
+    let done = cmd
+        .write("fraud.warning.add", "fraud_warnings", move |tx, ctx| {
+            warnings::add(
+                tx,
+                &ctx.actor,
+                list,
+                &|i| format!("line {}", i + 2),
+                ctx.now,
+            )
+        })
+        .await?;
+    Ok(Json(done))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WarningList {
+    /// Most urgent first, then the latest; phone numbers and names masked.
+    #[schema(value_type = Vec<warnings::Warning>)]
+    items: Vec<serde_json::Value>,
+}
+
+/// The warning list of the caller's jurisdiction.
+#[utoipa::path(get, path = "/api/v1/fraud/warnings", responses((status = 200, body = WarningList), (status = 403)), security(("bearer" = [])))]
+pub async fn list_warnings(cmd: Cmd) -> ApiResult<Json<WarningList>> {
+    let items = cmd
+        .read("fraud.warning.list", "fraud_warnings", |c, ctx| {
+            ctx.actor
+                .require(zhihui_core::Action::Analyse, "read the warning list")?;
+            warnings::list(c, &ctx.orgs.subtree_ids(&ctx.actor.org_id), 500)
+        })
+        .await?;
+    Ok(Json(WarningList {
+        items: crate::api::masked_records(&cmd.state, "fraud_warning", &items)?,
+    }))
 }

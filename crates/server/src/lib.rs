@@ -292,6 +292,11 @@ pub fn router(state: AppState) -> Router {
         .route("/fraud/reports", post(fraud::add))
         .route("/fraud/reports/{id}/cluster", get(fraud::cluster))
         .route("/fraud/links/reject", post(fraud::reject))
+        .route(
+            "/fraud/warnings",
+            get(fraud::list_warnings).post(fraud::add_warnings),
+        )
+        .route("/fraud/warnings.csv", post(fraud::add_warnings_csv))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))

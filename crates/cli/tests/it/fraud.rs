@@ -120,3 +120,78 @@ fn reports_link_into_rings_with_evidence_and_a_rejected_link_stays_rejected() {
     );
     assert_eq!((st, field(&r)), (422, Some("note")), "{r}");
 }
+
+#[test]
+fn people_at_risk_join_the_warning_list_once_by_phone_from_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_city(dir.path());
+    let s = Server::start(dir.path(), &[]);
+    let ana = s.login("ana");
+    let (st, r) = s.post(
+        &ana,
+        "/api/v1/fraud/warnings",
+        &json!({"warnings": [
+            {"phone": "+86 138 0013 8000", "name": "李阿姨", "reason": "向涉诈账户转账", "scam_type": "fake_police", "priority": 2, "source": "工商银行风控"},
+            {"phone": "13900000002", "reason": "接到涉诈号码来电", "priority": 3, "source": "移动风控"}
+        ]}),
+    );
+    assert_eq!(
+        (st, &r["created"], &r["merged"]),
+        (200, &json!(2), &json!(0)),
+        "{r}"
+    );
+    // The carrier reports her again, in another format and more urgently: one person, merged.
+    let csv = "phone,name,reason,scam_type,priority,source\n0086-13800138000,,30分钟内接到3个涉诈来电,fake_police,1,联通风控\n";
+    let r = s
+        .http
+        .post(s.url("/api/v1/fraud/warnings.csv"))
+        .bearer_auth(&ana)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().unwrap();
+    assert_eq!((&v["created"], &v["merged"]), (&json!(0), &json!(1)), "{v}");
+    let (st, list) = s.get(&ana, "/api/v1/fraud/warnings");
+    assert_eq!(st, 200, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let her = &items[0];
+    assert_eq!(her["priority"], 1, "the most urgent first: {list}");
+    assert_eq!(her["reports"], 2);
+    assert_eq!(her["sources"], json!(["工商银行风控", "联通风控"]));
+    assert_eq!(her["phone"], "138****8000", "masked in the list");
+    assert!(!list.to_string().contains("李阿姨"));
+    // Bad entries name their line or index; nothing is added.
+    let bad = "phone,reason,priority,source\n13700000000,x,1,y\nnot-a-phone,x,1,y\n";
+    let r = s
+        .http
+        .post(s.url("/api/v1/fraud/warnings.csv"))
+        .bearer_auth(&ana)
+        .header("content-type", "text/csv")
+        .body(bad)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().unwrap();
+    assert_eq!(field(&v), Some("line 3.phone"), "{v}");
+    let (st, r) = s.post(
+        &ana,
+        "/api/v1/fraud/warnings",
+        &json!({"warnings": [{"phone": "13700000000", "reason": "x", "priority": 5, "source": "y"}]}),
+    );
+    assert_eq!((st, field(&r)), (422, Some("warnings[0].priority")), "{r}");
+    assert_eq!(
+        s.get(&ana, "/api/v1/fraud/warnings").1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        s.get(&s.login("s1disp"), "/api/v1/fraud/warnings").1["items"],
+        json!([]),
+        "another station's list"
+    );
+}

@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod projection;
+pub mod warnings;
 
 const MIGRATION_1: &str = r#"
     CREATE TABLE fraud_reports (
@@ -26,7 +27,26 @@ const MIGRATION_1: &str = r#"
     ) WITHOUT ROWID;
 "#;
 
-/// The anti-fraud domain as a module of the kernel: its schema.
+const MIGRATION_2: &str = r#"
+    CREATE TABLE fraud_warnings (
+        id INTEGER PRIMARY KEY,
+        phone TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        last_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX fraud_warnings_list ON fraud_warnings(org_id, priority, last_at);
+"#;
+
+/// The anti-fraud domain as a module of the kernel: its schema, and how its warning list travels
+/// (the phone number and name are personal data, masked in lists).
 pub fn module() -> crate::Module {
-    crate::Module::new("fraud").migrations(&[MIGRATION_1])
+    crate::Module::new("fraud")
+        .migrations(&[MIGRATION_1, MIGRATION_2])
+        .record_kind(crate::RecordKind {
+            record_type: "fraud_warning",
+            published: false,
+            personal: &["/phone", "/name"],
+        })
 }
