@@ -201,29 +201,36 @@ async fn writes(base: &str, clients: usize, secs: f64) -> anyhow::Result<WriteRe
     })
 }
 
+type Feed =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A live feed for `token`, subscribed (its hello read) before the caller writes anything. One
+/// single-use ticket per socket, as a console takes one per connection.
+async fn open_feed(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Feed> {
+    let t: Value = http
+        .post(format!("{base}/api/v1/live/ticket"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ws_url = format!(
+        "{}/api/v1/live?ticket={}",
+        base.replace("http://", "ws://"),
+        t["ticket"].as_str().unwrap_or_default()
+    );
+    let (mut s, _) = tokio_tungstenite::connect_async(&ws_url).await?;
+    let _ = s.next().await;
+    Ok(s)
+}
+
 async fn fanout(base: &str, clients: usize, events: usize) -> anyhow::Result<(f64, f64, usize)> {
     let http = reqwest::Client::new();
     let token = login(&http, base).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
     let mut socks = Vec::new();
     for _ in 0..clients {
-        // One single-use ticket per socket, as a console takes one per connection.
-        let t: Value = http
-            .post(format!("{base}/api/v1/live/ticket"))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        let ws_url = format!(
-            "{}/api/v1/live?ticket={}",
-            base.replace("http://", "ws://"),
-            t["ticket"].as_str().unwrap_or_default()
-        );
-        let (mut s, _) = tokio_tungstenite::connect_async(&ws_url).await?;
-        // Wait for the hello so the client is subscribed before the first write.
-        let _ = s.next().await;
-        socks.push(s);
+        socks.push(open_feed(&http, base, &token).await?);
     }
     for mut s in socks {
         let tx = tx.clone();
@@ -615,20 +622,7 @@ async fn opinion_bench(bin: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let token = login(&http, &base).await?;
     // One feed; every event's key (an incident's description, an alert's first post) and arrival.
-    let t: Value = http
-        .post(format!("{base}/api/v1/live/ticket"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let ws_url = format!(
-        "{}/api/v1/live?ticket={}",
-        base.replace("http://", "ws://"),
-        t["ticket"].as_str().unwrap_or_default()
-    );
-    let (mut sock, _) = tokio_tungstenite::connect_async(&ws_url).await?;
-    let _ = sock.next().await;
+    let mut sock = open_feed(&http, &base, &token).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
     tokio::spawn(async move {
         while let Some(Ok(m)) = sock.next().await {
