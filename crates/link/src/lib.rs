@@ -87,7 +87,7 @@ impl Kind {
 }
 
 /// How far an identifier may link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strength {
     /// Links always.
@@ -226,28 +226,12 @@ pub struct Normalized {
     /// The canonical value.
     pub value: String,
     /// How far it links.
-    pub strength: StrengthKey,
-}
-
-/// [`Strength`] as a hashable key.
-pub type StrengthKey = u8;
-const STRONG: u8 = 0;
-const WEAK: u8 = 1;
-const PUBLIC: u8 = 2;
-const EVIDENCE: u8 = 3;
-
-fn strength_of(k: StrengthKey) -> Strength {
-    match k {
-        STRONG => Strength::Strong,
-        WEAK => Strength::Weak,
-        EVIDENCE => Strength::Evidence,
-        _ => Strength::Public,
-    }
+    pub strength: Strength,
 }
 
 /// Normalises `raw` as an identifier of `kind`.
 pub fn normalize(kind: Kind, raw: &str) -> Result<Normalized, LinkError> {
-    let n = |value: String, strength: StrengthKey| Normalized {
+    let n = |value: String, strength: Strength| Normalized {
         kind,
         value,
         strength,
@@ -271,9 +255,9 @@ pub fn normalize(kind: Kind, raw: &str) -> Result<Normalized, LinkError> {
                 || (d.len() == 10 && (d.starts_with("400") || d.starts_with("800")))
                 || d.len() <= 6;
             let strength = if mobile || (!service && d.len() >= 10) {
-                STRONG
+                Strength::Strong
             } else {
-                PUBLIC
+                Strength::Public
             };
             Ok(n(d, strength))
         }
@@ -282,7 +266,7 @@ pub fn normalize(kind: Kind, raw: &str) -> Result<Normalized, LinkError> {
             if !(8..=30).contains(&d.len()) {
                 return Err(invalid(kind, format!("{raw:?} is not an account number")));
             }
-            Ok(n(d, STRONG))
+            Ok(n(d, Strength::Strong))
         }
         Kind::Card => {
             let d = digits(raw);
@@ -295,7 +279,7 @@ pub fn normalize(kind: Kind, raw: &str) -> Result<Normalized, LinkError> {
                     format!("{raw:?} fails the card's check digit (a typing slip?)"),
                 ));
             }
-            Ok(n(d, STRONG))
+            Ok(n(d, Strength::Strong))
         }
         Kind::PaymentId | Kind::ChatId | Kind::DeviceId => {
             let v: String = fold(raw)
@@ -305,7 +289,7 @@ pub fn normalize(kind: Kind, raw: &str) -> Result<Normalized, LinkError> {
             if v.len() < 3 {
                 return Err(invalid(kind, format!("{raw:?} is too short to identify")));
             }
-            Ok(n(v, STRONG))
+            Ok(n(v, Strength::Strong))
         }
         Kind::Url => {
             let host =
@@ -313,7 +297,14 @@ pub fn normalize(kind: Kind, raw: &str) -> Result<Normalized, LinkError> {
             let public = POPULAR_HOSTS
                 .iter()
                 .any(|p| host == *p || host.ends_with(&format!(".{p}")));
-            Ok(n(host, if public { PUBLIC } else { WEAK }))
+            Ok(n(
+                host,
+                if public {
+                    Strength::Public
+                } else {
+                    Strength::Weak
+                },
+            ))
         }
         Kind::Ip => {
             let ip: std::net::IpAddr = fold(raw)
@@ -331,14 +322,21 @@ pub fn normalize(kind: Kind, raw: &str) -> Result<Normalized, LinkError> {
                 }
                 std::net::IpAddr::V6(v) => v.is_loopback() || v.is_unspecified(),
             };
-            Ok(n(ip.to_string(), if public { PUBLIC } else { EVIDENCE }))
+            Ok(n(
+                ip.to_string(),
+                if public {
+                    Strength::Public
+                } else {
+                    Strength::Evidence
+                },
+            ))
         }
         Kind::Alias => {
             let v = fold(raw);
             if v.chars().count() < 2 {
                 return Err(invalid(kind, format!("{raw:?} is too short to identify")));
             }
-            Ok(n(v, EVIDENCE))
+            Ok(n(v, Strength::Evidence))
         }
     }
 }
@@ -400,7 +398,7 @@ const NONE: u32 = u32::MAX;
 struct Ident {
     kind: Kind,
     value: Box<str>,
-    strength: StrengthKey,
+    strength: Strength,
     /// Reports carrying it.
     count: u32,
     /// The latest occurrence in the pool (a list through `Occ::next`, newest first).
@@ -493,8 +491,8 @@ impl Linker {
     fn links(&self, ident: u32) -> bool {
         let i = &self.idents[ident as usize];
         match i.strength {
-            STRONG => true,
-            WEAK => i.count as usize <= self.opts.weak_cap,
+            Strength::Strong => true,
+            Strength::Weak => i.count as usize <= self.opts.weak_cap,
             _ => false,
         }
     }
@@ -580,7 +578,7 @@ impl Linker {
             });
             e.head = occ;
             e.count += 1;
-            if e.strength == WEAK && e.count as usize == self.opts.weak_cap + 1 {
+            if e.strength == Strength::Weak && e.count as usize == self.opts.weak_cap + 1 {
                 // Common now: the clusters it made are undone at the next rebuild.
                 self.dirty = true;
             }
@@ -687,7 +685,7 @@ impl Linker {
         let mut out = Vec::new();
         for &ident in self.report_idents(idx) {
             let i = &self.idents[ident as usize];
-            let shown = self.links(ident) || i.strength == EVIDENCE;
+            let shown = self.links(ident) || i.strength == Strength::Evidence;
             if !shown || self.rejected.contains(&(idx, ident)) {
                 continue;
             }
@@ -707,8 +705,8 @@ impl Linker {
         let ident = self.ident_of(kind, value)?;
         let i = &self.idents[ident as usize];
         Some(match i.strength {
-            WEAK if i.count as usize > self.opts.weak_cap => Strength::Public,
-            s => strength_of(s),
+            Strength::Weak if i.count as usize > self.opts.weak_cap => Strength::Public,
+            s => s,
         })
     }
 }
@@ -739,14 +737,17 @@ mod tests {
         assert_eq!(p("+86 138 0013 8000"), "13800138000");
         assert_eq!(p("0086-13800138000"), "13800138000");
         assert_eq!(p("１３８００１３８０００"), "13800138000");
-        assert_eq!(normalize(Kind::Phone, "95588").unwrap().strength, PUBLIC);
+        assert_eq!(
+            normalize(Kind::Phone, "95588").unwrap().strength,
+            Strength::Public
+        );
         assert_eq!(
             normalize(Kind::Phone, "400-820-8820").unwrap().strength,
-            PUBLIC
+            Strength::Public
         );
         assert_eq!(
             normalize(Kind::Phone, "010-6512 3456").unwrap().strength,
-            STRONG
+            Strength::Strong
         );
         assert!(luhn("4111111111111111") && !luhn("4111111111111112"));
         assert_eq!(
@@ -763,10 +764,16 @@ mod tests {
             "fake-police.com.cn"
         );
         assert_eq!(u("fake-police.com.cn").value, "fake-police.com.cn");
-        assert_eq!(u("https://item.taobao.com/x").strength, PUBLIC);
-        assert_eq!(normalize(Kind::Ip, "192.168.1.1").unwrap().strength, PUBLIC);
+        assert_eq!(u("https://item.taobao.com/x").strength, Strength::Public);
+        assert_eq!(
+            normalize(Kind::Ip, "192.168.1.1").unwrap().strength,
+            Strength::Public
+        );
         assert_eq!(digits("１３８-0013"), "1380013");
-        assert_eq!(normalize(Kind::Ip, "8.8.8.8").unwrap().strength, EVIDENCE);
+        assert_eq!(
+            normalize(Kind::Ip, "8.8.8.8").unwrap().strength,
+            Strength::Evidence
+        );
         assert_eq!(
             normalize(Kind::Alias, "客服 小王").unwrap().value,
             "客服小王"

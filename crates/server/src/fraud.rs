@@ -145,12 +145,8 @@ pub async fn cluster(cmd: Cmd, Path(id): Path<String>) -> ApiResult<Json<Cluster
         return Err(ApiError::not_found(format!("fraud report {id} not found")));
     };
     let st = cmd.state.clone();
-    let all = blocking(move || st.store.read(projection::reports)).await?;
-    let reports: Vec<Report> = all
-        .into_iter()
-        .map(|(r, _)| r)
-        .filter(|r| members.contains(&r.id))
-        .collect();
+    let reports =
+        blocking(move || st.store.read(|c| projection::reports_by_ids(c, &members))).await?;
     let mut provinces = BTreeMap::new();
     for r in &reports {
         *provinces

@@ -223,11 +223,28 @@ pub async fn handler(
             ));
         }
     };
+    // Subscribed and the head read before the handshake is answered: whatever the client
+    // writes once connected (a feed opened without `since=`) comes after the head and reaches it.
+    let start = Start {
+        rx: state.live.tx.subscribe(),
+        logouts: state.logouts.subscribe(),
+        head: {
+            let s = state.store.clone();
+            crate::blocking(move || s.head()).await?
+        },
+    };
     Ok(ws.on_upgrade(move |socket| async move {
-        if let Err(e) = run(socket, state, auth, q.since).await {
+        if let Err(e) = run(socket, state, auth, q.since, start).await {
             tracing::debug!(error = %e, "live feed closed");
         }
     }))
+}
+
+/// What a feed holds from before its handshake: the subscriptions and the log's head then.
+struct Start {
+    rx: broadcast::Receiver<std::sync::Arc<LiveMsg>>,
+    logouts: broadcast::Receiver<String>,
+    head: i64,
 }
 
 /// How often an open feed checks that its session still stands.
@@ -240,15 +257,15 @@ async fn run(
     state: AppState,
     auth: Authed,
     since: Option<i64>,
+    start: Start,
 ) -> Result<(), BoxError> {
-    // Subscribe before reading history, so nothing committed in between is lost.
-    let mut rx = state.live.tx.subscribe();
-    let mut logouts = state.logouts.subscribe();
-    let store = state.store.clone();
-    let head = {
-        let s = store.clone();
-        tokio::task::spawn_blocking(move || s.head()).await??
-    };
+    // Subscribed before the history is read (in the handler), so nothing committed in between is
+    // lost.
+    let Start {
+        mut rx,
+        mut logouts,
+        head,
+    } = start;
     socket
         .send(Message::Text(
             json!({ "type": "hello", "head": head }).to_string().into(),

@@ -46,6 +46,28 @@ pub fn reports(c: &Connection) -> Result<Vec<(Report, String)>, StoreError> {
     .collect()
 }
 
+/// The reports of the given ids, in the order received (a ring's reports, not the whole table).
+pub fn reports_by_ids(c: &Connection, ids: &[String]) -> Result<Vec<Report>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    // In chunks: SQLite limits the number of parameters of one statement.
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT seq, doc FROM fraud_reports WHERE {}",
+            crate::projections::in_clause("id", chunk.len())
+        );
+        let mut s = c.prepare(&sql)?;
+        let rows = s.query_map(rusqlite::params_from_iter(chunk), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (seq, doc) = row?;
+            out.push((seq, serde_json::from_str::<Report>(&doc)?));
+        }
+    }
+    out.sort_by_key(|x| x.0);
+    Ok(out.into_iter().map(|x| x.1).collect())
+}
+
 /// Every rejected link: `(report, kind, value)`.
 pub fn rejections(c: &Connection) -> Result<Vec<(String, Kind, String)>, StoreError> {
     let mut s = c.prepare("SELECT report_id, kind, value FROM fraud_rejections ORDER BY at")?;

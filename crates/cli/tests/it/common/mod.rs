@@ -248,9 +248,8 @@ impl Server {
             s.set_read_timeout(Some(Duration::from_millis(200)))
                 .unwrap();
         }
-        // The handshake completes before the server has subscribed this feed to new commits;
-        // the hello is sent after it has, so a test that acts only after the hello cannot race
-        // its own write past the feed (the console resumes with `since` and never needs this).
+        // The server subscribes a feed before it answers the handshake; the hello is read here
+        // too so that every test's first `drain` starts with it, as a console sees it.
         let mut live = Live {
             sock,
             pending: Vec::new(),
